@@ -1,0 +1,19 @@
+#pragma once
+// Lowering of a resolved configuration into the rate engine and the rule binding (internal to
+// config/; used by run_experiment and the Python module).
+#include <memory>
+
+#include "einet/config/config.hpp"
+#include "einet/engine/rate_engine.hpp"
+#include "einet/plasticity/rate_protocols.hpp"
+
+namespace einet::config {
+
+network::rate_network build_rate_network(const resolved_config& cfg);
+analysis::two_population_params model_params(const resolved_config& cfg);
+// Draws the initial weights of every network of the batch (Philox keyed by network and class).
+void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng);
+plasticity::rule build_rule(const resolved_config& cfg);
+plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::rate_network& net);
+
+}  // namespace einet::config

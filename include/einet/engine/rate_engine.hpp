@@ -1,0 +1,93 @@
+#pragma once
+// Batched integrator of rate networks: B independent copies of one network description (a sweep
+// of initialisations, or B = 1), each with its own weights, state and noise stream.
+//
+// Storage is structure-of-arrays with the batch index innermost (value[unit][b]), so every
+// update is a contiguous, vectorised loop over networks, for any population size. Threads own
+// disjoint chunks of the batch; each network's numbers depend only on (seed, network index,
+// step), so results are bit-identical for any thread count.
+//
+// One step (paper 001 spec §1.3, the authors' order):
+//   1. OU noise of every unit: η ← η − (dt/τ_η) η + σ √dt ξ   (or the exact OU transition)
+//   2. for each population in order: drive = Σ_pre ±W·r_pre + inputs + η;
+//      r ← r + (dt/τ)(−r + f(drive)); r ← min(r, r_max)
+//      "sequential": later populations see the already updated earlier ones (Gauss–Seidel);
+//      "simultaneous": all populations see the rates of the previous step.
+//   3. hooks (recorders, online plasticity) for the chunk.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "einet/network/rate_network.hpp"
+
+namespace einet::engine {
+
+class rate_engine;
+
+// Called after every step for the networks [b0, b1) of one chunk, from the thread that owns
+// the chunk. Implementations must touch only those networks.
+class rate_step_hook {
+public:
+    virtual ~rate_step_hook() = default;
+    virtual void on_step(rate_engine& engine, std::size_t segment_step, std::size_t b0, std::size_t b1) = 0;
+};
+
+struct nonfinite_location {
+    std::string what;  // "rate" | "weight" | "noise"
+    std::size_t group = 0;  // population or projection index
+    std::size_t unit = 0;
+    std::size_t network = 0;
+};
+
+class rate_engine {
+public:
+    static constexpr std::size_t chunk_size = 64;  // networks per work item (multiple of SIMD width)
+
+    rate_engine(network::rate_network net, std::size_t batch, std::uint64_t seed);
+
+    const network::rate_network& network() const { return net_; }
+    std::size_t batch() const { return batch_; }
+    std::uint64_t seed() const { return seed_; }
+
+    // value[unit][b] views (size n * batch, batch index innermost).
+    double* rates(std::size_t pop) { return rates_[pop].data(); }
+    const double* rates(std::size_t pop) const { return rates_[pop].data(); }
+    double* noise(std::size_t pop) { return eta_[pop].data(); }
+    // weights[(i * n_pre + j) * batch + b], i post unit, j pre unit.
+    double* weights(std::size_t proj) { return weights_[proj].data(); }
+    const double* weights(std::size_t proj) const { return weights_[proj].data(); }
+    double& weight(std::size_t proj, std::size_t i, std::size_t j, std::size_t b);
+
+    // Start a segment (a trial): segment time restarts at 0; optionally set all rates to 0
+    // (the noise state and the absolute step counter carry over, as in paper 001's code).
+    void begin_segment(bool reset_rates);
+    // Advance `steps` steps on `threads` threads, calling `hook` (may be null) after each step.
+    void run(std::size_t steps, rate_step_hook* hook, int threads);
+
+    // Adds a step input (e.g. a perturbation that starts later in the current segment).
+    void add_step_input(const network::rate_step_input& in) { net_.steps.push_back(in); }
+
+    std::uint64_t absolute_step() const { return step_; }
+    std::size_t segment_step() const { return segment_step_; }
+
+    // First non-finite value in rates, noise or weights, if any (rates first).
+    std::optional<nonfinite_location> find_nonfinite() const;
+
+private:
+    struct workspace;
+    void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    void fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block);
+    double step_drive(std::size_t pop, std::size_t seg_step) const;
+
+    network::rate_network net_;
+    std::size_t batch_;
+    std::uint64_t seed_;
+    std::vector<std::vector<double>> rates_, eta_, weights_;
+    std::vector<std::vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
+    std::vector<std::size_t> unit_offset_;              // first global unit index of each population
+    std::uint64_t step_ = 0;
+    std::size_t segment_step_ = 0;
+};
+
+}  // namespace einet::engine

@@ -1,0 +1,77 @@
+#pragma once
+// Description of a rate network: populations of threshold-linear units, dense weight classes
+// between them, OU input noise and external inputs. Plain values in the internal unit system
+// (time ms, rates Hz); the config layer lowers TOML into this, the engine runs it.
+//
+// Paper 001 two-population model (Methods Eqs. 1–3): populations E (n = 1) and I (n = 1),
+// classes EE, EI, IE, II. Its 80/20 multi-unit model is the same description with n = 80, 20.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "einet/neurons/threshold_linear.hpp"
+
+namespace einet::network {
+
+struct rate_population {
+    std::string name;
+    std::size_t n = 1;
+    bool excitatory = true;  // presynaptic sign: + for E, − for I (weights are stored >= 0)
+    double tau = 10.0;       // ms
+    neurons::threshold_linear transfer;
+};
+
+// Weight class "onto post from pre" (paper 001 notation W_XY: X post, Y pre).
+struct rate_projection {
+    std::size_t post = 0;
+    std::size_t pre = 0;
+    bool self_connections = true;  // false: diagonal held at 0 (multi-unit EE, II)
+    std::string label;             // e.g. "EE" (post letter, pre letter)
+};
+
+// A drive added to every unit of a population while the segment time lies in
+// [start, start + duration): a kick, a step or (duration = inf) a tonic input.
+struct rate_step_input {
+    std::size_t population = 0;
+    double amplitude = 0.0;  // drive units
+    double start = 0.0;      // ms from the segment start
+    double duration = 0.0;   // ms
+};
+
+// Kicks at random times: Bernoulli(rate·dt) per step and network (a Poisson process), each
+// adding `amplitude` for `duration`; optionally one forced kick at `first_at` (001 Fig. S4).
+struct rate_poisson_kicks {
+    std::size_t population = 0;
+    double amplitude = 0.0;
+    double duration = 0.0;  // ms
+    double rate = 0.0;      // Hz
+    double first_at = -1.0; // ms; < 0: no forced kick
+};
+
+struct ou_noise {
+    double tau = 1.0;    // ms
+    double sigma = 0.0;  // drive units per sqrt(s): dη = −η/τ dt + σ dW
+    bool exact = false;  // false: Euler–Maruyama as paper 001; true: exact OU transition
+};
+
+enum class update_order { sequential, simultaneous };
+
+struct rate_network {
+    std::vector<rate_population> populations;  // update order = this order
+    std::vector<rate_projection> projections;
+    ou_noise noise;
+    std::vector<rate_step_input> steps;
+    std::vector<rate_poisson_kicks> poisson_kicks;
+    update_order order = update_order::sequential;
+    double dt = 0.1;  // ms
+
+    std::size_t find_population(const std::string& name) const;  // throws internal_error if absent
+    // Index of the projection post<-pre, or npos.
+    std::size_t find_projection(std::size_t post, std::size_t pre) const;
+    std::size_t total_units() const;
+};
+
+// Paper 001 Table 1 two-population network with projections EE, EI, IE, II (in that order).
+rate_network wilson_cowan_two_population();
+
+}  // namespace einet::network

@@ -1,0 +1,85 @@
+#pragma once
+// Plasticity protocols that drive the rate engine (paper 001):
+//  - trial protocol (Methods; spec §1.4): trials from E = I = 0 with a kick, the rate of each
+//    trial measured over its last window, low-passed across trials, floored, then one update;
+//  - online protocol (Fig. S4; spec §2.9): slow sensors integrate the rates and the weights move
+//    every step.
+// Both are studies: they run the engine, read its state and change its weights; the engine
+// does not know them. Results are plain arrays; writing them is the caller's business.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "einet/analysis/two_population.hpp"
+#include "einet/core/progress.hpp"
+#include "einet/engine/rate_engine.hpp"
+#include "einet/plasticity/homeostatic_rule.hpp"
+
+namespace einet::plasticity {
+
+// A rule bound to a rate network: rates, set points and bounds per class.
+struct rule_binding {
+    rule r;
+    std::vector<double> setpoint;                      // per population, Hz
+    std::vector<double> alpha, beta, floor, ceiling;   // per projection
+    std::vector<std::size_t> class_index;              // per projection, into rule::classes
+    analysis::two_population_params model;             // for set-point-plane targets (forced balance)
+};
+
+struct trial_params {
+    std::size_t trials = 500;
+    double trial_duration = 2000.0;  // ms
+    double measure_window = 500.0;   // ms, at the end of each trial
+    double lowpass_trials = 2.0;     // r̄ ← r̄ + (m − r̄)/τ
+    double rate_floor = 1.0;         // Hz; rates entering the rule are max(r̄, floor)
+    bool reset_rates = true;
+    double sustained_rate = 1.0;     // Hz; measured E >= this => self-sustained trial
+    std::vector<std::size_t> trace_trials;  // 1-based
+    std::size_t trace_network = 0;
+    std::size_t trace_every = 10;    // steps
+    double weight_guard = 1e12;      // |W| beyond this = divergence
+};
+
+struct trial_results {
+    std::size_t trials_done = 0;
+    // [trial][b] population means (over units) per population
+    std::vector<std::vector<double>> measured, lowpassed;
+    // [trial + 1][b] class means per projection (row 0: initial)
+    std::vector<std::vector<double>> weights;
+    std::vector<long> first_sustained;  // per network, 1-based trial; 0 = never
+    std::vector<std::size_t> traced_trials;            // trials actually traced
+    std::vector<std::vector<double>> traces;           // [traced trial] -> [sample][population]
+    std::size_t trace_samples = 0;
+    std::string failure;  // non-empty: why the run stopped early (NaN, divergence)
+};
+
+trial_results run_trials(engine::rate_engine& eng, const trial_params& p, const rule_binding& rb, int threads,
+                         progress::mode progress_mode);
+
+struct online_params {
+    double duration = 100000.0;   // ms
+    double sensor_tau = 1000.0;   // ms
+    double rate_floor = 0.0;      // Hz
+    double final_window = 10000.0;  // ms
+    std::size_t trace_network = 0;
+    std::size_t trace_every = 10;  // steps
+    double weight_guard = 1e12;
+};
+
+struct online_results {
+    std::size_t steps_done = 0;
+    std::vector<double> time_s;                  // samples
+    std::vector<double> rates, sensors, weights;  // [sample][population or projection] of the traced network
+    std::vector<std::vector<double>> final_rate;  // [population][b] mean over the final window
+    std::vector<std::vector<double>> final_sensor;  // [population][b]
+    std::vector<std::vector<double>> final_weights; // [projection][b] class means
+    std::string failure;
+};
+
+online_results run_online(engine::rate_engine& eng, const online_params& p, const rule_binding& rb, int threads,
+                          progress::mode progress_mode);
+
+// Class-mean weight of projection q for every network.
+std::vector<double> class_means(const engine::rate_engine& eng, std::size_t q);
+
+}  // namespace einet::plasticity

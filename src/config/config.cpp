@@ -1,0 +1,153 @@
+#include "einet/config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "einet/config/schema.hpp"
+#include "einet/config/validate.hpp"
+#include "einet/core/error.hpp"
+#include "einet/core/units.hpp"
+
+namespace einet::config {
+namespace {
+
+// Full key -> field, for the sections of the schema.
+const std::map<std::string, const field*>& field_index() {
+    static const auto index = [] {
+        std::map<std::string, const field*> m;
+        for (const auto& sec : schema()) {
+            for (const auto& f : sec.fields) m[sec.name + "." + f.key] = &f;
+        }
+        return m;
+    }();
+    return index;
+}
+
+const field& field_of(const std::string& key) {
+    auto it = field_index().find(key);
+    if (it == field_index().end()) throw internal_error("config key not in schema: " + key);
+    return *it->second;
+}
+
+}  // namespace
+
+double distribution::sample(double u1, double u2) const {
+    switch (kind) {
+        case shape::constant: return a;
+        case shape::uniform: return a + (b - a) * u1;
+        case shape::normal: {
+            // Box–Muller on two open-interval uniforms (our own transform; see core/rng.hpp).
+            const double r = std::sqrt(-2.0 * std::log(u1));
+            return a + b * r * std::cos(6.283185307179586 * u2);
+        }
+    }
+    return a;
+}
+
+resolved_config::resolved_config() : table_(std::make_unique<toml::table>()) {}
+resolved_config::~resolved_config() = default;
+resolved_config::resolved_config(resolved_config&&) noexcept = default;
+resolved_config& resolved_config::operator=(resolved_config&&) noexcept = default;
+
+namespace {
+const toml::node& node_at(const toml::table& t, const std::string& key) {
+    auto view = t.at_path(key);
+    if (!view) throw internal_error("resolved config lacks " + key);
+    return *view.node();
+}
+}  // namespace
+
+bool resolved_config::has(const std::string& key) const { return static_cast<bool>(table_->at_path(key)); }
+
+double resolved_config::quantity(const std::string& key) const {
+    const auto q = units::parse_quantity(*node_at(*table_, key).value<std::string>());
+    return *units::to_unit(*q, field_of(key).unit);
+}
+double resolved_config::number(const std::string& key) const { return *node_at(*table_, key).value<double>(); }
+std::int64_t resolved_config::integer(const std::string& key) const {
+    return *node_at(*table_, key).value<std::int64_t>();
+}
+bool resolved_config::boolean(const std::string& key) const { return *node_at(*table_, key).value<bool>(); }
+std::string resolved_config::string(const std::string& key) const {
+    return *node_at(*table_, key).value<std::string>();
+}
+std::vector<std::int64_t> resolved_config::integer_list(const std::string& key) const {
+    std::vector<std::int64_t> out;
+    for (const auto& v : *node_at(*table_, key).as_array()) out.push_back(*v.value<std::int64_t>());
+    return out;
+}
+std::vector<std::string> resolved_config::string_list(const std::string& key) const {
+    std::vector<std::string> out;
+    for (const auto& v : *node_at(*table_, key).as_array()) out.push_back(*v.value<std::string>());
+    return out;
+}
+distribution resolved_config::dist(const std::string& key) const {
+    const auto& n = node_at(*table_, key);
+    distribution d;
+    if (n.is_number()) {
+        d.a = *n.value<double>();
+        return d;
+    }
+    const auto& t = *n.as_table();
+    const auto kind = *t["dist"].value<std::string>();
+    if (kind == "uniform") {
+        d.kind = distribution::shape::uniform;
+        d.a = *t["low"].value<double>();
+        d.b = *t["high"].value<double>();
+    } else {
+        d.kind = distribution::shape::normal;
+        d.a = *t["mean"].value<double>();
+        d.b = *t["std"].value<double>();
+    }
+    return d;
+}
+
+std::string resolved_config::origin(const std::string& key) const {
+    for (const auto& [k, o] : override_keys_) {
+        if (k == key) return o;
+    }
+    auto view = table_->at_path(key);
+    if (!view) return source_;
+    const auto& src = view.node()->source();
+    if (src.begin.line == 0) return source_ + " (default)";
+    return source_ + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
+}
+
+std::string resolved_config::to_toml() const {
+    std::ostringstream out;
+    out << "# Resolved by einet: every key with its default filled in.\n" << toml::toml_formatter(*table_) << "\n";
+    return out.str();
+}
+
+resolved_config load(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+    resolved_config cfg;
+    cfg.source_ = source;
+    try {
+        *cfg.table_ = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        const auto& b = e.source().begin;
+        throw config_error(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
+                           ": TOML syntax error: " + std::string(e.description()));
+    }
+    problems found;
+    apply_overrides(*cfg.table_, overrides, cfg.override_keys_, found);
+    validate_and_resolve(*cfg.table_, source, cfg.override_keys_, found);
+    if (!found.empty()) throw config_error(found.text());
+    return cfg;
+}
+
+resolved_config load_file(const std::string& path, const std::vector<std::string>& overrides) {
+    std::ifstream in(path);
+    if (!in) throw config_error(path + ": cannot open experiment file");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return load(buf.str(), path, overrides);
+}
+
+}  // namespace einet::config

@@ -1,0 +1,101 @@
+#include "einet/config/rate_setup.hpp"
+
+#include <limits>
+
+#include "einet/core/error.hpp"
+#include "einet/core/rng.hpp"
+
+namespace einet::config {
+
+network::rate_network build_rate_network(const resolved_config& cfg) {
+    auto net = network::wilson_cowan_two_population();
+    net.dt = cfg.quantity("run.dt");
+    net.order = cfg.string("model.update_order") == "sequential" ? network::update_order::sequential
+                                                                  : network::update_order::simultaneous;
+    for (auto& pop : net.populations) {
+        const std::string k = "model." + pop.name + ".";
+        pop.tau = cfg.quantity(k + "tau");
+        pop.transfer = {cfg.number(k + "gain"), cfg.number(k + "threshold"), cfg.quantity(k + "r_max")};
+        const double tonic = cfg.number(k + "input");
+        if (tonic != 0.0) {
+            net.steps.push_back({net.find_population(pop.name), tonic, 0.0, std::numeric_limits<double>::infinity()});
+        }
+    }
+    net.noise = {cfg.quantity("noise.tau"), cfg.quantity("noise.sigma"), cfg.string("noise.scheme") == "exact"};
+
+    const std::size_t target = net.find_population(cfg.string("kick.target"));
+    const double amp = cfg.number("kick.amplitude"), start = cfg.quantity("kick.start"),
+                 dur = cfg.quantity("kick.duration"), rate = cfg.quantity("kick.rate");
+    if (cfg.study() == "online_plasticity") {
+        net.poisson_kicks.push_back({target, amp, dur, rate, start});  // forced first kick, then Poisson
+    } else {
+        if (start >= 0.0) net.steps.push_back({target, amp, start, dur});
+        if (rate > 0.0) net.poisson_kicks.push_back({target, amp, dur, rate, -1.0});
+    }
+    return net;
+}
+
+analysis::two_population_params model_params(const resolved_config& cfg) {
+    analysis::two_population_params p;
+    p.tau_E = cfg.quantity("model.E.tau");
+    p.tau_I = cfg.quantity("model.I.tau");
+    p.g_E = cfg.number("model.E.gain");
+    p.g_I = cfg.number("model.I.gain");
+    p.theta_E = cfg.number("model.E.threshold");
+    p.theta_I = cfg.number("model.I.threshold");
+    p.input_E = cfg.number("model.E.input");
+    p.input_I = cfg.number("model.I.input");
+    return p;
+}
+
+void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng) {
+    const auto& net = eng.network();
+    const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
+    for (std::size_t q = 0; q < net.projections.size(); ++q) {
+        const auto d = cfg.dist("weights." + net.projections[q].label);
+        const std::size_t n = net.populations[net.projections[q].post].n * net.populations[net.projections[q].pre].n;
+        for (std::size_t b = 0; b < eng.batch(); ++b) {
+            for (std::size_t idx = 0; idx < n; ++idx) {
+                // Keyed by (network, class, synapse): the same draws for any batch split or thread count.
+                const auto u = rng::philox(seed, rng::purpose::weight_init, static_cast<std::uint32_t>(b),
+                                           (static_cast<std::uint64_t>(q) << 32) | idx);
+                eng.weights(q)[idx * eng.batch() + b] = d.sample(rng::uniform_open(u[0]), rng::uniform_open(u[1]));
+            }
+        }
+    }
+}
+
+plasticity::rule build_rule(const resolved_config& cfg) {
+    const auto name = cfg.string("plasticity.rule");
+    if (name != "custom") return plasticity::named_rule(name);
+    plasticity::rule r{"custom", {}};
+    for (std::size_t c = 0; c < 4; ++c) {
+        for (const auto& text : cfg.string_list(std::string("plasticity.terms.") + plasticity::class_names[c])) {
+            plasticity::term t;
+            std::string why;
+            plasticity::parse_term(text, t, why);  // validated at load
+            r.classes[c].terms.push_back(t);
+        }
+    }
+    return r;
+}
+
+plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::rate_network& net) {
+    plasticity::rule_binding rb;
+    rb.r = build_rule(cfg);
+    rb.model = model_params(cfg);
+    for (const auto& pop : net.populations) rb.setpoint.push_back(cfg.quantity("plasticity." + pop.name + "_set"));
+    for (const auto& proj : net.projections) {
+        std::size_t c = 0;
+        while (c < 4 && proj.label != plasticity::class_names[c]) ++c;
+        if (c == 4) throw internal_error("projection without a rule class: " + proj.label);
+        rb.class_index.push_back(c);
+        rb.alpha.push_back(cfg.number("plasticity.alpha_" + proj.label));
+        rb.beta.push_back(cfg.number("plasticity.beta_" + proj.label));
+        rb.floor.push_back(cfg.number("plasticity.weight_floor"));
+        rb.ceiling.push_back(cfg.number("plasticity.weight_ceiling"));
+    }
+    return rb;
+}
+
+}  // namespace einet::config

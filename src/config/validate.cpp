@@ -1,0 +1,446 @@
+#include "einet/config/validate.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "einet/config/schema.hpp"
+#include "einet/core/units.hpp"
+#include "einet/plasticity/homeostatic_rule.hpp"
+
+namespace einet::config {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string nearest(const std::string& key, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = 1000;
+    for (const auto& c : candidates) {
+        const auto d = edit_distance(key, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best_d <= std::max<std::size_t>(2, key.size() / 3) ? best : std::string();
+}
+
+std::string show(const toml::node& n) {
+    std::ostringstream out;
+    if (n.is_string()) out << '"' << *n.value<std::string>() << '"';
+    else if (n.is_table()) out << "a table";
+    else if (n.is_array()) out << "an array";
+    else out << toml::toml_formatter(n);
+    return out.str();
+}
+
+const char* example_of(const std::string& unit) {
+    static const std::map<std::string, const char*> examples = {
+        {"ms", "a time like \"10 ms\""}, {"Hz", "a rate like \"5 Hz\""}, {"s^-1/2", "an intensity like \"10 s^-1/2\""},
+        {"mV", "a voltage like \"-65 mV\""}, {"pA", "a current like \"100 pA\""}};
+    auto it = examples.find(unit);
+    return it == examples.end() ? "a quantity" : it->second;
+}
+
+struct context {
+    const std::string& source;
+    const origin_list& origins;
+    problems& found;
+
+    std::string where(const std::string& key, const toml::node* n) const {
+        for (const auto& [k, o] : origins) {
+            if (k == key) return o;
+        }
+        if (n && n->source().begin.line > 0) {
+            return source + ":" + std::to_string(n->source().begin.line) + ":" + std::to_string(n->source().begin.column);
+        }
+        return source;
+    }
+    void fail(const std::string& key, const toml::node* n, const std::string& msg) const {
+        found.add(where(key, n), key, msg);
+    }
+};
+
+std::string range_text(const field& f) {
+    std::ostringstream out;
+    auto num = [](double v) {
+        std::ostringstream s;
+        s << v;
+        return s.str();
+    };
+    const bool has_min = std::isfinite(f.min), has_max = std::isfinite(f.max);
+    if (has_min && has_max) out << "in [" << num(f.min) << ", " << num(f.max) << "]";
+    else if (has_min) out << (f.min_exclusive ? "> " : ">= ") << num(f.min);
+    else if (has_max) out << "<= " << num(f.max);
+    if (!f.unit.empty() && (has_min || has_max)) out << " " << f.unit;
+    return out.str();
+}
+
+bool in_range(const field& f, double v) {
+    if (std::isnan(v)) return false;
+    if (f.min_exclusive ? !(v > f.min) : !(v >= f.min)) return false;
+    return v <= f.max;
+}
+
+// Checks one value against its field; returns false (after reporting) when it is wrong.
+bool check_value(const context& ctx, const std::string& key, const field& f, const toml::node& n) {
+    auto bad = [&](const std::string& expected) {
+        ctx.fail(key, &n, "expected " + expected + ", got " + show(n));
+        return false;
+    };
+    switch (f.type) {
+        case kind::quantity: {
+            if (!n.is_string()) {
+                return bad(std::string(example_of(f.unit)) + (n.is_number() ? " (units are required)" : ""));
+            }
+            std::string why;
+            auto qv = units::parse_quantity(*n.value<std::string>(), &why);
+            if (!qv) return bad(std::string(example_of(f.unit)) + " (" + why + ")");
+            auto v = units::to_unit(*qv, f.unit);
+            if (!v) {
+                auto want = units::parse_unit(f.unit);
+                return bad(std::string(example_of(f.unit)) + " (" + units::describe(want->dim) + ")" +
+                           " but the unit is a " + units::describe(qv->dim));
+            }
+            if (!in_range(f, *v)) return bad("a value " + range_text(f));
+            return true;
+        }
+        case kind::number: {
+            if (!n.is_number()) return bad("a number");
+            const double v = *n.value<double>();
+            if (!in_range(f, v)) return bad("a number " + range_text(f));
+            return true;
+        }
+        case kind::integer: {
+            if (!n.is_integer()) return bad("an integer");
+            const double v = static_cast<double>(*n.value<std::int64_t>());
+            if (!in_range(f, v)) return bad("an integer " + range_text(f));
+            return true;
+        }
+        case kind::boolean:
+            return n.is_boolean() ? true : bad("true or false");
+        case kind::string:
+            return n.is_string() ? true : bad("a string");
+        case kind::choice: {
+            std::string list;
+            for (const auto& c : f.choices) list += (list.empty() ? "" : " | ") + c;
+            if (!n.is_string()) return bad("one of " + list);
+            const auto s = *n.value<std::string>();
+            if (std::find(f.choices.begin(), f.choices.end(), s) == f.choices.end()) return bad("one of " + list);
+            return true;
+        }
+        case kind::distribution: {
+            if (n.is_number()) {
+                const double v = *n.value<double>();
+                return in_range(f, v) ? true : bad("a number " + range_text(f));
+            }
+            if (!n.is_table()) return bad("a number or {dist = \"uniform\", low, high} / {dist = \"normal\", mean, std}");
+            const auto& t = *n.as_table();
+            const auto kind_name = t["dist"].value<std::string>();
+            const std::vector<std::string> keys = kind_name == "uniform"  ? std::vector<std::string>{"dist", "low", "high"}
+                                                  : kind_name == "normal" ? std::vector<std::string>{"dist", "mean", "std"}
+                                                                          : std::vector<std::string>{};
+            if (keys.empty()) return bad("dist = \"uniform\" or \"normal\"");
+            bool ok = true;
+            for (auto&& [k, v] : t) {
+                const std::string name(k.str());
+                if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
+                    ctx.fail(key + "." + name, &v, "unknown key of a " + *kind_name + " distribution");
+                    ok = false;
+                } else if (name != "dist" && (!v.is_number() || std::isnan(*v.value<double>()))) {
+                    ctx.fail(key + "." + name, &v, "expected a number, got " + show(v));
+                    ok = false;
+                }
+            }
+            for (const auto& need : keys) {
+                if (!t.contains(need)) {
+                    ctx.fail(key, &n, "a " + *kind_name + " distribution needs " + need);
+                    ok = false;
+                }
+            }
+            if (!ok) return false;
+            const double a = *t[keys[1]].value<double>(), b = *t[keys[2]].value<double>();
+            if (*kind_name == "uniform" && (a > b || !in_range(f, a) || !in_range(f, b))) {
+                return bad("low <= high, both " + range_text(f));
+            }
+            if (*kind_name == "normal" && b < 0) return bad("std >= 0");
+            return true;
+        }
+        case kind::integer_list:
+        case kind::string_list: {
+            if (!n.is_array()) return bad(f.type == kind::integer_list ? "a list of integers" : "a list of strings");
+            for (const auto& e : *n.as_array()) {
+                if (f.type == kind::integer_list && (!e.is_integer() || *e.value<std::int64_t>() < f.min)) {
+                    return bad("a list of integers " + range_text(f));
+                }
+                if (f.type == kind::string_list && !e.is_string()) return bad("a list of strings");
+            }
+            return true;
+        }
+    }
+    return true;
+}
+
+// Finds the field of `full` within `sec`, or null.
+const field* find_field(const section& sec, const std::string& rel) {
+    for (const auto& f : sec.fields) {
+        if (f.key == rel) return &f;
+    }
+    return nullptr;
+}
+
+bool is_prefix_of_field(const section& sec, const std::string& rel) {
+    for (const auto& f : sec.fields) {
+        if (f.key.rfind(rel + ".", 0) == 0) return true;
+    }
+    return false;
+}
+
+void walk(const context& ctx, const section& sec, const toml::table& t, const std::string& rel_prefix) {
+    for (auto&& [k, v] : t) {
+        const std::string rel = rel_prefix.empty() ? std::string(k.str()) : rel_prefix + "." + std::string(k.str());
+        const std::string full = sec.name + "." + rel;
+        if (const field* f = find_field(sec, rel)) {
+            check_value(ctx, full, *f, v);
+        } else if (v.is_table() && is_prefix_of_field(sec, rel)) {
+            walk(ctx, sec, *v.as_table(), rel);
+        } else {
+            std::vector<std::string> names;
+            for (const auto& fl : sec.fields) names.push_back(sec.name + "." + fl.key);
+            const auto hint = nearest(full, names);
+            ctx.fail(full, &v, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+        }
+    }
+}
+
+// Inserts `value` at a dotted path, creating tables on the way.
+void insert_at(toml::table& t, const std::string& key, toml::node&& value) {
+    toml::table* cur = &t;
+    std::stringstream ss(key);
+    std::string part;
+    std::vector<std::string> parts;
+    while (std::getline(ss, part, '.')) parts.push_back(part);
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        auto* next = (*cur)[parts[i]].as_table();
+        if (!next) {
+            cur->insert_or_assign(parts[i], toml::table{});
+            next = (*cur)[parts[i]].as_table();
+        }
+        cur = next;
+    }
+    cur->insert_or_assign(parts.back(), std::move(value));
+}
+
+toml::table parse_value(const std::string& literal) { return toml::parse("v = " + literal); }
+
+bool uses(const section& sec, const std::string& study) {
+    return sec.studies.empty() || std::find(sec.studies.begin(), sec.studies.end(), study) != sec.studies.end();
+}
+
+void check_cross_keys(const context& ctx, toml::table& t, const std::string& study);
+
+}  // namespace
+
+void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, origin_list& origins, problems& found) {
+    std::vector<std::string> all_keys;
+    for (const auto& sec : schema()) {
+        for (const auto& f : sec.fields) all_keys.push_back(sec.name + "." + f.key);
+    }
+    for (const auto& o : overrides) {
+        const auto eq = o.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            found.add("--set", o, "expected key.path=value");
+            continue;
+        }
+        const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
+        if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end() &&
+            key.find(".", key.find("weights.") == 0 ? 8 : std::string::npos) == std::string::npos) {
+            const auto hint = nearest(key, all_keys);
+            found.add("--set " + key, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+            continue;
+        }
+        toml::table parsed;
+        try {
+            parsed = parse_value(value);
+        } catch (const toml::parse_error&) {
+            parsed = toml::table{{"v", value}};  // not TOML: a bare word or a quantity -> string
+        }
+        insert_at(t, key, std::move(*parsed.get("v")));
+        origins.emplace_back(key, "--set " + key);
+    }
+}
+
+void validate_and_resolve(toml::table& t, const std::string& source, const origin_list& origins, problems& found) {
+    const context ctx{source, origins, found};
+    // The study decides which sections exist.
+    std::string study;
+    if (auto s = t.at_path("experiment.study").value<std::string>()) study = *s;
+    const auto& valid = studies();
+    if (std::find(valid.begin(), valid.end(), study) == valid.end()) study.clear();
+
+    std::vector<std::string> section_names;
+    for (const auto& sec : schema()) section_names.push_back(sec.name);
+    for (auto&& [k, v] : t) {
+        const std::string name(k.str());
+        auto it = std::find_if(schema().begin(), schema().end(), [&](const section& s) { return s.name == name; });
+        if (it == schema().end()) {
+            const auto hint = nearest(name, section_names);
+            ctx.fail(name, &v, "unknown section" + (hint.empty() ? std::string() : " (did you mean [" + hint + "]?)"));
+            continue;
+        }
+        if (!v.is_table()) {
+            ctx.fail(name, &v, "expected a table [" + name + "], got " + show(v));
+            continue;
+        }
+        if (!study.empty() && !uses(*it, study)) {
+            ctx.fail(name, &v, "section not used by study \"" + study + "\" (used by:" +
+                                   [&] {
+                                       std::string s;
+                                       for (const auto& x : it->studies) s += " " + x;
+                                       return s;
+                                   }() +
+                                   ")");
+            continue;
+        }
+        walk(ctx, *it, *v.as_table(), "");
+    }
+    // Defaults, in schema order (so default_from sees keys resolved before it).
+    for (const auto& sec : schema()) {
+        if (!study.empty() && !uses(sec, study)) continue;
+        for (const auto& f : sec.fields) {
+            const std::string full = sec.name + "." + f.key;
+            if (t.at_path(full)) continue;
+            if (!f.default_from.empty()) {
+                if (auto from = t.at_path(f.default_from)) {
+                    toml::table copy = parse_value("0");
+                    insert_at(t, full, toml::value<double>(from.value<double>().value_or(0.0)));
+                }
+            } else if (!f.default_text.empty()) {
+                auto parsed = parse_value(f.default_text);
+                insert_at(t, full, std::move(*parsed.get("v")));
+            } else if (!f.optional) {
+                ctx.fail(full, nullptr, "missing required key (" + f.doc + ")");
+            }
+        }
+    }
+    if (auto name = t.at_path("experiment.name").value<std::string>(); name && name->empty()) {
+        insert_at(t, "experiment.name", toml::value<std::string>(std::filesystem::path(source).stem().string()));
+    }
+    if (found.empty() && !study.empty()) check_cross_keys(ctx, t, study);
+}
+
+namespace {
+
+double quantity_of(const toml::table& t, const std::string& key, const std::string& unit) {
+    return *units::to_unit(*units::parse_quantity(*t.at_path(key).value<std::string>()), unit);
+}
+
+void check_cross_keys(const context& ctx, toml::table& t, const std::string& study) {
+    auto node = [&](const std::string& key) { return t.at_path(key).node(); };
+    const double dt = quantity_of(t, "run.dt", "ms");
+    // Forward Euler on a time constant τ needs dt well below τ (dt/τ = 0.05 for τ_I in 001).
+    for (const char* key : {"model.E.tau", "model.I.tau", "noise.tau"}) {
+        const double tau = quantity_of(t, key, "ms");
+        const bool exact_noise = std::string(key) == "noise.tau" && *t.at_path("noise.scheme").value<std::string>() == "exact";
+        if (!exact_noise && dt > 0.5 * tau) {
+            ctx.fail("run.dt", node("run.dt"),
+                     "expected dt <= 0.5 * " + std::string(key) + " (forward Euler is inaccurate or unstable beyond), got dt = " +
+                         std::to_string(dt) + " ms with " + key + " = " + std::to_string(tau) + " ms");
+        }
+    }
+    auto multiple_of_dt = [&](const std::string& key) {
+        const double v = quantity_of(t, key, "ms");
+        const double steps = v / dt;
+        if (std::abs(steps - std::round(steps)) > 1e-6 * std::max(1.0, steps)) {
+            ctx.fail(key, node(key), "expected a multiple of run.dt = " + std::to_string(dt) + " ms, got " + show(*node(key)));
+        }
+    };
+    const auto batch = *t.at_path("run.batch").value<std::int64_t>();
+    if (*t.at_path("record.trace_network").value<std::int64_t>() >= batch) {
+        ctx.fail("record.trace_network", node("record.trace_network"),
+                 "expected a network index < run.batch = " + std::to_string(batch));
+    }
+    if (study == "trial_plasticity") {
+        multiple_of_dt("protocol.trial_duration");
+        multiple_of_dt("protocol.measure_window");
+        if (quantity_of(t, "protocol.measure_window", "ms") > quantity_of(t, "protocol.trial_duration", "ms")) {
+            ctx.fail("protocol.measure_window", node("protocol.measure_window"), "expected at most protocol.trial_duration");
+        }
+        if (*t.at_path("protocol.final_trials").value<std::int64_t>() > *t.at_path("protocol.trials").value<std::int64_t>()) {
+            ctx.fail("protocol.final_trials", node("protocol.final_trials"), "expected at most protocol.trials");
+        }
+    }
+    if (study == "online_plasticity") {
+        multiple_of_dt("online.duration");
+        if (quantity_of(t, "online.final_window", "ms") > quantity_of(t, "online.duration", "ms")) {
+            ctx.fail("online.final_window", node("online.final_window"), "expected at most online.duration");
+        }
+    }
+    if (study == "fixed_weights") {
+        multiple_of_dt("perturbation.duration");
+        multiple_of_dt("perturbation.at");
+        const double at = quantity_of(t, "perturbation.at", "ms"), dur = quantity_of(t, "perturbation.duration", "ms"),
+                     win = quantity_of(t, "perturbation.window", "ms");
+        if (!(at < dur)) ctx.fail("perturbation.at", node("perturbation.at"), "expected a time before perturbation.duration");
+        if (win > at || win > dur - at) {
+            ctx.fail("perturbation.window", node("perturbation.window"),
+                     "expected a window that fits before and after perturbation.at");
+        }
+        const auto kind_name = *t.at_path("perturbation.kind").value<std::string>();
+        const auto target = *t.at_path("perturbation.target").value<std::string>();
+        if ((kind_name == "input") != (target.size() == 1)) {
+            ctx.fail("perturbation.target", node("perturbation.target"),
+                     kind_name == "input" ? "expected a population (E or I) for an input perturbation, got \"" + target + "\""
+                                          : "expected a weight class (EE, EI, IE, II) for a weight perturbation, got \"" + target + "\"");
+        }
+    }
+    if (study == "trial_plasticity" || study == "online_plasticity") {
+        const auto rule = *t.at_path("plasticity.rule").value<std::string>();
+        bool have_terms = false;
+        for (const char* c : plasticity::class_names) have_terms = have_terms || t.at_path(std::string("plasticity.terms.") + c);
+        if (rule == "custom") {
+            for (const char* c : plasticity::class_names) {
+                const std::string key = std::string("plasticity.terms.") + c;
+                auto n = t.at_path(key);
+                if (!n) {
+                    ctx.fail(key, node("plasticity.rule"), "rule = \"custom\" needs a term list for every class");
+                    continue;
+                }
+                for (const auto& e : *n.as_array()) {
+                    plasticity::term term;
+                    std::string why;
+                    if (!plasticity::parse_term(*e.value<std::string>(), term, why)) {
+                        ctx.fail(key, &e, "expected a term like \"+alpha*pre*post\": " + why + ", got " + show(e));
+                    }
+                }
+            }
+        } else {
+            try {
+                plasticity::named_rule(rule);
+            } catch (const std::exception& e) {
+                const std::string msg = e.what();
+                ctx.fail("plasticity.rule", node("plasticity.rule"), msg.substr(msg.find(": ") + 2));
+            }
+            if (have_terms) ctx.fail("plasticity.terms", node("plasticity.rule"), "term lists need rule = \"custom\"");
+        }
+    }
+}
+
+}  // namespace
+}  // namespace einet::config
