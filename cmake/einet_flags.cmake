@@ -14,5 +14,6 @@ if(EINET_NATIVE)
   endif()
 endif()
 # Floating-point results must not depend on how a loop was split between threads: FMA
-# contraction is allowed (the same instruction in scalar and vector code), fast-math is not.
-target_compile_options(einet_options INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-fno-fast-math -ffp-contract=fast -fopenmp-simd>)
+# contraction is allowed (the same instruction in scalar and vector code), fast-math is not;
+# -fno-math-errno only lets sqrt vectorise (errno is never read).
+target_compile_options(einet_options INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-fno-fast-math -fno-math-errno -ffp-contract=fast -fopenmp-simd>)

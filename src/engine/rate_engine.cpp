@@ -67,11 +67,8 @@ void rate_engine::fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std:
 #pragma omp simd
         for (std::size_t c = 0; c < cb; ++c) {
             const auto entity = static_cast<std::uint32_t>((b0 + c) * units + u);
-            const auto z = rng::normals4(seed_, rng::purpose::rate_noise, entity, block);
-            out[0 * chunk_size + c] = z[0];
-            out[1 * chunk_size + c] = z[1];
-            out[2 * chunk_size + c] = z[2];
-            out[3 * chunk_size + c] = z[3];
+            rng::normals4(seed_, rng::purpose::rate_noise, entity, block, 0, out[c], out[chunk_size + c],
+                          out[2 * chunk_size + c], out[3 * chunk_size + c]);
         }
     }
     ws.block = block;

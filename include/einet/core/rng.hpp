@@ -41,6 +41,29 @@ inline u32x4 philox(std::uint64_t seed, purpose p, std::uint32_t entity, std::ui
     return {r[0], r[1], r[2], r[3]};
 }
 
+// The same Philox4x32-10 written on plain integers (no Random123 array types), so that a loop
+// over entities vectorises; tests check it against Random123 bit for bit.
+inline void philox_raw(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3, std::uint32_t k0,
+                       std::uint32_t k1, std::uint32_t out[4]) {
+#pragma GCC unroll 10
+    for (int round = 0; round < 10; ++round) {
+        const std::uint64_t p0 = static_cast<std::uint64_t>(0xD2511F53u) * c0;
+        const std::uint64_t p1 = static_cast<std::uint64_t>(0xCD9E8D57u) * c2;
+        const auto hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
+        const auto hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
+        c0 = hi1 ^ c1 ^ k0;
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ k1;
+        c3 = lo0;
+        k0 += 0x9E3779B9u;  // Weyl key schedule
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+}
+
 // Uniform on the open interval (0, 1) from 32 random bits (never 0, so log() is finite).
 inline double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1p-32; }
 
@@ -50,9 +73,9 @@ inline double log_unit(double x) {
     std::uint64_t bits = std::bit_cast<std::uint64_t>(x);
     std::int64_t e = static_cast<std::int64_t>((bits >> 52) & 0x7ff) - 1023;
     double m = std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-    const bool big = m > 1.4142135623730951;
-    m = big ? 0.5 * m : m;
-    e = big ? e + 1 : e;
+    const double big = m > 1.4142135623730951 ? 1.0 : 0.0;
+    m *= 1.0 - 0.5 * big;  // exact: multiplies by 1 or 0.5
+    e += static_cast<std::int64_t>(big);
     const double s = (m - 1.0) / (m + 1.0);
     const double s2 = s * s;
     double p = 1.0 / 23.0;
@@ -93,10 +116,16 @@ inline void sincos_turn(double t, double& c, double& s) {
     cp = cp * p2 + 1.0 / 24.0;
     cp = cp * p2 - 0.5;
     const double cos_phi = cp * p2 + 1.0;
-    const int quadrant = static_cast<int>(q) & 3;
-    // Rotation by quadrant * 90 degrees, written as selects so that it vectorises.
-    c = quadrant == 0 ? cos_phi : quadrant == 1 ? -sin_phi : quadrant == 2 ? -cos_phi : sin_phi;
-    s = quadrant == 0 ? sin_phi : quadrant == 1 ? cos_phi : quadrant == 2 ? -sin_phi : -cos_phi;
+    // Rotation by quadrant * 90°: quadrants 1 and 3 swap cos and sin; signs flip as below. Done on
+    // bit patterns (blend and sign-bit xor) so the loop has no branches and stays exact.
+    const auto quadrant = static_cast<std::uint64_t>(q) & 3u;
+    const std::uint64_t swap = 0 - (quadrant & 1u);
+    const std::uint64_t cb = std::bit_cast<std::uint64_t>(cos_phi), sb = std::bit_cast<std::uint64_t>(sin_phi);
+    const std::uint64_t first = (cb & ~swap) | (sb & swap), second = (sb & ~swap) | (cb & swap);
+    const std::uint64_t c_flip = static_cast<std::uint64_t>((quadrant ^ (quadrant >> 1)) & 1u) << 63;  // q = 1, 2
+    const std::uint64_t s_flip = (quadrant >> 1) << 63;                                                  // q = 2, 3
+    c = std::bit_cast<double>(first ^ c_flip);
+    s = std::bit_cast<double>(second ^ s_flip);
 }
 
 // Box–Muller: two independent standard normals from two 32-bit uniforms. The 32-bit uniform
@@ -109,13 +138,22 @@ inline void box_muller(std::uint32_t a, std::uint32_t b, double& z0, double& z1)
     z1 = r * s;
 }
 
-// Four standard normals for one counter.
+// Four standard normals for one counter (same layout as philox()); written for use inside
+// vectorised loops over `entity`.
+inline void normals4(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw,
+                     double& z0, double& z1, double& z2, double& z3) {
+    std::uint32_t u[4];
+    philox_raw(entity, static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32),
+               static_cast<std::uint32_t>(p) | (draw << 8), static_cast<std::uint32_t>(seed),
+               static_cast<std::uint32_t>(seed >> 32), u);
+    box_muller(u[0], u[1], z0, z1);
+    box_muller(u[2], u[3], z2, z3);
+}
+
 inline std::array<double, 4> normals4(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step,
                                       std::uint32_t draw = 0) {
-    auto u = philox(seed, p, entity, step, draw);
     std::array<double, 4> z;
-    box_muller(u[0], u[1], z[0], z[1]);
-    box_muller(u[2], u[3], z[2], z[3]);
+    normals4(seed, p, entity, step, draw, z[0], z[1], z[2], z[3]);
     return z;
 }
 
