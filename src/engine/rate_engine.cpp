@@ -6,6 +6,7 @@
 
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
+#include "einet/core/rng_block.hpp"
 
 namespace einet::engine {
 
@@ -31,6 +32,76 @@ rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint
         weights_.emplace_back(n_post * n_pre * batch_, 0.0);
     }
     for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) kick_left_.emplace_back(batch_, 0);
+    scalar_populations_ = std::all_of(net_.populations.begin(), net_.populations.end(), [](const auto& p) { return p.n == 1; });
+    zero_weights_.assign(batch_, 0.0);
+    const double dt = net_.dt;
+    if (net_.noise.exact) {  // exact OU transition over dt
+        noise_decay_ = std::exp(-dt / net_.noise.tau);
+        noise_amp_ = net_.noise.sigma * std::sqrt(0.5 * net_.noise.tau * 1e-3 * (1.0 - noise_decay_ * noise_decay_));
+    } else {  // Euler–Maruyama (001 spec §1.3): η += −(dt/τ)η + σ √dt ξ, dt in seconds for σ
+        noise_decay_ = 1.0 - dt / net_.noise.tau;
+        noise_amp_ = net_.noise.sigma * std::sqrt(dt * 1e-3);
+    }
+}
+
+// Fused step for networks whose populations are single units (the two-population model): noise,
+// drive and Euler update of every population in one vector loop over the chunk's networks. Same
+// arithmetic, in the same order, as the general path below.
+template <std::size_t P>
+void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
+                                          std::uint64_t abs_step) {
+    const std::size_t cb = b1 - b0;
+    const double dt = net_.dt;
+    const bool noisy = net_.noise.sigma != 0.0, simultaneous = net_.order == network::update_order::simultaneous;
+    const double decay = noise_decay_, amp = noise_amp_;
+    double common[P], a[P], g[P], theta[P], rmax[P], sign[P], kick_amp[P];
+    double* r[P];
+    double* eta[P];
+    const double* xi[P];
+    const double* W[P][P];
+    const std::int32_t* kick_left[P];
+    for (std::size_t p = 0; p < P; ++p) {
+        const auto& pop = net_.populations[p];
+        common[p] = step_drive(p, seg_step);
+        a[p] = dt / pop.tau;
+        g[p] = pop.transfer.gain;
+        theta[p] = pop.transfer.threshold;
+        rmax[p] = pop.transfer.r_max;
+        sign[p] = pop.excitatory ? 1.0 : -1.0;
+        r[p] = rates_[p].data() + b0;
+        eta[p] = eta_[p].data() + b0;
+        xi[p] = ws.normals.data() + (p * 4 + abs_step % 4) * max_chunk;
+        kick_left[p] = nullptr;
+        kick_amp[p] = 0.0;
+        for (std::size_t q = 0; q < P; ++q) {
+            const std::size_t proj = net_.find_projection(p, q);
+            W[p][q] = (proj < net_.projections.size() ? weights_[proj].data() : zero_weights_.data()) + b0;
+        }
+    }
+    for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {  // at most one kick input per population here
+        kick_left[net_.poisson_kicks[k].population] = kick_left_[k].data() + b0;
+        kick_amp[net_.poisson_kicks[k].population] = net_.poisson_kicks[k].amplitude;
+    }
+    static const std::int32_t no_kicks[max_chunk] = {};
+    for (std::size_t p = 0; p < P; ++p) {
+        if (!kick_left[p]) kick_left[p] = no_kicks;
+    }
+#pragma omp simd
+    for (std::size_t c = 0; c < cb; ++c) {
+        double src[P];
+        for (std::size_t p = 0; p < P; ++p) src[p] = r[p][c];
+        for (std::size_t p = 0; p < P; ++p) {
+            if (noisy) eta[p][c] = decay * eta[p][c] + amp * xi[p][c];
+            double d = common[p] + eta[p][c];
+            d += kick_left[p][c] > 0 ? kick_amp[p] : 0.0;
+            for (std::size_t q = 0; q < P; ++q) d += sign[q] * W[p][q][c] * src[q];
+            // 001 Methods Eqs. 1–3 (forward Euler), then saturation.
+            const double f = g[p] * std::max(d - theta[p], 0.0);
+            const double updated = std::min(src[p] + a[p] * (f - src[p]), rmax[p]);
+            r[p][c] = updated;
+            if (!simultaneous) src[p] = updated;  // sequential: later populations see the new rate
+        }
+    }
 }
 
 double& rate_engine::weight(std::size_t proj, std::size_t i, std::size_t j, std::size_t b) {
@@ -54,22 +125,20 @@ double rate_engine::step_drive(std::size_t pop, std::size_t seg_step) const {
         const double k1 = std::isinf(in.duration) ? std::numeric_limits<double>::infinity()
                                                   : std::round((in.start + in.duration) / net_.dt);
         const double k = static_cast<double>(seg_step);
-        if (k >= k0 && k < k1) drive += in.amplitude;
+        drive += (k >= k0 && k < k1) ? in.amplitude : 0.0;
     }
     return drive;
 }
 
 void rate_engine::fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block) {
     const std::size_t units = unit_offset_.empty() ? 0 : unit_offset_.back() + net_.populations.back().n;
-    const std::size_t cb = b1 - b0;
+    // Counter {network, step / 4, purpose | unit << 8}: consecutive networks are consecutive
+    // counters (one SIMD Philox block), and a network's noise depends only on its own index.
     for (std::size_t u = 0; u < units; ++u) {
-        double* out = ws.normals.data() + u * 4 * chunk_size;
-#pragma omp simd
-        for (std::size_t c = 0; c < cb; ++c) {
-            const auto entity = static_cast<std::uint32_t>((b0 + c) * units + u);
-            rng::normals4(seed_, rng::purpose::rate_noise, entity, block, 0, out[c], out[chunk_size + c],
-                          out[2 * chunk_size + c], out[3 * chunk_size + c]);
-        }
+        double* out = ws.normals.data() + u * 4 * max_chunk;
+        rng::normals_block(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(b0), block,
+                           static_cast<std::uint32_t>(u), b1 - b0, out, out + max_chunk, out + 2 * max_chunk,
+                           out + 3 * max_chunk);
     }
     ws.block = block;
 }
@@ -78,23 +147,19 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
                              std::uint64_t abs_step) {
     const std::size_t B = batch_, cb = b1 - b0;
     const double dt = net_.dt;
+    const bool fused = scalar_populations_ && net_.populations.size() == 2;
 
     // 1. OU noise. Four normals per unit come from one Philox counter (block = step / 4).
     if (net_.noise.sigma != 0.0) {
         if (ws.block != abs_step / 4) fill_noise(ws, b0, b1, abs_step / 4);
+    }
+    if (net_.noise.sigma != 0.0 && !fused) {
         const std::size_t slot = abs_step % 4;
-        double decay, amp;
-        if (net_.noise.exact) {  // exact OU transition over dt
-            decay = std::exp(-dt / net_.noise.tau);
-            amp = net_.noise.sigma * std::sqrt(0.5 * net_.noise.tau * 1e-3 * (1.0 - decay * decay));
-        } else {  // Euler–Maruyama (001 spec §1.3): η += −(dt/τ)η + σ √dt ξ, dt in seconds for σ
-            decay = 1.0 - dt / net_.noise.tau;
-            amp = net_.noise.sigma * std::sqrt(dt * 1e-3);
-        }
+        const double decay = noise_decay_, amp = noise_amp_;
         for (std::size_t p = 0; p < net_.populations.size(); ++p) {
             for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
                 double* eta = eta_[p].data() + i * B + b0;
-                const double* xi = ws.normals.data() + ((unit_offset_[p] + i) * 4 + slot) * chunk_size;
+                const double* xi = ws.normals.data() + ((unit_offset_[p] + i) * 4 + slot) * max_chunk;
 #pragma omp simd
                 for (std::size_t c = 0; c < cb; ++c) eta[c] = decay * eta[c] + amp * xi[c];
             }
@@ -117,11 +182,15 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
     }
 
     // 2. Populations in order.
+    if (fused) {
+        step_scalar_populations<2>(ws, b0, b1, seg_step, abs_step);
+        return;
+    }
     if (net_.order == network::update_order::simultaneous) {
         std::size_t off = 0;
         for (std::size_t p = 0; p < rates_.size(); ++p) {
             for (std::size_t i = 0; i < net_.populations[p].n; ++i, ++off) {
-                std::copy_n(rates_[p].data() + i * B + b0, cb, ws.previous.data() + off * chunk_size);
+                std::copy_n(rates_[p].data() + i * B + b0, cb, ws.previous.data() + off * max_chunk);
             }
         }
     }
@@ -131,7 +200,7 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
         // External drive that is the same for all units of the population and networks.
         const double common = step_drive(p, seg_step);
         for (std::size_t i = 0; i < n; ++i) {
-            double* d = ws.drive.data() + i * chunk_size;
+            double* d = ws.drive.data() + i * max_chunk;
             const double* eta = eta_[p].data() + i * B + b0;
 #pragma omp simd
             for (std::size_t c = 0; c < cb; ++c) d[c] = common + eta[c];
@@ -141,7 +210,7 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
             const double amp = net_.poisson_kicks[k].amplitude;
             const std::int32_t* left = kick_left_[k].data() + b0;
             for (std::size_t i = 0; i < n; ++i) {
-                double* d = ws.drive.data() + i * chunk_size;
+                double* d = ws.drive.data() + i * max_chunk;
                 for (std::size_t c = 0; c < cb; ++c) d[c] += left[c] > 0 ? amp : 0.0;
             }
         }
@@ -152,11 +221,11 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
             const double sign = net_.populations[proj.pre].excitatory ? 1.0 : -1.0;
             const double* W = weights_[q].data();
             for (std::size_t i = 0; i < n; ++i) {
-                double* d = ws.drive.data() + i * chunk_size;
+                double* d = ws.drive.data() + i * max_chunk;
                 for (std::size_t j = 0; j < n_pre; ++j) {
                     const double* w = W + (i * n_pre + j) * B + b0;
                     const double* r = net_.order == network::update_order::simultaneous
-                                          ? ws.previous.data() + (unit_offset_[proj.pre] + j) * chunk_size
+                                          ? ws.previous.data() + (unit_offset_[proj.pre] + j) * max_chunk
                                           : rates_[proj.pre].data() + j * B + b0;
 #pragma omp simd
                     for (std::size_t c = 0; c < cb; ++c) d[c] += sign * w[c] * r[c];
@@ -167,7 +236,7 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
         const double a = dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
                      rmax = pop.transfer.r_max;
         for (std::size_t i = 0; i < n; ++i) {
-            const double* d = ws.drive.data() + i * chunk_size;
+            const double* d = ws.drive.data() + i * max_chunk;
             double* r = rates_[p].data() + i * B + b0;
 #pragma omp simd
             for (std::size_t c = 0; c < cb; ++c) {
@@ -179,7 +248,10 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
 }
 
 void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
-    const std::size_t n_chunks = (batch_ + chunk_size - 1) / chunk_size;
+    const std::size_t workers = static_cast<std::size_t>(std::max(threads, 1));
+    const std::size_t per_worker = (batch_ + workers - 1) / workers;
+    const std::size_t chunk = std::clamp<std::size_t>((per_worker + 7) / 8 * 8, 8, max_chunk);
+    const std::size_t n_chunks = (batch_ + chunk - 1) / chunk;
     const std::size_t units = unit_offset_.back() + net_.populations.back().n;
     std::size_t max_n = 0;
     for (const auto& p : net_.populations) max_n = std::max(max_n, p.n);
@@ -188,12 +260,12 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
 #pragma omp parallel num_threads(std::max(threads, 1))
     {
         workspace ws;
-        ws.normals.assign(units * 4 * chunk_size, 0.0);
-        ws.drive.assign(max_n * chunk_size, 0.0);
-        if (net_.order == network::update_order::simultaneous) ws.previous.assign(units * chunk_size, 0.0);
+        ws.normals.assign(units * 4 * max_chunk, 0.0);
+        ws.drive.assign(max_n * max_chunk, 0.0);
+        if (net_.order == network::update_order::simultaneous) ws.previous.assign(units * max_chunk, 0.0);
 #pragma omp for schedule(static)
-        for (std::size_t chunk = 0; chunk < n_chunks; ++chunk) {
-            const std::size_t b0 = chunk * chunk_size, b1 = std::min(batch_, b0 + chunk_size);
+        for (std::size_t c = 0; c < n_chunks; ++c) {
+            const std::size_t b0 = c * chunk, b1 = std::min(batch_, b0 + chunk);
             ws.block = std::numeric_limits<std::uint64_t>::max();
             for (std::size_t s = 0; s < steps; ++s) {
                 step_chunk(ws, b0, b1, seg0 + s, abs0 + s);

@@ -42,7 +42,9 @@ struct nonfinite_location {
 
 class rate_engine {
 public:
-    static constexpr std::size_t chunk_size = 64;  // networks per work item (multiple of SIMD width)
+    // Networks per work item: about batch / threads, a multiple of 8 (the SIMD width), at most
+    // max_chunk (so a chunk's state stays in L1). Results do not depend on the split.
+    static constexpr std::size_t max_chunk = 128;
 
     rate_engine(network::rate_network net, std::size_t batch, std::uint64_t seed);
 
@@ -77,6 +79,9 @@ public:
 private:
     struct workspace;
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    template <std::size_t P>
+    void step_scalar_populations(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
+                                 std::uint64_t abs_step);
     void fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block);
     double step_drive(std::size_t pop, std::size_t seg_step) const;
 
@@ -86,6 +91,9 @@ private:
     std::vector<std::vector<double>> rates_, eta_, weights_;
     std::vector<std::vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
     std::vector<std::size_t> unit_offset_;              // first global unit index of each population
+    bool scalar_populations_ = false;   // every population is one unit: the fused kernel applies
+    std::vector<double> zero_weights_;  // stands in for absent projections in the fused kernel
+    double noise_decay_ = 1.0, noise_amp_ = 0.0;
     std::uint64_t step_ = 0;
     std::size_t segment_step_ = 0;
 };
