@@ -59,12 +59,17 @@ void register_rate(py::module_& m) {
 
     py::class_<engine::rate_engine>(m, "rate_engine",
                                     "Batched two-population rate network (paper 001 Table 1 defaults).")
-        .def(py::init([](std::size_t batch, std::uint64_t seed, double noise_sigma) {
+        .def(py::init([](std::size_t batch, std::uint64_t seed, double noise_sigma, double kick, double kick_start,
+                         double kick_duration) {
                  auto net = network::wilson_cowan_two_population();
                  net.noise.sigma = noise_sigma;
+                 // The trial kick into E (001 spec §1.4): 7 for 101 steps from 249.9 ms.
+                 if (kick != 0.0) net.steps.push_back({0, kick, kick_start, kick_duration});
                  return engine::rate_engine(net, batch, seed);
              }),
-             py::arg("batch") = 1, py::arg("seed") = 1, py::arg("noise_sigma") = 10.0)
+             py::arg("batch") = 1, py::arg("seed") = 1, py::arg("noise_sigma") = 10.0, py::arg("kick") = 7.0,
+             py::arg("kick_start") = 249.9, py::arg("kick_duration") = 10.1,
+             "Times in ms; noise_sigma in s^-1/2; the kick is applied in every segment (trial).")
         .def_property_readonly("batch", &engine::rate_engine::batch)
         .def("set_weights",
              [](engine::rate_engine& e, py::array_t<double, py::array::c_style | py::array::forcecast> w) {
