@@ -67,6 +67,9 @@ struct context {
         for (const auto& [k, o] : origins) {
             if (k == key) return o;
         }
+        for (const auto& [k, o] : origins) {  // a table created by an override: name the override
+            if (k.rfind(key + ".", 0) == 0 && o.rfind("--set", 0) == 0) return o;
+        }
         if (n && n->source().begin.line > 0) {
             return source + ":" + std::to_string(n->source().begin.line) + ":" + std::to_string(n->source().begin.column);
         }
@@ -224,7 +227,8 @@ void walk(const context& ctx, const section& sec, const toml::table& t, const st
             std::vector<std::string> names;
             for (const auto& fl : sec.fields) names.push_back(sec.name + "." + fl.key);
             const auto hint = nearest(full, names);
-            ctx.fail(full, &v, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+            ctx.fail(full, &v, "expected a key of [" + sec.name + "] (einet describe " + sec.name + "), got an unknown key" +
+                                   (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
         }
     }
 }
@@ -259,8 +263,12 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
 
 void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, origin_list& origins, problems& found) {
     std::vector<std::string> all_keys;
+    std::map<std::string, kind> field_kinds;
     for (const auto& sec : schema()) {
-        for (const auto& f : sec.fields) all_keys.push_back(sec.name + "." + f.key);
+        for (const auto& f : sec.fields) {
+            all_keys.push_back(sec.name + "." + f.key);
+            field_kinds[sec.name + "." + f.key] = f.type;
+        }
     }
     for (const auto& o : overrides) {
         const auto eq = o.find('=');
@@ -269,10 +277,14 @@ void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, 
             continue;
         }
         const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-        if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end() &&
-            key.find(".", key.find("weights.") == 0 ? 8 : std::string::npos) == std::string::npos) {
+        // A schema key, or a member of a distribution value (weights.EE.low).
+        const auto parent = key.substr(0, key.rfind('.'));
+        const auto field_it = field_kinds.find(parent);
+        const bool dist_member = field_it != field_kinds.end() && field_it->second == kind::distribution;
+        if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end() && !dist_member) {
             const auto hint = nearest(key, all_keys);
-            found.add("--set " + key, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+            found.add("--set " + key, key, "expected a configuration key, got an unknown key" +
+                                               (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
             continue;
         }
         toml::table parsed;
@@ -286,7 +298,7 @@ void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, 
     }
 }
 
-void validate_and_resolve(toml::table& t, const std::string& source, const origin_list& origins, problems& found) {
+void validate_and_resolve(toml::table& t, const std::string& source, origin_list& origins, problems& found) {
     const context ctx{source, origins, found};
     // The study decides which sections exist.
     std::string study;
@@ -301,7 +313,8 @@ void validate_and_resolve(toml::table& t, const std::string& source, const origi
         auto it = std::find_if(schema().begin(), schema().end(), [&](const section& s) { return s.name == name; });
         if (it == schema().end()) {
             const auto hint = nearest(name, section_names);
-            ctx.fail(name, &v, "unknown section" + (hint.empty() ? std::string() : " (did you mean [" + hint + "]?)"));
+            ctx.fail(name, &v, "expected a section of the schema (einet list), got an unknown section" +
+                                   (hint.empty() ? std::string() : " (did you mean [" + hint + "]?)"));
             continue;
         }
         if (!v.is_table()) {
@@ -309,7 +322,7 @@ void validate_and_resolve(toml::table& t, const std::string& source, const origi
             continue;
         }
         if (!study.empty() && !uses(*it, study)) {
-            ctx.fail(name, &v, "section not used by study \"" + study + "\" (used by:" +
+            ctx.fail(name, &v, "expected only sections used by study \"" + study + "\", got a section not used by it (used by:" +
                                    [&] {
                                        std::string s;
                                        for (const auto& x : it->studies) s += " " + x;
@@ -328,14 +341,15 @@ void validate_and_resolve(toml::table& t, const std::string& source, const origi
             if (t.at_path(full)) continue;
             if (!f.default_from.empty()) {
                 if (auto from = t.at_path(f.default_from)) {
-                    toml::table copy = parse_value("0");
                     insert_at(t, full, toml::value<double>(from.value<double>().value_or(0.0)));
+                    origins.emplace_back(full, source + " (default from " + f.default_from + ")");
                 }
             } else if (!f.default_text.empty()) {
                 auto parsed = parse_value(f.default_text);
                 insert_at(t, full, std::move(*parsed.get("v")));
+                origins.emplace_back(full, source + " (default)");
             } else if (!f.optional) {
-                ctx.fail(full, nullptr, "missing required key (" + f.doc + ")");
+                ctx.fail(full, nullptr, "expected a value (" + f.doc + "), got nothing: the key is required");
             }
         }
     }

@@ -91,7 +91,13 @@ bool parse_term(const std::string& text, term& out, std::string& why) {
         return false;
     }
     term t{1.0, rs::alpha, pf::one, ef::post};
-    bool have_error = false, have_rate = false;
+    bool have_error = false, have_rate = false, have_factor = false;
+    auto twice = [&](bool& seen, const char* what) {
+        if (seen) why = std::string("a term takes one ") + what + ", got \"" + text + "\"";
+        const bool again = seen;
+        seen = true;
+        return again;
+    };
     std::size_t i = 0;
     if (s[0] == '+' || s[0] == '-') {
         t.coefficient = s[0] == '-' ? -1.0 : 1.0;
@@ -101,15 +107,14 @@ bool parse_term(const std::string& text, term& out, std::string& why) {
     std::string tok;
     while (std::getline(ss, tok, '*')) {
         if (tok == "alpha" || tok == "beta") {
+            if (twice(have_rate, "rate (alpha or beta)")) return false;
             t.rate = tok == "alpha" ? rs::alpha : rs::beta;
-            have_rate = true;
-        } else if (tok == "pre") {
-            t.factor = pf::rate;
-        } else if (tok == "w") {
-            t.factor = pf::weight;
+        } else if (tok == "pre" || tok == "w") {
+            if (twice(have_factor, "presynaptic factor (pre or w)")) return false;
+            t.factor = tok == "pre" ? pf::rate : pf::weight;
         } else if (tok == "post" || tok == "cross") {
+            if (twice(have_error, "error (post or cross)")) return false;
             t.error = tok == "post" ? ef::post : ef::cross;
-            have_error = true;
         } else {
             char* end = nullptr;
             double v = std::strtod(tok.c_str(), &end);
@@ -124,7 +129,10 @@ bool parse_term(const std::string& text, term& out, std::string& why) {
         why = "a term needs an error: post (own set-point error) or cross (the other population's)";
         return false;
     }
-    (void)have_rate;
+    if (!have_rate) {
+        why = "a term needs a rate: alpha or beta";
+        return false;
+    }
     out = t;
     return true;
 }

@@ -34,7 +34,8 @@ using origin_list = std::vector<std::pair<std::string, std::string>>;
 // Applies "key.path=value" overrides (value parsed as TOML, else taken as a string).
 void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, origin_list& origins, problems& found);
 
-// Checks every key against the schema, fills defaults and checks cross-key constraints.
-void validate_and_resolve(toml::table& t, const std::string& source, const origin_list& origins, problems& found);
+// Checks every key against the schema, fills defaults (recording their origin as "(default)")
+// and checks cross-key constraints.
+void validate_and_resolve(toml::table& t, const std::string& source, origin_list& origins, problems& found);
 
 }  // namespace einet::config

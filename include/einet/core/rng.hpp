@@ -4,7 +4,7 @@
 // so results are bit-identical for any thread count (docs/reproducibility.md).
 //
 // Key   = the user's 64-bit seed.
-// Count = {entity, step low 32 bits, step high 32 bits, purpose | draw << 8}.
+// Count = {entity, step low 32 bits, step high 32 bits, purpose | draw << 8}; draw < 2^24.
 // No std::*_distribution anywhere (their output differs between standard libraries); the
 // uniform -> normal transform below is ours, branch-free and vectorisable, so a SIMD lane and a
 // scalar remainder produce the same bits.
@@ -67,7 +67,7 @@ inline void philox_raw(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std
 // Uniform on the open interval (0, 1) from 32 random bits (never 0, so log() is finite).
 inline double uniform_open(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1p-32; }
 
-// Natural log of x in (0, 1], accurate to ~1e-15 relative: x = 2^e m, m in [sqrt(1/2), sqrt(2)),
+// Natural log of a normal (not subnormal) double x in [2^-1022, 1], accurate to ~1e-15 relative: x = 2^e m, m in [sqrt(1/2), sqrt(2)),
 // log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172, odd series to s^23.
 inline double log_unit(double x) {
     std::uint64_t bits = std::bit_cast<std::uint64_t>(x);
@@ -129,7 +129,7 @@ inline void sincos_turn(double t, double& c, double& s) {
 }
 
 // Box–Muller: two independent standard normals from two 32-bit uniforms. The 32-bit uniform
-// bounds |z| below sqrt(-2 ln 2^-33) ≈ 6.9 (tail mass beyond that is ~5e-12).
+// bounds |z| below sqrt(-2 ln 2^-33) ≈ 6.76 (tail mass beyond that is ~1e-11).
 inline void box_muller(std::uint32_t a, std::uint32_t b, double& z0, double& z1) {
     const double r = std::sqrt(-2.0 * log_unit(uniform_open(a)));
     double c, s;
