@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "einet/analysis/two_population.hpp"
+#include "einet/core/error.hpp"
 #include "einet/engine/rate_engine.hpp"
 #include "einet/network/rate_network.hpp"
 #include "einet/plasticity/homeostatic_rule.hpp"

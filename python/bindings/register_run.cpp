@@ -10,9 +10,10 @@
 namespace py = pybind11;
 
 void register_run(py::module_& m) {
-    static py::exception<einet::config_error> config_exc(m, "ConfigError", PyExc_ValueError);
-    static py::exception<einet::numerical_error> numerical_exc(m, "NumericalError", PyExc_ArithmeticError);
-    static py::exception<einet::io_error> io_exc(m, "IOError", PyExc_OSError);
+    // One translator per error class; the messages are the CLI's (file:line:col key: expected ...).
+    py::register_exception<einet::config_error>(m, "ConfigError", PyExc_ValueError);
+    py::register_exception<einet::numerical_error>(m, "NumericalError", PyExc_ArithmeticError);
+    py::register_exception<einet::io_error>(m, "IOError", PyExc_OSError);
 
     m.def(
         "run_experiment",
@@ -39,6 +40,13 @@ void register_run(py::module_& m) {
         },
         py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
         "Validate an experiment file; returns the resolved config as TOML text.");
-    m.def("describe", &einet::config::describe, py::arg("key"), "Documentation of a config section or key.");
+    m.def(
+        "describe",
+        [](const std::string& key) {
+            auto text = einet::config::describe(key);
+            if (text.empty()) throw einet::config_error("describe: unknown section or key \"" + key + "\"");
+            return text;
+        },
+        py::arg("key"), "Documentation of a config section or key.");
     m.def("experiments_dir", &einet::config::experiments_dir);
 }

@@ -35,6 +35,30 @@ const field& field_of(const std::string& key) {
     return *it->second;
 }
 
+// The key path written on `line` (1-based) of a TOML text, from the line's "key =" and the last
+// [table] header above it; empty when the line holds no key. Used to name the key in syntax errors.
+std::string key_on_line(const std::string& text, std::size_t line) {
+    std::istringstream in(text);
+    std::string l, table;
+    auto trim = [](std::string x) {
+        const auto a = x.find_first_not_of(" \t"), b = x.find_last_not_of(" \t\r");
+        return a == std::string::npos ? std::string() : x.substr(a, b - a + 1);
+    };
+    for (std::size_t n = 1; std::getline(in, l) && n <= line; ++n) {
+        const auto t = trim(l);
+        if (t.size() > 2 && t.front() == '[') {
+            const auto close = t.find(']');
+            table = trim(t.substr(t[1] == '[' ? 2 : 1, close == std::string::npos ? std::string::npos : close - (t[1] == '[' ? 2 : 1)));
+        } else if (n == line) {
+            const auto eq = t.find('=');
+            if (eq == std::string::npos || eq == 0) return {};
+            const auto key = trim(t.substr(0, eq));
+            return table.empty() ? key : table + "." + key;
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 double distribution::sample(double u1, double u2) const {
@@ -132,8 +156,10 @@ resolved_config load(const std::string& text, const std::string& source, const s
         *cfg.table_ = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
         const auto& b = e.source().begin;
-        throw config_error(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
-                           ": TOML syntax error: " + std::string(e.description()));
+        auto key = key_on_line(text, b.line);
+        throw config_error(source + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) + ": " +
+                           (key.empty() ? std::string("(TOML syntax)") : key) +
+                           ": expected valid TOML, got a syntax error: " + std::string(e.description()));
     }
     problems found;
     apply_overrides(*cfg.table_, overrides, cfg.override_keys_, found);

@@ -272,8 +272,15 @@ study_output run_fixed_study(const resolved_config& cfg, engine::rate_engine& en
     pred["I_after_hz"] = after.I;
     pred["paradoxical_regime"] = before.paradoxical;
     s["analytic"] = pred;
-    // The paradoxical effect: more drive to I (or stronger E->I) and I's steady rate falls.
-    s["paradoxical_effect"] = res.after[1] < res.before[1];
+    // The paradoxical effect: I's steady rate moves against the direct effect of the change on I
+    // (more drive to I, or a stronger E->I weight, and I falls; the mirror for decreases and for
+    // W_II). Not defined for changes that reach I only through E (input to E, W_EE, W_EI).
+    double direct = 0.0;
+    if (p.is_input && p.target == 1) direct = p.value;
+    if (!p.is_input && net.projections[p.target].label == "IE") direct = p.value - w0[p.target];
+    if (!p.is_input && net.projections[p.target].label == "II") direct = w0[p.target] - p.value;
+    if (direct != 0.0) s["paradoxical_effect"] = (res.after[1] - res.before[1]) * direct < 0.0;
+    else s["paradoxical_effect"] = nullptr;
     s["first_self_sustained_trial"] = nullptr;
     s["E_final_hz"] = res.after[0];
     s["I_final_hz"] = res.after[1];

@@ -61,6 +61,10 @@ field flag(std::string key, bool def, std::string doc) {
     f.doc = std::move(doc);
     return f;
 }
+field unbounded(field f) {
+    f.allow_infinite = true;
+    return f;
+}
 field derived(field f, std::string from) {
     f.default_text.clear();
     f.default_from = std::move(from);
@@ -105,12 +109,12 @@ std::vector<section> build() {
                   q("E.tau", "ms", "10 ms", 0.0, inf, "time constant τ_E", true),
                   num("E.gain", "1", 0.0, inf, "gain g_E (Hz per unit drive)"),
                   num("E.threshold", "4.8", -inf, inf, "threshold θ_E (drive units)"),
-                  q("E.r_max", "Hz", "100 Hz", 0.0, inf, "saturation of E", true),
+                  unbounded(q("E.r_max", "Hz", "100 Hz", 0.0, inf, "saturation of E (\"inf Hz\": none)", true)),
                   num("E.input", "0", -inf, inf, "tonic external drive to E"),
                   q("I.tau", "ms", "2 ms", 0.0, inf, "time constant τ_I", true),
                   num("I.gain", "4", 0.0, inf, "gain g_I (Hz per unit drive)"),
                   num("I.threshold", "25", -inf, inf, "threshold θ_I (drive units)"),
-                  q("I.r_max", "Hz", "250 Hz", 0.0, inf, "saturation of I", true),
+                  unbounded(q("I.r_max", "Hz", "250 Hz", 0.0, inf, "saturation of I (\"inf Hz\": none)", true)),
                   num("I.input", "0", -inf, inf, "tonic external drive to I")}});
     s.push_back({"weights", "initial weights W_XY onto X from Y (>= 0; inhibition enters with a minus sign); "
                             "a number, or {dist=\"uniform\", low, high} / {dist=\"normal\", mean, std} drawn per network", {},
@@ -149,7 +153,7 @@ std::vector<section> build() {
                   q("E_set", "Hz", "5 Hz", 0.0, inf, "E set point"),
                   q("I_set", "Hz", "14 Hz", 0.0, inf, "I set point"),
                   num("weight_floor", "0.1", 0.0, inf, "every weight is held >= this after each update"),
-                  num("weight_ceiling", "inf", 0.0, inf, "and <= this"),
+                  unbounded(num("weight_ceiling", "inf", 0.0, inf, "and <= this (inf: no ceiling)")),
                   terms("terms.EE"), terms("terms.EI"), terms("terms.IE"), terms("terms.II")}});
     s.push_back({"protocol", "trial-based plasticity (001 Methods, spec §1.4)", {"trial_plasticity"},
                  {integer("trials", "500", 1, 1e9, "number of trials"),

@@ -88,6 +88,7 @@ std::string range_text(const field& f) {
         return s.str();
     };
     const bool has_min = std::isfinite(f.min), has_max = std::isfinite(f.max);
+    if (!f.allow_infinite) out << "finite, ";
     if (has_min && has_max) out << "in [" << num(f.min) << ", " << num(f.max) << "]";
     else if (has_min) out << (f.min_exclusive ? "> " : ">= ") << num(f.min);
     else if (has_max) out << "<= " << num(f.max);
@@ -97,6 +98,7 @@ std::string range_text(const field& f) {
 
 bool in_range(const field& f, double v) {
     if (std::isnan(v)) return false;
+    if (std::isinf(v) && !f.allow_infinite) return false;  // NaN and inf weights, rates, times: refused
     if (f.min_exclusive ? !(v > f.min) : !(v >= f.min)) return false;
     return v <= f.max;
 }
@@ -356,7 +358,9 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
     if (auto name = t.at_path("experiment.name").value<std::string>(); name && name->empty()) {
         insert_at(t, "experiment.name", toml::value<std::string>(std::filesystem::path(source).stem().string()));
     }
-    if (found.empty() && !study.empty()) check_cross_keys(ctx, t, study);
+    // Cross-key checks run even after field errors (all problems are reported together); each
+    // skips inputs that are absent or already reported.
+    if (!study.empty()) check_cross_keys(ctx, t, study);
 }
 
 namespace {
@@ -367,10 +371,20 @@ double quantity_of(const toml::table& t, const std::string& key, const std::stri
 
 void check_cross_keys(const context& ctx, toml::table& t, const std::string& study) {
     auto node = [&](const std::string& key) { return t.at_path(key).node(); };
-    const double dt = quantity_of(t, "run.dt", "ms");
+    // True when every key is present and was not already reported as wrong.
+    auto usable = [&](std::initializer_list<std::string> keys) {
+        for (const auto& k : keys) {
+            if (!t.at_path(k) || ctx.found.reported(k)) return false;
+        }
+        return true;
+    };
+    auto q = [&](const std::string& key) { return quantity_of(t, key, "ms"); };
+    const bool have_dt = usable({"run.dt"});
+    const double dt = have_dt ? q("run.dt") : 0.0;
     // Forward Euler on a time constant τ needs dt well below τ (dt/τ = 0.05 for τ_I in 001).
     for (const char* key : {"model.E.tau", "model.I.tau", "noise.tau"}) {
-        const double tau = quantity_of(t, key, "ms");
+        if (!have_dt || !usable({key, "noise.scheme"})) continue;
+        const double tau = q(key);
         const bool exact_noise = std::string(key) == "noise.tau" && *t.at_path("noise.scheme").value<std::string>() == "exact";
         if (!exact_noise && dt > 0.5 * tau) {
             ctx.fail("run.dt", node("run.dt"),
@@ -379,52 +393,76 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
         }
     }
     auto multiple_of_dt = [&](const std::string& key) {
-        const double v = quantity_of(t, key, "ms");
-        const double steps = v / dt;
+        if (!have_dt || !usable({key})) return;
+        const double steps = q(key) / dt;
         if (std::abs(steps - std::round(steps)) > 1e-6 * std::max(1.0, steps)) {
             ctx.fail(key, node(key), "expected a multiple of run.dt = " + std::to_string(dt) + " ms, got " + show(*node(key)));
         }
     };
-    const auto batch = *t.at_path("run.batch").value<std::int64_t>();
-    if (*t.at_path("record.trace_network").value<std::int64_t>() >= batch) {
-        ctx.fail("record.trace_network", node("record.trace_network"),
-                 "expected a network index < run.batch = " + std::to_string(batch));
+    if (usable({"run.batch", "record.trace_network"})) {
+        const auto batch = *t.at_path("run.batch").value<std::int64_t>();
+        if (*t.at_path("record.trace_network").value<std::int64_t>() >= batch) {
+            ctx.fail("record.trace_network", node("record.trace_network"),
+                     "expected a network index < run.batch = " + std::to_string(batch));
+        }
     }
     if (study == "trial_plasticity") {
         multiple_of_dt("protocol.trial_duration");
         multiple_of_dt("protocol.measure_window");
-        if (quantity_of(t, "protocol.measure_window", "ms") > quantity_of(t, "protocol.trial_duration", "ms")) {
+        if (usable({"protocol.measure_window", "protocol.trial_duration"}) &&
+            q("protocol.measure_window") > q("protocol.trial_duration")) {
             ctx.fail("protocol.measure_window", node("protocol.measure_window"), "expected at most protocol.trial_duration");
         }
-        if (*t.at_path("protocol.final_trials").value<std::int64_t>() > *t.at_path("protocol.trials").value<std::int64_t>()) {
-            ctx.fail("protocol.final_trials", node("protocol.final_trials"), "expected at most protocol.trials");
+        if (usable({"protocol.final_trials", "protocol.trials"})) {
+            const auto trials = *t.at_path("protocol.trials").value<std::int64_t>();
+            const auto final_trials = *t.at_path("protocol.final_trials").value<std::int64_t>();
+            if (final_trials > trials) {
+                if (ctx.where("protocol.final_trials", nullptr).find("(default)") != std::string::npos) {
+                    // The default (10) adapts to short runs: average over all trials.
+                    insert_at(t, "protocol.final_trials", toml::value<std::int64_t>(trials));
+                } else {
+                    ctx.fail("protocol.final_trials", node("protocol.final_trials"),
+                             "expected at most protocol.trials = " + std::to_string(trials) + " (set at " +
+                                 ctx.where("protocol.trials", node("protocol.trials")) + "), got " + std::to_string(final_trials));
+                }
+            }
         }
     }
     if (study == "online_plasticity") {
         multiple_of_dt("online.duration");
-        if (quantity_of(t, "online.final_window", "ms") > quantity_of(t, "online.duration", "ms")) {
+        if (usable({"online.final_window", "online.duration"}) && q("online.final_window") > q("online.duration")) {
             ctx.fail("online.final_window", node("online.final_window"), "expected at most online.duration");
         }
     }
     if (study == "fixed_weights") {
         multiple_of_dt("perturbation.duration");
         multiple_of_dt("perturbation.at");
-        const double at = quantity_of(t, "perturbation.at", "ms"), dur = quantity_of(t, "perturbation.duration", "ms"),
-                     win = quantity_of(t, "perturbation.window", "ms");
-        if (!(at < dur)) ctx.fail("perturbation.at", node("perturbation.at"), "expected a time before perturbation.duration");
-        if (win > at || win > dur - at) {
-            ctx.fail("perturbation.window", node("perturbation.window"),
-                     "expected a window that fits before and after perturbation.at");
+        if (usable({"perturbation.at", "perturbation.duration", "perturbation.window"})) {
+            const double at = q("perturbation.at"), dur = q("perturbation.duration"), win = q("perturbation.window");
+            if (!(at < dur)) ctx.fail("perturbation.at", node("perturbation.at"), "expected a time before perturbation.duration");
+            if (win > at || win > dur - at) {
+                ctx.fail("perturbation.window", node("perturbation.window"),
+                         "expected a window that fits before and after perturbation.at");
+            }
         }
-        const auto kind_name = *t.at_path("perturbation.kind").value<std::string>();
-        const auto target = *t.at_path("perturbation.target").value<std::string>();
-        if ((kind_name == "input") != (target.size() == 1)) {
-            ctx.fail("perturbation.target", node("perturbation.target"),
-                     kind_name == "input" ? "expected a population (E or I) for an input perturbation, got \"" + target + "\""
-                                          : "expected a weight class (EE, EI, IE, II) for a weight perturbation, got \"" + target + "\"");
+        if (usable({"perturbation.kind", "perturbation.target"})) {
+            const auto kind_name = *t.at_path("perturbation.kind").value<std::string>();
+            const auto target = *t.at_path("perturbation.target").value<std::string>();
+            if ((kind_name == "input") != (target.size() == 1)) {
+                ctx.fail("perturbation.target", node("perturbation.target"),
+                         kind_name == "input" ? "expected a population (E or I) for an input perturbation, got \"" + target + "\""
+                                              : "expected a weight class (EE, EI, IE, II) for a weight perturbation, got \"" + target + "\"");
+            }
         }
     }
     if (study == "trial_plasticity" || study == "online_plasticity") {
+        if (usable({"plasticity.weight_floor", "plasticity.weight_ceiling"}) &&
+            *t.at_path("plasticity.weight_ceiling").value<double>() < *t.at_path("plasticity.weight_floor").value<double>()) {
+            ctx.fail("plasticity.weight_ceiling", node("plasticity.weight_ceiling"),
+                     "expected a ceiling >= plasticity.weight_floor = " +
+                         std::to_string(*t.at_path("plasticity.weight_floor").value<double>()));
+        }
+        if (!usable({"plasticity.rule"})) return;
         const auto rule = *t.at_path("plasticity.rule").value<std::string>();
         bool have_terms = false;
         for (const char* c : plasticity::class_names) have_terms = have_terms || t.at_path(std::string("plasticity.terms.") + c);
@@ -433,9 +471,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
                 const std::string key = std::string("plasticity.terms.") + c;
                 auto n = t.at_path(key);
                 if (!n) {
-                    ctx.fail(key, node("plasticity.rule"), "rule = \"custom\" needs a term list for every class");
+                    ctx.fail(key, node("plasticity.rule"), "expected a term list for every class with rule = \"custom\", got none");
                     continue;
                 }
+                if (ctx.found.reported(key)) continue;
                 for (const auto& e : *n.as_array()) {
                     plasticity::term term;
                     std::string why;
@@ -451,7 +490,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
                 const std::string msg = e.what();
                 ctx.fail("plasticity.rule", node("plasticity.rule"), msg.substr(msg.find(": ") + 2));
             }
-            if (have_terms) ctx.fail("plasticity.terms", node("plasticity.rule"), "term lists need rule = \"custom\"");
+            if (have_terms) {
+                ctx.fail("plasticity.terms", node("plasticity.rule"),
+                         "expected rule = \"custom\" with term lists, got term lists with rule = \"" + rule + "\"");
+            }
         }
     }
 }

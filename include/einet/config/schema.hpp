@@ -32,6 +32,7 @@ struct field {
     std::vector<std::string> choices;
     std::string doc;
     bool optional = false;      // may be absent (then it is absent from the resolved config)
+    bool allow_infinite = false;  // "inf" means "no bound" (saturation, ceilings); otherwise refused
 };
 
 struct section {

@@ -17,6 +17,14 @@ class problems {
 public:
     void add(std::string where, const std::string& key, const std::string& message) {
         lines_.push_back(std::move(where) + ": " + key + ": " + message);
+        bad_keys_.push_back(key);
+    }
+    // Whether a problem was already reported for `key` (cross-key checks skip such inputs).
+    bool reported(const std::string& key) const {
+        for (const auto& k : bad_keys_) {
+            if (k == key || key.rfind(k + ".", 0) == 0) return true;
+        }
+        return false;
     }
     bool empty() const { return lines_.empty(); }
     std::string text() const {
@@ -27,6 +35,7 @@ public:
 
 private:
     std::vector<std::string> lines_;
+    std::vector<std::string> bad_keys_;
 };
 
 using origin_list = std::vector<std::pair<std::string, std::string>>;
