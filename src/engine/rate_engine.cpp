@@ -32,6 +32,11 @@ rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint
         weights_.emplace_back(n_post * n_pre * batch_, 0.0);
     }
     for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) kick_left_.emplace_back(batch_, 0);
+    const std::size_t P = net_.populations.size();
+    for (std::size_t post = 0; post < P; ++post) {
+        for (std::size_t pre = 0; pre < P; ++pre) projection_of_.push_back(net_.find_projection(post, pre));
+    }
+    for (const auto& in : net_.steps) add_step_window(in);
     scalar_populations_ = std::all_of(net_.populations.begin(), net_.populations.end(), [](const auto& p) { return p.n == 1; });
     zero_weights_.assign(batch_, 0.0);
     const double dt = net_.dt;
@@ -74,7 +79,7 @@ void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::si
         kick_left[p] = nullptr;
         kick_amp[p] = 0.0;
         for (std::size_t q = 0; q < P; ++q) {
-            const std::size_t proj = net_.find_projection(p, q);
+            const std::size_t proj = projection_of_[p * P + q];
             W[p][q] = (proj < net_.projections.size() ? weights_[proj].data() : zero_weights_.data()) + b0;
         }
     }
@@ -116,17 +121,23 @@ void rate_engine::begin_segment(bool reset_rates) {
     }
 }
 
+void rate_engine::add_step_window(const network::rate_step_input& in) {
+    // Active on segment steps k with start <= k·dt < start + duration, on the step grid.
+    const auto k0 = static_cast<std::int64_t>(std::llround(in.start / net_.dt));
+    const auto k1 = std::isinf(in.duration) ? std::numeric_limits<std::int64_t>::max()
+                                            : static_cast<std::int64_t>(std::llround((in.start + in.duration) / net_.dt));
+    step_windows_.push_back({in.population, k0, k1, in.amplitude});
+}
+
+void rate_engine::add_step_input(const network::rate_step_input& in) {
+    net_.steps.push_back(in);
+    add_step_window(in);
+}
+
 double rate_engine::step_drive(std::size_t pop, std::size_t seg_step) const {
     double drive = 0.0;
-    for (const auto& in : net_.steps) {
-        if (in.population != pop) continue;
-        // Active on steps k with start <= k·dt < start + duration (rounded to the step grid).
-        const double k0 = std::round(in.start / net_.dt);
-        const double k1 = std::isinf(in.duration) ? std::numeric_limits<double>::infinity()
-                                                  : std::round((in.start + in.duration) / net_.dt);
-        const double k = static_cast<double>(seg_step);
-        drive += (k >= k0 && k < k1) ? in.amplitude : 0.0;
-    }
+    const auto k = static_cast<std::int64_t>(seg_step);
+    for (const auto& w : step_windows_) drive += (w.population == pop && k >= w.first && k < w.end) ? w.amplitude : 0.0;
     return drive;
 }
 

@@ -68,7 +68,7 @@ public:
     void run(std::size_t steps, rate_step_hook* hook, int threads);
 
     // Adds a step input (e.g. a perturbation that starts later in the current segment).
-    void add_step_input(const network::rate_step_input& in) { net_.steps.push_back(in); }
+    void add_step_input(const network::rate_step_input& in);
 
     std::uint64_t absolute_step() const { return step_; }
     std::size_t segment_step() const { return segment_step_; }
@@ -84,6 +84,15 @@ private:
                                  std::uint64_t abs_step);
     void fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block);
     double step_drive(std::size_t pop, std::size_t seg_step) const;
+    void add_step_window(const network::rate_step_input& in);
+
+    struct step_window {  // a step input on the integer step grid
+        std::size_t population;
+        std::int64_t first, end;
+        double amplitude;
+    };
+    std::vector<step_window> step_windows_;
+    std::vector<std::size_t> projection_of_;  // [post * P + pre] -> projection index or npos
 
     network::rate_network net_;
     std::size_t batch_;
