@@ -9,9 +9,9 @@ namespace {
 // Window means and a decimated trace of network 0.
 class recorder final : public engine::rate_step_hook {
 public:
-    recorder(std::size_t pops, std::size_t every, perturbation_result& res) : every_(every), res_(res), sums(pops, 0.0) {}
-    std::size_t from = 0, to = 0;
+    recorder(std::size_t pops, std::size_t every, perturbation_result& res) : sums(pops, 0.0), every_(every), res_(res) {}
     std::vector<double> sums;
+    std::size_t from = 0, to = 0;
     void on_step(engine::rate_engine& eng, std::size_t k, std::size_t b0, std::size_t) override {
         if (b0 != 0) return;
         const std::size_t t = k;  // segment step: steps since the start

@@ -49,12 +49,13 @@ rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint
     }
 }
 
-// Fused step for networks whose populations are single units (the two-population model): noise,
-// drive and Euler update of every population in one vector loop over the chunk's networks. Same
-// arithmetic, in the same order, as the general path below.
+// Fused kernel for networks whose populations are single units (the two-population model): the
+// chunk's setup is done once, then every step runs noise, drive and Euler update of every
+// population in one vector loop over the chunk's networks. Same arithmetic, in the same order,
+// as the general path (step_chunk).
 template <std::size_t P>
-void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
-                                          std::uint64_t abs_step) {
+void rate_engine::run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
+                                   std::size_t steps, rate_step_hook* hook) {
     const std::size_t cb = b1 - b0;
     const double dt = net_.dt;
     const bool noisy = net_.noise.sigma != 0.0, simultaneous = net_.order == network::update_order::simultaneous;
@@ -67,7 +68,6 @@ void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::si
     const std::int32_t* kick_left[P];
     for (std::size_t p = 0; p < P; ++p) {
         const auto& pop = net_.populations[p];
-        common[p] = step_drive(p, seg_step);
         a[p] = dt / pop.tau;
         g[p] = pop.transfer.gain;
         theta[p] = pop.transfer.threshold;
@@ -75,7 +75,6 @@ void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::si
         sign[p] = pop.excitatory ? 1.0 : -1.0;
         r[p] = rates_[p].data() + b0;
         eta[p] = eta_[p].data() + b0;
-        xi[p] = ws.normals.data() + (p * 4 + abs_step % 4) * max_chunk;
         kick_left[p] = nullptr;
         kick_amp[p] = 0.0;
         for (std::size_t q = 0; q < P; ++q) {
@@ -90,6 +89,14 @@ void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::si
     static const std::int32_t no_kicks[max_chunk] = {};
     for (std::size_t p = 0; p < P; ++p) {
         if (!kick_left[p]) kick_left[p] = no_kicks;
+    }
+    for (std::size_t step = 0; step < steps; ++step) {
+    const std::size_t seg_step = seg0 + step;
+    const std::uint64_t abs_step = abs0 + step;
+    prepare_step(ws, b0, b1, seg_step, abs_step);
+    for (std::size_t p = 0; p < P; ++p) {
+        common[p] = step_drive(p, seg_step);
+        xi[p] = ws.normals.data() + (p * 4 + abs_step % 4) * max_chunk;
     }
 #pragma omp simd
     for (std::size_t c = 0; c < cb; ++c) {
@@ -106,6 +113,8 @@ void rate_engine::step_scalar_populations(workspace& ws, std::size_t b0, std::si
             r[p][c] = updated;
             if (!simultaneous) src[p] = updated;  // sequential: later populations see the new rate
         }
+    }
+    if (hook) hook->on_step(*this, seg_step, b0, b1);
     }
 }
 
@@ -147,36 +156,22 @@ void rate_engine::fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std:
     // counters (one SIMD Philox block), and a network's noise depends only on its own index.
     for (std::size_t u = 0; u < units; ++u) {
         double* out = ws.normals.data() + u * 4 * max_chunk;
+        // Rounded up to whole SIMD blocks: the extra lanes are other networks' counters, computed
+        // and ignored, so no network ever takes the scalar path (same bits either way).
+        const std::size_t n = std::min<std::size_t>((b1 - b0 + 7) / 8 * 8, max_chunk);
         rng::normals_block(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(b0), block,
-                           static_cast<std::uint32_t>(u), b1 - b0, out, out + max_chunk, out + 2 * max_chunk,
+                           static_cast<std::uint32_t>(u), n, out, out + max_chunk, out + 2 * max_chunk,
                            out + 3 * max_chunk);
     }
     ws.block = block;
 }
 
-void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
-                             std::uint64_t abs_step) {
-    const std::size_t B = batch_, cb = b1 - b0;
+// Per step, before the populations: normals for the current block of four steps (one Philox
+// counter per unit and network), and the state of Poisson kicks.
+void rate_engine::prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
+                               std::uint64_t abs_step) {
     const double dt = net_.dt;
-    const bool fused = scalar_populations_ && net_.populations.size() == 2;
-
-    // 1. OU noise. Four normals per unit come from one Philox counter (block = step / 4).
-    if (net_.noise.sigma != 0.0) {
-        if (ws.block != abs_step / 4) fill_noise(ws, b0, b1, abs_step / 4);
-    }
-    if (net_.noise.sigma != 0.0 && !fused) {
-        const std::size_t slot = abs_step % 4;
-        const double decay = noise_decay_, amp = noise_amp_;
-        for (std::size_t p = 0; p < net_.populations.size(); ++p) {
-            for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
-                double* eta = eta_[p].data() + i * B + b0;
-                const double* xi = ws.normals.data() + ((unit_offset_[p] + i) * 4 + slot) * max_chunk;
-#pragma omp simd
-                for (std::size_t c = 0; c < cb; ++c) eta[c] = decay * eta[c] + amp * xi[c];
-            }
-        }
-    }
-
+    if (net_.noise.sigma != 0.0 && ws.block != abs_step / 4) fill_noise(ws, b0, b1, abs_step / 4);
     // Poisson kicks: per network, a Bernoulli(rate·dt) draw each step starts a kick.
     for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {
         const auto& kick = net_.poisson_kicks[k];
@@ -191,12 +186,28 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
             if (forced || rng::uniform53(u[0], u[1]) < p_start) left[b] = len;
         }
     }
+}
+
+void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
+                             std::uint64_t abs_step) {
+    const std::size_t B = batch_, cb = b1 - b0;
+    prepare_step(ws, b0, b1, seg_step, abs_step);
+
+    // 1. OU noise: η ← decay·η + amp·ξ (Euler–Maruyama or exact, coefficients from the constructor).
+    if (net_.noise.sigma != 0.0) {
+        const std::size_t slot = abs_step % 4;
+        const double decay = noise_decay_, amp = noise_amp_;
+        for (std::size_t p = 0; p < net_.populations.size(); ++p) {
+            for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
+                double* eta = eta_[p].data() + i * B + b0;
+                const double* xi = ws.normals.data() + ((unit_offset_[p] + i) * 4 + slot) * max_chunk;
+#pragma omp simd
+                for (std::size_t c = 0; c < cb; ++c) eta[c] = decay * eta[c] + amp * xi[c];
+            }
+        }
+    }
 
     // 2. Populations in order.
-    if (fused) {
-        step_scalar_populations<2>(ws, b0, b1, seg_step, abs_step);
-        return;
-    }
     if (net_.order == network::update_order::simultaneous) {
         std::size_t off = 0;
         for (std::size_t p = 0; p < rates_.size(); ++p) {
@@ -244,7 +255,7 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
             }
         }
         // 001 Methods Eq. 1–2 (forward Euler): r ← r + dt/τ (−r + f(drive)), then saturation.
-        const double a = dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
+        const double a = net_.dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
                      rmax = pop.transfer.r_max;
         for (std::size_t i = 0; i < n; ++i) {
             const double* d = ws.drive.data() + i * max_chunk;
@@ -259,28 +270,36 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
 }
 
 void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
-    const std::size_t workers = static_cast<std::size_t>(std::max(threads, 1));
-    const std::size_t per_worker = (batch_ + workers - 1) / workers;
-    const std::size_t chunk = std::clamp<std::size_t>((per_worker + 7) / 8 * 8, 8, max_chunk);
-    const std::size_t n_chunks = (batch_ + chunk - 1) / chunk;
+    // Each worker owns one contiguous range of networks, split at multiples of 16 (whole cache
+    // lines), and walks it in chunks of at most max_chunk. Results do not depend on the split.
+    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)),
+                                                      (batch_ + 15) / 16);
     const std::size_t units = unit_offset_.back() + net_.populations.back().n;
     std::size_t max_n = 0;
     for (const auto& p : net_.populations) max_n = std::max(max_n, p.n);
     const std::size_t seg0 = segment_step_;
     const std::uint64_t abs0 = step_;
-#pragma omp parallel num_threads(std::max(threads, 1))
+    auto boundary = [&](std::size_t w) { return std::min(batch_, (w * batch_ / workers + 8) / 16 * 16); };
+#pragma omp parallel num_threads(static_cast<int>(workers))
     {
         workspace ws;
         ws.normals.assign(units * 4 * max_chunk, 0.0);
         ws.drive.assign(max_n * max_chunk, 0.0);
         if (net_.order == network::update_order::simultaneous) ws.previous.assign(units * max_chunk, 0.0);
-#pragma omp for schedule(static)
-        for (std::size_t c = 0; c < n_chunks; ++c) {
-            const std::size_t b0 = c * chunk, b1 = std::min(batch_, b0 + chunk);
-            ws.block = std::numeric_limits<std::uint64_t>::max();
-            for (std::size_t s = 0; s < steps; ++s) {
-                step_chunk(ws, b0, b1, seg0 + s, abs0 + s);
-                if (hook) hook->on_step(*this, seg0 + s, b0, b1);
+#pragma omp for schedule(static, 1)
+        for (std::size_t w = 0; w < workers; ++w) {
+            const std::size_t end = w + 1 == workers ? batch_ : boundary(w + 1);
+            for (std::size_t b0 = boundary(w); b0 < end; b0 += max_chunk) {
+                const std::size_t b1 = std::min(end, b0 + max_chunk);
+                ws.block = std::numeric_limits<std::uint64_t>::max();
+                if (scalar_populations_ && net_.populations.size() == 2) {
+                    run_scalar_chunk<2>(ws, b0, b1, seg0, abs0, steps, hook);
+                    continue;
+                }
+                for (std::size_t s = 0; s < steps; ++s) {
+                    step_chunk(ws, b0, b1, seg0 + s, abs0 + s);
+                    if (hook) hook->on_step(*this, seg0 + s, b0, b1);
+                }
             }
         }
     }
@@ -289,7 +308,7 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
 }
 
 std::optional<nonfinite_location> rate_engine::find_nonfinite() const {
-    auto scan = [&](const std::vector<std::vector<double>>& groups,
+    auto scan = [&](const std::vector<aligned_vector<double>>& groups,
                     const char* what) -> std::optional<nonfinite_location> {
         for (std::size_t g = 0; g < groups.size(); ++g) {
             for (std::size_t idx = 0; idx < groups[g].size(); ++idx) {

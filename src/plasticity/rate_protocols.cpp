@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "einet/core/aligned.hpp"
 #include "einet/core/error.hpp"
 
 namespace einet::plasticity {
@@ -29,7 +30,7 @@ public:
         }
     }
     double count() const { return static_cast<double>(to_ - from_); }
-    std::vector<std::vector<double>> sums_;  // [pop][unit * B + b]
+    std::vector<aligned_vector<double>> sums_;  // [pop][unit * B + b], cache-aligned: threads write disjoint lines
 
 private:
     std::size_t from_, to_;

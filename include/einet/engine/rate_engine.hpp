@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "einet/core/aligned.hpp"
 #include "einet/network/rate_network.hpp"
 
 namespace einet::engine {
@@ -42,8 +43,9 @@ struct nonfinite_location {
 
 class rate_engine {
 public:
-    // Networks per work item: about batch / threads, a multiple of 8 (the SIMD width), at most
-    // max_chunk (so a chunk's state stays in L1). Results do not depend on the split.
+    // Networks per work item at most (so a chunk's state stays in L1). Worker ranges start at
+    // multiples of 16 networks: whole cache lines of doubles and int32 in the 64-byte-aligned
+    // storage, so threads never share a line. Results do not depend on the split.
     static constexpr std::size_t max_chunk = 128;
 
     rate_engine(network::rate_network net, std::size_t batch, std::uint64_t seed);
@@ -79,9 +81,10 @@ public:
 private:
     struct workspace;
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    void prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     template <std::size_t P>
-    void step_scalar_populations(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
-                                 std::uint64_t abs_step);
+    void run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
+                          std::size_t steps, rate_step_hook* hook);
     void fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block);
     double step_drive(std::size_t pop, std::size_t seg_step) const;
     void add_step_window(const network::rate_step_input& in);
@@ -97,8 +100,8 @@ private:
     network::rate_network net_;
     std::size_t batch_;
     std::uint64_t seed_;
-    std::vector<std::vector<double>> rates_, eta_, weights_;
-    std::vector<std::vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
+    std::vector<aligned_vector<double>> rates_, eta_, weights_;
+    std::vector<aligned_vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
     std::vector<std::size_t> unit_offset_;              // first global unit index of each population
     bool scalar_populations_ = false;   // every population is one unit: the fused kernel applies
     std::vector<double> zero_weights_;  // stands in for absent projections in the fused kernel
