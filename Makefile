@@ -28,6 +28,7 @@ test: build
 	@PYTHONPATH=$(BUILD)/python $(PY) -m pytest -q -p no:cacheprovider tests/python
 
 bench: build
+	@$(BUILD)/bench/micro_rng --benchmark_min_time=0.2
 	@$(PY) bench/run_bench.py --build $(BUILD)
 
 check-slow: build
