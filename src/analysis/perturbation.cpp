@@ -16,7 +16,7 @@ public:
         if (b0 != 0) return;
         const std::size_t t = k;  // segment step: steps since the start
         for (std::size_t p = 0; p < sums.size(); ++p) {
-            const double r = mean(eng, p);
+            const double r = eng.population_mean(p, 0);
             if (t >= from && t < to) sums[p] += r;
             if ((t + 1) % every_ == 0) {
                 if (p == 0) res_.time_ms.push_back(static_cast<double>(t + 1) * eng.network().dt);
@@ -26,12 +26,6 @@ public:
     }
 
 private:
-    static double mean(const engine::rate_engine& eng, std::size_t p) {
-        const std::size_t n = eng.network().populations[p].n;
-        double s = 0;
-        for (std::size_t i = 0; i < n; ++i) s += eng.rates(p)[i * eng.batch()];
-        return s / static_cast<double>(n);
-    }
     std::size_t every_;
     perturbation_result& res_;
 };

@@ -12,6 +12,7 @@
 #include "einet/config/schema.hpp"
 #include "einet/config/validate.hpp"
 #include "einet/core/error.hpp"
+#include "einet/core/rng.hpp"
 #include "einet/core/units.hpp"
 
 namespace einet::config {
@@ -66,9 +67,10 @@ double distribution::sample(double u1, double u2) const {
         case shape::constant: return a;
         case shape::uniform: return a + (b - a) * u1;
         case shape::normal: {
-            // Box–Muller on two open-interval uniforms (our own transform; see core/rng.hpp).
-            const double r = std::sqrt(-2.0 * std::log(u1));
-            return a + b * r * std::cos(6.283185307179586 * u2);
+            // Box–Muller with einet's own log and cosine (core/rng.hpp), not the system libm.
+            double c, s;
+            rng::sincos_turn(u2, c, s);
+            return a + b * std::sqrt(-2.0 * rng::log_unit(u1)) * c;
         }
     }
     return a;

@@ -76,8 +76,10 @@ void put_plane_residuals(json& summary, const analysis::two_population_params& m
     summary["setpoint_plane_residual"] = r;
     const auto fp = analysis::up_state(mp, {W[0], W[1], W[2], W[3]});
     json up = json::object();
-    up["E_hz"] = fp.E;
-    up["I_hz"] = fp.I;
+    // The closed form is an Up state only when both rates are positive (SI Eqs. 18–19).
+    up["above_threshold"] = fp.above_threshold;
+    up["E_hz"] = fp.above_threshold ? json(fp.E) : json(nullptr);
+    up["I_hz"] = fp.above_threshold ? json(fp.I) : json(nullptr);
     up["stable"] = fp.stable;
     up["paradoxical"] = fp.paradoxical;
     summary["up_state_of_final_weights"] = up;
@@ -368,9 +370,15 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     const auto study = cfg.study();
-    if (study == "trial_plasticity") out = run_trial_study(cfg, eng, dir, opt);
-    else if (study == "online_plasticity") out = run_online_study(cfg, eng, dir, opt);
-    else out = run_fixed_study(cfg, eng, dir, opt);
+    try {
+        if (study == "trial_plasticity") out = run_trial_study(cfg, eng, dir, opt);
+        else if (study == "online_plasticity") out = run_online_study(cfg, eng, dir, opt);
+        else out = run_fixed_study(cfg, eng, dir, opt);
+    } catch (const std::exception& e) {
+        // Whatever stops a study after the directory exists leaves it marked failed, with why.
+        dir.set_status("failed", e.what());
+        throw;
+    }
     const double run_s = seconds_since(t_run);
 
     json summary = json::object();

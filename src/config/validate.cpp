@@ -184,7 +184,9 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
             if (*kind_name == "uniform" && (a > b || !in_range(f, a) || !in_range(f, b))) {
                 return bad("low <= high, both " + range_text(f));
             }
-            if (*kind_name == "normal" && b < 0) return bad("std >= 0");
+            if (*kind_name == "normal" && (!in_range(f, a) || !std::isfinite(b) || b < 0)) {
+                return bad("a mean " + range_text(f) + " and a finite std >= 0");
+            }
             return true;
         }
         case kind::integer_list:
@@ -399,6 +401,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
             ctx.fail(key, node(key), "expected a multiple of run.dt = " + std::to_string(dt) + " ms, got " + show(*node(key)));
         }
     };
+    // Times the engine rounds to the step grid must lie on it (a silent shift by llround is a bug).
+    multiple_of_dt("kick.duration");
+    multiple_of_dt("record.trace_every");
+    if (usable({"kick.start"}) && q("kick.start") >= 0.0) multiple_of_dt("kick.start");
     if (usable({"run.batch", "record.trace_network"})) {
         const auto batch = *t.at_path("run.batch").value<std::int64_t>();
         if (*t.at_path("record.trace_network").value<std::int64_t>() >= batch) {
@@ -410,8 +416,14 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
         multiple_of_dt("protocol.trial_duration");
         multiple_of_dt("protocol.measure_window");
         if (usable({"protocol.measure_window", "protocol.trial_duration"}) &&
-            q("protocol.measure_window") > q("protocol.trial_duration")) {
-            ctx.fail("protocol.measure_window", node("protocol.measure_window"), "expected at most protocol.trial_duration");
+            q("protocol.measure_window") >= q("protocol.trial_duration")) {
+            // The window holds window/dt + 1 samples (the authors' 5001 for 0.5 s), so it must be shorter.
+            ctx.fail("protocol.measure_window", node("protocol.measure_window"),
+                     "expected less than protocol.trial_duration, got " + show(*node("protocol.measure_window")));
+        }
+        if (usable({"kick.start", "kick.duration", "protocol.trial_duration"}) &&
+            q("kick.start") + q("kick.duration") > q("protocol.trial_duration")) {
+            ctx.fail("kick.start", node("kick.start"), "expected a kick that ends within protocol.trial_duration");
         }
         if (usable({"protocol.final_trials", "protocol.trials"})) {
             const auto trials = *t.at_path("protocol.trials").value<std::int64_t>();
@@ -430,6 +442,7 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
     }
     if (study == "online_plasticity") {
         multiple_of_dt("online.duration");
+        multiple_of_dt("online.final_window");
         if (usable({"online.final_window", "online.duration"}) && q("online.final_window") > q("online.duration")) {
             ctx.fail("online.final_window", node("online.final_window"), "expected at most online.duration");
         }
@@ -437,6 +450,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
     if (study == "fixed_weights") {
         multiple_of_dt("perturbation.duration");
         multiple_of_dt("perturbation.at");
+        multiple_of_dt("perturbation.window");
+        if (usable({"run.batch"}) && *t.at_path("run.batch").value<std::int64_t>() != 1) {
+            ctx.fail("run.batch", node("run.batch"), "expected 1 for study \"fixed_weights\" (it reports one network)");
+        }
         if (usable({"perturbation.at", "perturbation.duration", "perturbation.window"})) {
             const double at = q("perturbation.at"), dur = q("perturbation.duration"), win = q("perturbation.window");
             if (!(at < dur)) ctx.fail("perturbation.at", node("perturbation.at"), "expected a time before perturbation.duration");
@@ -464,6 +481,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
         }
         if (!usable({"plasticity.rule"})) return;
         const auto rule = *t.at_path("plasticity.rule").value<std::string>();
+        if (rule == "forced_balance" && study == "online_plasticity") {
+            ctx.fail("plasticity.rule", node("plasticity.rule"),
+                     "expected a rule without set-point-plane relaxation online, got \"forced_balance\" (trial studies only)");
+        }
         bool have_terms = false;
         for (const char* c : plasticity::class_names) have_terms = have_terms || t.at_path(std::string("plasticity.terms.") + c);
         if (rule == "custom") {

@@ -28,9 +28,9 @@ void progress::update(std::size_t done, const std::string& extra) {
     print(done, extra, false);
 }
 
-void progress::finish(const std::string& extra) {
+void progress::finish(std::size_t done, const std::string& extra) {
     if (!enabled_ || finished_) return;
-    print(total_, extra, true);
+    print(done, extra, true);
     finished_ = true;
 }
 

@@ -1,6 +1,9 @@
 #include "einet/engine/rate_engine.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <limits>
 
@@ -38,6 +41,10 @@ rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint
     }
     for (const auto& in : net_.steps) add_step_window(in);
     scalar_populations_ = std::all_of(net_.populations.begin(), net_.populations.end(), [](const auto& p) { return p.n == 1; });
+    std::vector<int> kicks_per_population(P, 0);
+    for (const auto& k : net_.poisson_kicks) {
+        if (++kicks_per_population[k.population] > 1) scalar_populations_ = false;  // fused kernel: one each
+    }
     zero_weights_.assign(batch_, 0.0);
     const double dt = net_.dt;
     if (net_.noise.exact) {  // exact OU transition over dt
@@ -82,7 +89,9 @@ void rate_engine::run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1
             W[p][q] = (proj < net_.projections.size() ? weights_[proj].data() : zero_weights_.data()) + b0;
         }
     }
-    for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {  // at most one kick input per population here
+    // One Poisson-kick input per population in the fused kernel (the constructor routes networks
+    // with more to the general path).
+    for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {
         kick_left[net_.poisson_kicks[k].population] = kick_left_[k].data() + b0;
         kick_amp[net_.poisson_kicks[k].population] = net_.poisson_kicks[k].amplitude;
     }
@@ -116,6 +125,29 @@ void rate_engine::run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1
     }
     if (hook) hook->on_step(*this, seg_step, b0, b1);
     }
+}
+
+double rate_engine::population_mean(std::size_t pop, std::size_t b) const {
+    const std::size_t n = net_.populations[pop].n;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) sum += rates_[pop][i * batch_ + b];
+    return sum / static_cast<double>(n);
+}
+
+double rate_engine::class_mean(std::size_t proj, std::size_t b) const {
+    const auto& pr = net_.projections[proj];
+    const std::size_t n_post = net_.populations[pr.post].n, n_pre = net_.populations[pr.pre].n;
+    const bool skip_diagonal = !pr.self_connections && pr.post == pr.pre;
+    double sum = 0.0;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n_post; ++i) {
+        for (std::size_t j = 0; j < n_pre; ++j) {
+            if (skip_diagonal && i == j) continue;
+            sum += weights_[proj][(i * n_pre + j) * batch_ + b];
+            ++count;
+        }
+    }
+    return count ? sum / static_cast<double>(count) : 0.0;
 }
 
 double& rate_engine::weight(std::size_t proj, std::size_t i, std::size_t j, std::size_t b) {
@@ -272,14 +304,17 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
 void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
     // Each worker owns one contiguous range of networks, split at multiples of 16 (whole cache
     // lines), and walks it in chunks of at most max_chunk. Results do not depend on the split.
-    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)),
-                                                      (batch_ + 15) / 16);
+    if (threads <= 0) threads = omp_get_max_threads();  // 0: all cores, as everywhere in einet
+    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(threads), (batch_ + 15) / 16);
     const std::size_t units = unit_offset_.back() + net_.populations.back().n;
     std::size_t max_n = 0;
     for (const auto& p : net_.populations) max_n = std::max(max_n, p.n);
     const std::size_t seg0 = segment_step_;
     const std::uint64_t abs0 = step_;
     auto boundary = [&](std::size_t w) { return std::min(batch_, (w * batch_ / workers + 8) / 16 * 16); };
+    // An exception must not leave an OpenMP region (that terminates the program): the first one
+    // is kept, the other workers finish their current chunk, and it is rethrown after the region.
+    std::exception_ptr failure;
 #pragma omp parallel num_threads(static_cast<int>(workers))
     {
         workspace ws;
@@ -288,21 +323,27 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
         if (net_.order == network::update_order::simultaneous) ws.previous.assign(units * max_chunk, 0.0);
 #pragma omp for schedule(static, 1)
         for (std::size_t w = 0; w < workers; ++w) {
-            const std::size_t end = w + 1 == workers ? batch_ : boundary(w + 1);
-            for (std::size_t b0 = boundary(w); b0 < end; b0 += max_chunk) {
-                const std::size_t b1 = std::min(end, b0 + max_chunk);
-                ws.block = std::numeric_limits<std::uint64_t>::max();
-                if (scalar_populations_ && net_.populations.size() == 2) {
-                    run_scalar_chunk<2>(ws, b0, b1, seg0, abs0, steps, hook);
-                    continue;
+            try {
+                const std::size_t end = w + 1 == workers ? batch_ : boundary(w + 1);
+                for (std::size_t b0 = boundary(w); b0 < end; b0 += max_chunk) {
+                    const std::size_t b1 = std::min(end, b0 + max_chunk);
+                    ws.block = std::numeric_limits<std::uint64_t>::max();
+                    if (scalar_populations_ && net_.populations.size() == 2) {
+                        run_scalar_chunk<2>(ws, b0, b1, seg0, abs0, steps, hook);
+                        continue;
+                    }
+                    for (std::size_t s = 0; s < steps; ++s) {
+                        step_chunk(ws, b0, b1, seg0 + s, abs0 + s);
+                        if (hook) hook->on_step(*this, seg0 + s, b0, b1);
+                    }
                 }
-                for (std::size_t s = 0; s < steps; ++s) {
-                    step_chunk(ws, b0, b1, seg0 + s, abs0 + s);
-                    if (hook) hook->on_step(*this, seg0 + s, b0, b1);
-                }
+            } catch (...) {
+#pragma omp critical(einet_rate_engine_failure)
+                if (!failure) failure = std::current_exception();
             }
         }
     }
+    if (failure) std::rethrow_exception(failure);
     segment_step_ = seg0 + steps;
     step_ = abs0 + steps;
 }

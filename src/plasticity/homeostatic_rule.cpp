@@ -156,8 +156,11 @@ std::string to_string(const term& t) {
 void apply_rule(const rule& r, const std::vector<population_view>& pops, std::vector<projection_view>& projs,
                 std::size_t batch, std::size_t b0, std::size_t b1, std::vector<double>& scratch) {
     const std::size_t cb = b1 - b0;
-    // Mean set-point error of every population, per network (the cross term's ε).
-    scratch.assign(pops.size() * cb, 0.0);
+    // scratch: the mean set-point error of every population per network (the cross term's ε),
+    // then ΔW of one synapse for the chunk's networks. Sized once; no allocation per call after.
+    scratch.resize((pops.size() + 1) * cb);
+    std::fill_n(scratch.begin(), pops.size() * cb, 0.0);
+    double* delta = scratch.data() + pops.size() * cb;
     for (std::size_t p = 0; p < pops.size(); ++p) {
         double* mean = scratch.data() + p * cb;
         for (std::size_t k = 0; k < pops[p].n; ++k) {
@@ -166,14 +169,13 @@ void apply_rule(const rule& r, const std::vector<population_view>& pops, std::ve
         }
         for (std::size_t c = 0; c < cb; ++c) mean[c] /= static_cast<double>(pops[p].n);
     }
+    // The cross error of a population is the mean error of the first population of the other
+    // sign (checked to exist when the rule is bound: check_binding).
     auto opposite = [&](std::size_t p) {
-        for (std::size_t q = 0; q < pops.size(); ++q) {
-            if (pops[q].excitatory != pops[p].excitatory) return q;
-        }
-        throw internal_error("cross-homeostatic term needs a population of the opposite sign");
+        std::size_t q = 0;
+        while (q < pops.size() && pops[q].excitatory == pops[p].excitatory) ++q;
+        return q;
     };
-
-    std::vector<double> delta(cb);
     for (auto& pv : projs) {
         const class_rule& cr = r.classes[pv.class_index];
         const auto& post = pops[pv.post];
@@ -188,7 +190,7 @@ void apply_rule(const rule& r, const std::vector<population_view>& pops, std::ve
             for (std::size_t j = 0; j < n_pre; ++j) {
                 double* w = pv.weights + (i * n_pre + j) * batch + b0;
                 const double* f_rate = pre.factor_rates + j * batch + b0;
-                std::fill(delta.begin(), delta.end(), 0.0);
+                std::fill_n(delta, cb, 0.0);
                 if (cr.relax_to_setpoint_plane) {
                     // Forced balance (001 SI Eq. 15): relax toward the set-point-plane value.
                     const double* target = pv.setpoint_plane_target + b0;

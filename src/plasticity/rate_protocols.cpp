@@ -43,13 +43,7 @@ public:
     bool active = false;
     void on_step(rate_engine& eng, std::size_t k, std::size_t b0, std::size_t b1) override {
         if (!active || b_ < b0 || b_ >= b1 || (k + 1) % every_ != 0) return;
-        for (std::size_t p = 0; p < eng.network().populations.size(); ++p) out_->push_back(population_mean(eng, p, b_));
-    }
-    static double population_mean(const rate_engine& eng, std::size_t p, std::size_t b) {
-        const std::size_t n = eng.network().populations[p].n;
-        double s = 0;
-        for (std::size_t i = 0; i < n; ++i) s += eng.rates(p)[i * eng.batch() + b];
-        return s / static_cast<double>(n);
+        for (std::size_t p = 0; p < eng.network().populations.size(); ++p) out_->push_back(eng.population_mean(p, b_));
     }
 
 private:
@@ -96,10 +90,7 @@ void set_plane_targets(rate_engine& eng, const rule_binding& rb, std::vector<pro
     bool needed = false;
     for (const auto& c : rb.r.classes) needed = needed || c.relax_to_setpoint_plane;
     if (!needed) return;
-    const auto& net = eng.network();
-    if (net.populations.size() != 2 || net.populations[0].n != 1 || net.populations[1].n != 1) {
-        throw config_error("plasticity.rule: forced_balance is defined for the two-population model only");
-    }
+    const auto& net = eng.network();  // two single-unit populations (check_binding)
     const std::size_t B = eng.batch();
     targets.assign(views.size(), std::vector<double>(B, 0.0));
     const double E_set = rb.setpoint[0], I_set = rb.setpoint[1];
@@ -137,22 +128,58 @@ std::string check_health(const rate_engine& eng, double weight_guard) {
 }  // namespace
 
 std::vector<double> class_means(const rate_engine& eng, std::size_t q) {
-    const auto& net = eng.network();
-    const auto& proj = net.projections[q];
-    const std::size_t n_post = net.populations[proj.post].n, n_pre = net.populations[proj.pre].n, B = eng.batch();
-    std::vector<double> mean(B, 0.0);
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < n_post; ++i) {
-        for (std::size_t j = 0; j < n_pre; ++j) {
-            if (!proj.self_connections && proj.post == proj.pre && i == j) continue;
-            ++count;
-            const double* w = eng.weights(q) + (i * n_pre + j) * B;
-            for (std::size_t b = 0; b < B; ++b) mean[b] += w[b];
-        }
-    }
-    for (auto& m : mean) m /= static_cast<double>(std::max<std::size_t>(count, 1));
+    std::vector<double> mean(eng.batch());
+    for (std::size_t b = 0; b < eng.batch(); ++b) mean[b] = eng.class_mean(q, b);
     return mean;
 }
+
+void check_binding(const rule_binding& rb, const network::rate_network& net) {
+    const std::size_t P = net.populations.size(), Q = net.projections.size();
+    auto fail = [](const std::string& what) { throw config_error("rule binding: " + what); };
+    if (rb.setpoint.size() != P) fail("expected one set point per population (" + std::to_string(P) + "), got " + std::to_string(rb.setpoint.size()));
+    for (const auto* v : {&rb.alpha, &rb.beta, &rb.floor, &rb.ceiling}) {
+        if (v->size() != Q) fail("expected alpha, beta, floor and ceiling per weight class (" + std::to_string(Q) + " each)");
+    }
+    if (rb.class_index.size() != Q) fail("expected a rule class per projection");
+    for (std::size_t q = 0; q < Q; ++q) {
+        if (rb.class_index[q] >= 4) fail("rule class index out of range");
+        if (!std::isfinite(rb.alpha[q]) || !std::isfinite(rb.beta[q])) fail("expected finite learning rates");
+        if (!(rb.floor[q] <= rb.ceiling[q])) fail("expected floor <= ceiling");
+    }
+    bool cross = false, relax = false;
+    for (const auto& c : rb.r.classes) {
+        relax = relax || c.relax_to_setpoint_plane;
+        for (const auto& t : c.terms) cross = cross || t.error == error_source::cross;
+    }
+    bool has_e = false, has_i = false;
+    for (const auto& pop : net.populations) (pop.excitatory ? has_e : has_i) = true;
+    if (cross && !(has_e && has_i)) fail("cross-homeostatic terms need an excitatory and an inhibitory population");
+    if (relax && (P != 2 || net.populations[0].n != 1 || net.populations[1].n != 1)) {
+        fail("forced_balance (relaxation to the set-point plane) is defined for the two-population model only");
+    }
+}
+
+namespace {
+void check_params(const trial_params& p, const network::rate_network& net, std::size_t batch) {
+    auto fail = [](const std::string& what) { throw config_error("trial_params: " + what); };
+    const double steps = p.trial_duration / net.dt, window = p.measure_window / net.dt;
+    if (p.trials == 0) fail("expected trials >= 1");
+    if (!(steps >= 1) || std::abs(steps - std::round(steps)) > 1e-6 * steps) fail("expected trial_duration a positive multiple of dt");
+    if (!(window >= 1) || !(window < steps)) fail("expected 0 < measure_window < trial_duration");
+    if (!(p.lowpass_trials >= 1)) fail("expected lowpass_trials >= 1");
+    if (p.trace_every == 0) fail("expected trace_every >= 1 step");
+    if (p.trace_network >= batch) fail("expected trace_network < batch");
+}
+
+void check_params(const online_params& p, const network::rate_network& net, std::size_t batch) {
+    auto fail = [](const std::string& what) { throw config_error("online_params: " + what); };
+    if (!(p.duration >= net.dt)) fail("expected duration >= dt");
+    if (!(p.final_window > 0) || p.final_window > p.duration) fail("expected 0 < final_window <= duration");
+    if (!(p.sensor_tau > 0)) fail("expected sensor_tau > 0");
+    if (p.trace_every == 0) fail("expected trace_every >= 1 step");
+    if (p.trace_network >= batch) fail("expected trace_network < batch");
+}
+}  // namespace
 
 trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_binding& rb, int threads,
                          progress::mode progress_mode) {
@@ -160,6 +187,8 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
     const std::size_t B = eng.batch(), P = net.populations.size(), Q = net.projections.size();
     const std::size_t steps = static_cast<std::size_t>(std::llround(p.trial_duration / net.dt));
     const std::size_t window = static_cast<std::size_t>(std::llround(p.measure_window / net.dt));
+    check_params(p, net, B);
+    check_binding(rb, net);
     trial_results res;
     res.measured.resize(P);
     res.lowpassed.resize(P);
@@ -180,6 +209,7 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
         pops[k] = {net.populations[k].n, net.populations[k].excitatory, rb.setpoint[k], floored[k].data(), floored[k].data()};
     }
     std::vector<double> trace_buffer;
+    trace_buffer.reserve((steps / p.trace_every + 1) * P);  // no allocation inside the engine's loop
     trace_recorder tracer(p.trace_network, p.trace_every, &trace_buffer);
     progress bar("trial", p.trials, progress_mode);
     std::vector<double> scratch;
@@ -223,6 +253,12 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
         res.trials_done = trial;
         if (auto bad = check_health(eng, p.weight_guard); !bad.empty()) {
             res.failure = "trial " + std::to_string(trial) + ": " + bad;
+            // No update happened: the weights row of this trial repeats the current weights, so
+            // `weights` always has trials_done + 1 rows.
+            for (std::size_t q = 0; q < Q; ++q) {
+                auto m = class_means(eng, q);
+                res.weights[q].insert(res.weights[q].end(), m.begin(), m.end());
+            }
             break;
         }
         set_plane_targets(eng, rb, views, plane_targets);
@@ -240,7 +276,7 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
                       P > 1 ? res.lowpassed[1][(trial - 1) * B] : 0.0);
         bar.update(trial, extra);
     }
-    bar.finish();
+    bar.finish(res.trials_done);
     return res;
 }
 
@@ -298,13 +334,7 @@ public:
         const std::size_t B = eng.batch();
         if (k >= final_from_) {
             for (std::size_t q = 0; q < net.populations.size(); ++q) {
-                const double* r = eng.rates(q);
-                const std::size_t n = net.populations[q].n;
-                for (std::size_t b = b0; b < b1; ++b) {
-                    double s = 0;
-                    for (std::size_t i = 0; i < n; ++i) s += r[i * B + b];
-                    res_.final_rate[q][b] += s / static_cast<double>(n);
-                }
+                for (std::size_t b = b0; b < b1; ++b) res_.final_rate[q][b] += eng.population_mean(q, b);
             }
         }
         const std::size_t b = p_.trace_network;
@@ -312,20 +342,12 @@ public:
         res_.time_s.push_back(static_cast<double>(k + 1) * net.dt * 1e-3);
         for (std::size_t q = 0; q < net.populations.size(); ++q) {
             const std::size_t n = net.populations[q].n;
-            double r = 0, c = 0;
-            for (std::size_t i = 0; i < n; ++i) {
-                r += eng.rates(q)[i * B + b];
-                c += plast_.sensors[q][i * B + b];
-            }
-            res_.rates.push_back(r / static_cast<double>(n));
+            double c = 0;
+            for (std::size_t i = 0; i < n; ++i) c += plast_.sensors[q][i * B + b];
+            res_.rates.push_back(eng.population_mean(q, b));
             res_.sensors.push_back(c / static_cast<double>(n));
         }
-        for (std::size_t q = 0; q < net.projections.size(); ++q) {
-            const std::size_t n = net.populations[net.projections[q].post].n * net.populations[net.projections[q].pre].n;
-            double s = 0;
-            for (std::size_t idx = 0; idx < n; ++idx) s += eng.weights(q)[idx * B + b];
-            res_.weights.push_back(s / static_cast<double>(n));
-        }
+        for (std::size_t q = 0; q < net.projections.size(); ++q) res_.weights.push_back(eng.class_mean(q, b));
     }
 
 private:
@@ -343,11 +365,18 @@ online_results run_online(rate_engine& eng, const online_params& p, const rule_b
     const std::size_t B = eng.batch();
     const std::size_t total = static_cast<std::size_t>(std::llround(p.duration / net.dt));
     const std::size_t final_steps = static_cast<std::size_t>(std::llround(p.final_window / net.dt));
+    check_params(p, net, B);
+    check_binding(rb, net);
+    for (const auto& c : rb.r.classes) {
+        if (c.relax_to_setpoint_plane) throw config_error("rule binding: forced_balance is not available online");
+    }
     online_results res;
     res.final_rate.assign(net.populations.size(), std::vector<double>(B, 0.0));
-    for (const auto& c : rb.r.classes) {
-        if (c.relax_to_setpoint_plane) throw config_error("plasticity.rule: forced_balance is not available online");
-    }
+    const std::size_t samples = total / p.trace_every + 1;
+    res.time_s.reserve(samples);
+    res.rates.reserve(samples * net.populations.size());
+    res.sensors.reserve(samples * net.populations.size());
+    res.weights.reserve(samples * net.projections.size());
     online_plasticity plast(eng, p, rb);
     online_recorder rec(p, plast, res, total - final_steps);
     hook_pair hooks(&plast, &rec);
@@ -369,7 +398,7 @@ online_results run_online(rate_engine& eng, const online_params& p, const rule_b
                       plast.sensors.size() > 1 ? plast.sensors[1][0] : 0.0);
         bar.update(done / block, extra);
     }
-    bar.finish();
+    bar.finish((res.steps_done + block - 1) / block);
     for (auto& v : res.final_rate) {
         for (auto& x : v) x /= static_cast<double>(std::max<std::size_t>(final_steps, 1));
     }

@@ -111,6 +111,9 @@ TEST(protocols, nan_weight_stops_the_run_in_the_first_trial) {
     EXPECT_NE(res.failure.find("trial 1"), std::string::npos) << res.failure;
     EXPECT_NE(res.failure.find("non-finite"), std::string::npos) << res.failure;
     EXPECT_EQ(res.trials_done, 1u);
-    EXPECT_EQ(res.weights[1].size(), 1u);  // no update was applied
-    EXPECT_TRUE(std::isnan(res.weights[1][0]));
+    // No update was applied; the trial's row repeats the weights, so there are trials_done + 1 rows.
+    EXPECT_EQ(res.weights[1].size(), 2u);
+    EXPECT_TRUE(std::isnan(res.weights[1][0]) && std::isnan(res.weights[1][1]));
+    EXPECT_EQ(res.weights[0][0], 2.1);
+    EXPECT_EQ(res.weights[0][1], 2.1);
 }

@@ -21,7 +21,7 @@ namespace einet::config {
 struct distribution {
     enum class shape { constant, uniform, normal } kind = shape::constant;
     double a = 0.0, b = 0.0;  // constant: a; uniform: [a, b); normal: mean a, std b
-    // Draw for one entity: u1, u2 are independent uniforms in (0, 1).
+    // Draw for one entity: u1 in (0, 1] and u2 in [0, 1) independent uniforms.
     double sample(double u1, double u2) const;
 };
 

@@ -62,11 +62,17 @@ public:
     double* weights(std::size_t proj) { return weights_[proj].data(); }
     const double* weights(std::size_t proj) const { return weights_[proj].data(); }
     double& weight(std::size_t proj, std::size_t i, std::size_t j, std::size_t b);
+    // Mean rate over the units of population p in network b (Hz).
+    double population_mean(std::size_t pop, std::size_t b) const;
+    // Mean weight of projection q in network b, without the held-at-zero diagonal of a
+    // projection that forbids self-connections.
+    double class_mean(std::size_t proj, std::size_t b) const;
 
     // Start a segment (a trial): segment time restarts at 0; optionally set all rates to 0
     // (the noise state and the absolute step counter carry over, as in paper 001's code).
     void begin_segment(bool reset_rates);
-    // Advance `steps` steps on `threads` threads, calling `hook` (may be null) after each step.
+    // Advance `steps` steps on `threads` threads (0: all cores), calling `hook` (may be null)
+    // after each step. An exception from a hook stops the run and is rethrown here.
     void run(std::size_t steps, rate_step_hook* hook, int threads);
 
     // Adds a step input (e.g. a perturbation that starts later in the current segment).

@@ -42,9 +42,9 @@ struct trial_params {
 
 struct trial_results {
     std::size_t trials_done = 0;
-    // [trial][b] population means (over units) per population
+    // [population][trial * batch + b]: population means (over units)
     std::vector<std::vector<double>> measured, lowpassed;
-    // [trial + 1][b] class means per projection (row 0: initial)
+    // [projection][row * batch + b]: class means, row 0 initial, row t after trial t (trials_done + 1 rows)
     std::vector<std::vector<double>> weights;
     std::vector<long> first_sustained;  // per network, 1-based trial; 0 = never
     std::vector<std::size_t> traced_trials;            // trials actually traced
@@ -81,5 +81,10 @@ online_results run_online(engine::rate_engine& eng, const online_params& p, cons
 
 // Class-mean weight of projection q for every network.
 std::vector<double> class_means(const engine::rate_engine& eng, std::size_t q);
+
+// Throws config_error when a binding does not fit the network (sizes, finite rates, floor <=
+// ceiling, populations the rule's terms need). run_trials and run_online call it (and check their
+// parameters) before anything runs, so Python callers get the same checks as the config.
+void check_binding(const rule_binding& rb, const network::rate_network& net);
 
 }  // namespace einet::plasticity
