@@ -1,7 +1,7 @@
 """einet: excitatory–inhibitory network simulator.
 
     import einet
-    r = einet.run("experiments/001_fig4.toml", out="runs/fig4")   # needs the compiled _einet
+    r = einet.run("experiments/p001_fig4b.toml", out="runs/fig4b")   # needs the compiled _einet
     r = einet.load("runs/fig4")                                     # any run directory
     einet.plot.rates_across_trials(r)
 

@@ -129,7 +129,7 @@ std::vector<section> build() {
                  {choice("target", {"E", "I"}, "E", "population kicked"),
                   num("amplitude", "7", -inf, inf, "drive added during a kick"),
                   q("start", "ms", "249.9 ms", -inf, inf,
-                    "trial studies: kick time within every trial; online: time of the forced first kick (< 0: none)"),
+                    "trial studies: kick time within every trial (< 0: no kick); online: time of the forced first kick (< 0: none)"),
                   q("duration", "ms", "10.1 ms", 0.0, inf, "kick length (10.1 ms = the code's 101 steps)"),
                   q("rate", "Hz", "0 Hz", 0.0, inf, "rate of further kicks at Poisson times (001 Fig. S4: 0.1 Hz)")}});
     s.push_back({"plasticity", "homeostatic rule family (001 Methods Eqs. 6–8, SI Eqs. 9, 12, 15, Fig. S2)",

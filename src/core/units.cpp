@@ -44,7 +44,7 @@ std::string_view trim(std::string_view s) {
 std::optional<base_unit> lookup_symbol(std::string_view sym) {
     const auto& table = symbols();
     if (auto it = table.find(sym); it != table.end()) return it->second;
-    // Longest prefix first so that "min" is not read as m·in and "µs" works (µ is 2 bytes).
+    // Exact symbols first ("min" is minutes, not milli-in), then a prefix ("µ" is 2 bytes) + symbol.
     for (const auto& [p, factor] : prefixes()) {
         if (sym.size() > p.size() && sym.substr(0, p.size()) == p) {
             if (auto it = table.find(sym.substr(p.size())); it != table.end()) {

@@ -1,6 +1,6 @@
 #pragma once
-// Lowering of a resolved configuration into the rate engine and the rule binding (internal to
-// config/; used by run_experiment and the Python module).
+// Lowering of a resolved configuration into the rate engine and the rule binding (used by
+// run_experiment and the benchmark).
 #include <memory>
 
 #include "einet/config/config.hpp"
