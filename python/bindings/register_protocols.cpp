@@ -65,7 +65,8 @@ void register_protocols(py::module_& m) {
         .def_readwrite("reset_rates", &plasticity::trial_params::reset_rates)
         .def_readwrite("sustained_rate", &plasticity::trial_params::sustained_rate)
         .def_readwrite("trace_trials", &plasticity::trial_params::trace_trials)
-        .def_readwrite("trace_every", &plasticity::trial_params::trace_every);
+        .def_readwrite("trace_every", &plasticity::trial_params::trace_every)
+        .def_readwrite("trace_network", &plasticity::trial_params::trace_network);
 
     py::class_<plasticity::online_params>(m, "online_params", "Online protocol of paper 001 Fig. S4 (ms, Hz).")
         .def(py::init<>())
@@ -90,10 +91,17 @@ void register_protocols(py::module_& m) {
             d["lowpassed"] = stack(res.lowpassed, B);  // [trial, network, population]
             d["weights"] = stack(res.weights, B);      // [trial + 1, network, class]
             d["first_sustained"] = res.first_sustained;
+            // Traces of the traced network: [traced trial, sample, population].
+            const std::size_t P = eng.network().populations.size();
+            std::vector<double> flat;
+            for (const auto& tr : res.traces) flat.insert(flat.end(), tr.begin(), tr.end());
+            d["traces"] = as_array(flat, {static_cast<py::ssize_t>(res.traces.size()),
+                                          static_cast<py::ssize_t>(res.trace_samples), static_cast<py::ssize_t>(P)});
+            d["traced_trials"] = res.traced_trials;
             d["failure"] = res.failure;
             return d;
         },
-        py::arg("engine"), py::arg("params"), py::arg("rule"), py::arg("threads") = 1,
+        py::arg("engine"), py::arg("params"), py::arg("rule"), py::arg("threads") = 0,
         "Trial-based plasticity (paper 001 Methods): returns measured and low-passed rates and weights per trial.");
     m.def(
         "run_online",
@@ -112,6 +120,6 @@ void register_protocols(py::module_& m) {
             d["failure"] = res.failure;
             return d;
         },
-        py::arg("engine"), py::arg("params"), py::arg("rule"), py::arg("threads") = 1,
+        py::arg("engine"), py::arg("params"), py::arg("rule"), py::arg("threads") = 0,
         "Online plasticity from slow rate sensors (paper 001 Fig. S4).");
 }

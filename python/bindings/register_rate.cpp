@@ -103,5 +103,5 @@ void register_rate(py::module_& m) {
                 py::gil_scoped_release release;
                 e.run(steps, nullptr, threads);
             },
-            py::arg("steps"), py::arg("threads") = 1);
+            py::arg("steps"), py::arg("threads") = 0);
 }

@@ -116,9 +116,13 @@ std::string check_health(const rate_engine& eng, double weight_guard) {
     for (std::size_t q = 0; q < net.projections.size(); ++q) {
         const std::size_t n = net.populations[net.projections[q].post].n * net.populations[net.projections[q].pre].n;
         for (std::size_t idx = 0; idx < n * eng.batch(); ++idx) {
-            if (std::abs(eng.weights(q)[idx]) > weight_guard) {
+            const double w = eng.weights(q)[idx];
+            if (std::abs(w) > weight_guard) {
+                char value[32];
+                std::snprintf(value, sizeof value, "%.3g", w);
                 return "weights diverged in class " + net.projections[q].label + " (network " +
-                       std::to_string(idx % eng.batch()) + ", |W| > " + std::to_string(weight_guard) + ")";
+                       std::to_string(idx % eng.batch()) + ", W = " + value + " beyond the guard " +
+                       std::to_string(weight_guard) + ")";
             }
         }
     }
