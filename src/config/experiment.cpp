@@ -22,9 +22,7 @@ extern char** environ;
 #include "einet/io/run_directory.hpp"
 #include "einet/io/atomic_file.hpp"
 
-#ifndef EINET_GIT_HASH
-#define EINET_GIT_HASH "unknown"
-#endif
+#include "einet_git_version.hpp"  // generated at build time: EINET_GIT_HASH
 #ifndef EINET_PYTHON_DIR
 #define EINET_PYTHON_DIR ""
 #endif
