@@ -318,7 +318,6 @@ void synapse_table::check_invariants() const {
                                      " >= n_post = " + str(n_post));
             if (s > row_ptr[i] && target[s] < target[s - 1])
                 throw internal_error("synapse_table: row " + str(i) + " is not sorted by target at synapse " + str(s));
-            if (delay_steps[s] < 1) throw internal_error("synapse_table: synapse " + str(s) + " has delay 0 steps");
         }
     }
 }
@@ -524,8 +523,8 @@ synapse_table from_arrays(std::size_t n_pre, std::size_t n_post, std::span<const
                                ") (n_post = " + str(n_post) + ")");
         if (!weights.empty() && !std::isfinite(weights[s]))
             throw config_error("weights[" + str(s) + "] = " + num(weights[s]) + " is not finite");
-        if (!delays.empty() && (delays[s] < 1 || delays[s] > max_delay_steps))
-            throw config_error("delays[" + str(s) + "] = " + str(delays[s]) + " steps is outside [1, " +
+        if (!delays.empty() && delays[s] > max_delay_steps)
+            throw config_error("delays[" + str(s) + "] = " + str(delays[s]) + " steps is outside [0, " +
                                str(max_delay_steps) + "]");
     }
     synapse_table t;
@@ -674,9 +673,6 @@ void delay_distribution::validate(std::uint32_t max_delay_steps) const {
     const std::string limit = " exceeds the limit of " + str(max_delay_steps) + " steps (max_delay_steps)";
     switch (k) {
         case kind::constant:
-            if (steps < 1)
-                throw config_error("delay = 0 steps is below the minimum of 1 step (a spike arrives at the earliest "
-                                   "one step after it is emitted)");
             if (steps > max_delay_steps) throw config_error("delay = " + str(steps) + " steps" + limit);
             break;
         case kind::uniform_steps:

@@ -403,8 +403,10 @@ TEST(connectivity, paper001_delay_rule_gives_equiprobable_steps) {
 
 TEST(connectivity, delays_outside_the_limits_are_config_errors) {
     auto t = fixed_probability(10, 10, 0.5, true, 1, 0);
-    EXPECT_NE(error_of([&] { initialise_delays(t, delay_distribution::constant(0), 1, 0); }).find("delay = 0 steps"),
-              std::string::npos);
+    // A constant delay of 0 steps is allowed: same-step delivery (Brian2's default, spec 003).
+    initialise_delays(t, delay_distribution::constant(0), 1, 0);
+    EXPECT_EQ(t.largest_delay_steps(), 0);
+    initialise_delays(t, delay_distribution::constant(1), 1, 0);
     EXPECT_NE(error_of([&] { initialise_delays(t, delay_distribution::constant(100), 1, 0, 50); })
                   .find("delay = 100 steps exceeds the limit of 50 steps"),
               std::string::npos);
@@ -494,13 +496,13 @@ TEST(connectivity, from_arrays_sorts_rows_and_keeps_multapses_in_input_order) {
 TEST(connectivity, from_arrays_reports_what_is_wrong) {
     const std::vector<std::uint32_t> src = {0, 1, 2}, tgt = {0, 7, 1}, short_tgt = {0, 1};
     const std::vector<float> w = {1, std::nanf(""), 1};
-    const std::vector<std::uint16_t> d = {1, 0, 1};
+    const std::vector<std::uint16_t> d = {1, 9, 1};
     EXPECT_EQ(error_of([&] { from_arrays(3, 4, src, short_tgt); }), "sources has 3 entries but targets has 2");
     EXPECT_EQ(error_of([&] { from_arrays(3, 4, src, tgt); }), "targets[1] = 7 is out of range [0, 4) (n_post = 4)");
     EXPECT_EQ(error_of([&] { from_arrays(2, 8, src, tgt); }), "sources[2] = 2 is out of range [0, 2) (n_pre = 2)");
     const std::vector<std::uint32_t> ok_tgt = {0, 1, 2};
     EXPECT_EQ(error_of([&] { from_arrays(3, 4, src, ok_tgt, w); }), "weights[1] = nan is not finite");
-    EXPECT_EQ(error_of([&] { from_arrays(3, 4, src, ok_tgt, {}, d); }), "delays[1] = 0 steps is outside [1, 65535]");
+    EXPECT_EQ(error_of([&] { from_arrays(3, 4, src, ok_tgt, {}, d, 5); }), "delays[1] = 9 steps is outside [0, 5]");
     EXPECT_NE(error_of([&] { from_arrays(3, 4, src, ok_tgt, std::vector<float>{1, 2}); }).find("weights has 2 entries"),
               std::string::npos);
     EXPECT_EQ(error_of([&] { from_arrays(0, 4, {}, {}); }), "n_pre = 0: the presynaptic population is empty");

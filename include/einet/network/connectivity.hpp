@@ -3,7 +3,7 @@
 //
 // Storage: `synapse_table`, a forward CSR indexed by the PRESYNAPTIC neuron (spike delivery walks
 // the row of the neuron that fired). Per synapse: target id (uint32), weight (float32, a
-// magnitude >= 0 in the unit of what it changes, e.g. pA), delay in whole steps (uint16, >= 1):
+// magnitude >= 0 in the unit of what it changes, e.g. pA), delay in whole steps (uint16; 0 = the same step, as Brian2's default and spec 003):
 // 10 bytes per synapse, so 1 M synapses take 10 MB plus 8 bytes per presynaptic neuron. Each row
 // is sorted by target id (ties, i.e. multapses from `from_arrays`, keep their input order), so
 // the order in which a target receives input, and hence its floating-point sums, is fixed.
@@ -53,7 +53,7 @@ struct synapse_table {
     aligned_vector<std::uint64_t> row_ptr;       // n_pre + 1; row i = synapses of presynaptic neuron i
     aligned_vector<std::uint32_t> target;        // postsynaptic id, ascending within a row
     aligned_vector<float> weight;                // magnitude >= 0 (Dale: the sign is the presynaptic population's)
-    aligned_vector<std::uint16_t> delay_steps;   // >= 1
+    aligned_vector<std::uint16_t> delay_steps;   // >= 0 (builders default to 1)
 
     std::size_t size() const { return target.size(); }
     std::uint64_t row_begin(std::size_t pre) const { return row_ptr[pre]; }
@@ -73,7 +73,7 @@ struct synapse_table {
     std::uint16_t largest_delay_steps() const;
     // Backward (by target) index; counting sort, O(n_pre + n_post + synapses).
     backward_index transpose() const;
-    // Structural invariants (sizes, monotone row_ptr, ids in range, rows sorted, delays >= 1);
+    // Structural invariants (sizes, monotone row_ptr, ids in range, rows sorted);
     // throws internal_error naming the first violation.
     void check_invariants() const;
 };
