@@ -1,0 +1,205 @@
+#include "einet/engine/spiking_engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+#include "einet/core/error.hpp"
+#include "einet/core/rng_block.hpp"
+
+namespace einet::engine {
+
+spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed) : net_(std::move(net)), seed_(seed) {
+    net_.validate();
+    const double h = net_.dt;
+    const bool exact = net_.method == network::integrator::exact;
+    std::size_t max_delay = 0;
+    for (const auto& pr : net_.projections) max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
+    ring_slots_ = max_delay + 1;
+    for (const auto& pop : net_.populations) {
+        const std::size_t n = pop.n, R = pop.receptors.size();
+        V_.emplace_back(pop.V0.begin(), pop.V0.end());
+        refractory_left_.emplace_back(n, 0);
+        spiked_.emplace_back();
+        s_.emplace_back(R, aligned_vector<double>(n, 0.0));
+        noise_.emplace_back(R, aligned_vector<double>());
+        ring_.emplace_back(R, aligned_vector<double>(ring_slots_ * n, 0.0));
+        aligned_vector<double> v_decay(n), v_drive(n);
+        aligned_vector<std::int32_t> ref_steps(n);
+        std::vector<aligned_vector<double>> s_to_v(R, aligned_vector<double>(n, 0.0));
+        std::vector<double> s_decay(R, 1.0), s_amp(R, 0.0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double tau_m = pop.lif.tau_m[i], Rm = pop.lif.R[i];
+            // V_{n+1} = V∞ + (V_n − V∞)·decay + Σ_r s_r·s_to_v, V∞ = E_L + R I_e:
+            // exact propagator of τ_m dV/dt = −(V − E_L) + R(s + I_e) over h, or explicit Euler
+            // (decay 1 − h/τ_m, s_to_v = R h/τ_m; spec 003 Eq. 2.1).
+            v_drive[i] = pop.lif.E_L[i] + Rm * pop.lif.I_e[i];
+            v_decay[i] = exact ? std::exp(-h / tau_m) : 1.0 - h / tau_m;
+            ref_steps[i] = static_cast<std::int32_t>(std::llround(pop.lif.t_ref[i] / h));
+            for (std::size_t r = 0; r < R; ++r) {
+                const auto& rc = pop.receptors[r];
+                if (rc.kind != network::kinetics::exponential) continue;
+                const double tau = rc.tau;
+                if (!exact) {
+                    s_to_v[r][i] = Rm * h / tau_m;
+                } else if (std::abs(tau - tau_m) > 1e-12 * tau_m) {
+                    // s decaying with τ drives V by R s0 τ/(τ − τ_m)(e^{−h/τ} − e^{−h/τ_m}) over h.
+                    s_to_v[r][i] = Rm * tau / (tau - tau_m) * (std::exp(-h / tau) - std::exp(-h / tau_m));
+                } else {
+                    s_to_v[r][i] = Rm * (h / tau_m) * std::exp(-h / tau_m);  // the τ → τ_m limit
+                }
+            }
+        }
+        for (std::size_t r = 0; r < R; ++r) {
+            const auto& rc = pop.receptors[r];
+            if (rc.kind != network::kinetics::exponential) continue;
+            if (exact) {  // exact decay and exact OU transition
+                s_decay[r] = std::exp(-h / rc.tau);
+                s_amp[r] = rc.noise_sigma * std::sqrt(0.5 * rc.tau * (1.0 - s_decay[r] * s_decay[r]));
+            } else {  // Euler–Maruyama, spec 003 Eq. 2.2
+                s_decay[r] = 1.0 - h / rc.tau;
+                s_amp[r] = rc.noise_sigma * std::sqrt(h);
+            }
+            if (rc.noise_sigma > 0) noise_.back()[r].assign(4 * n, 0.0);
+        }
+        v_decay_.push_back(std::move(v_decay));
+        v_drive_.push_back(std::move(v_drive));
+        ref_steps_.push_back(std::move(ref_steps));
+        s_to_v_.push_back(std::move(s_to_v));
+        s_decay_.push_back(std::move(s_decay));
+        s_noise_amp_.push_back(std::move(s_amp));
+    }
+}
+
+void spiking_engine::refresh_noise(std::size_t p, std::size_t r, std::size_t i0, std::size_t i1) {
+    auto& buf = noise_[p][r];
+    const std::size_t n = net_.populations[p].n;
+    // Counter {neuron, step / 4, neuron_noise | (population, receptor) << 8}: four steps per call.
+    rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), step_ / 4,
+                       static_cast<std::uint32_t>(p * 256 + r), i1 - i0, buf.data() + i0, buf.data() + n + i0,
+                       buf.data() + 2 * n + i0, buf.data() + 3 * n + i0);
+}
+
+void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out) {
+    const auto& pop = net_.populations[p];
+    const std::size_t R = pop.receptors.size(), n = pop.n;
+    double* V = V_[p].data();
+    std::int32_t* ref = refractory_left_[p].data();
+    const double* decay = v_decay_[p].data();
+    const double* drive = v_drive_[p].data();
+    const double* V_th = pop.lif.V_th.data();
+    const double* V_reset = pop.lif.V_reset.data();
+    for (std::size_t r = 0; r < R; ++r) {
+        if (!noise_[p][r].empty() && step_ % 4 == 0) refresh_noise(p, r, i0, i1);
+    }
+    // 1. V from the receptor states at t_n (held while refractory).
+    for (std::size_t i = i0; i < i1; ++i) {
+        if (ref[i] > 0) continue;
+        double v = drive[i] + (V[i] - drive[i]) * decay[i];
+        for (std::size_t r = 0; r < R; ++r) v += s_[p][r][i] * s_to_v_[p][r][i];
+        V[i] = v;
+    }
+    // 2. Receptors: s ← decay·s + amp·ξ.
+    for (std::size_t r = 0; r < R; ++r) {
+        if (pop.receptors[r].kind != network::kinetics::exponential) continue;
+        double* s = s_[p][r].data();
+        const double d = s_decay_[p][r], amp = s_noise_amp_[p][r];
+        if (noise_[p][r].empty()) {
+            for (std::size_t i = i0; i < i1; ++i) s[i] *= d;
+        } else {
+            const double* xi = noise_[p][r].data() + (step_ % 4) * n;
+            for (std::size_t i = i0; i < i1; ++i) s[i] = d * s[i] + amp * xi[i];
+        }
+    }
+    // 3. Threshold and reset (not tested while refractory).
+    for (std::size_t i = i0; i < i1; ++i) {
+        if (ref[i] > 0) {
+            --ref[i];
+            continue;
+        }
+        if (V[i] >= V_th[i]) {
+            V[i] = V_reset[i];
+            ref[i] = ref_steps_[p][i];
+            out.push_back(static_cast<std::uint32_t>(i));
+        }
+    }
+}
+
+void spiking_engine::write_out() {
+    for (const auto& pr : net_.projections) {
+        const auto& syn = pr.synapses;
+        const std::size_t n_post = net_.populations[pr.post].n;
+        const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
+        double* ring = ring_[pr.post][pr.receptor].data();
+        for (std::uint32_t j : spiked_[pr.pre]) {
+            for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
+                const std::size_t slot = (ring_now_ + syn.delay_steps[k]) % ring_slots_;
+                ring[slot * n_post + syn.target[k]] += sign * static_cast<double>(syn.weight[k]);
+            }
+        }
+    }
+}
+
+void spiking_engine::deliver() {
+    for (std::size_t p = 0; p < net_.populations.size(); ++p) {
+        const std::size_t n = net_.populations[p].n;
+        for (std::size_t r = 0; r < net_.populations[p].receptors.size(); ++r) {
+            double* slot = ring_[p][r].data() + ring_now_ * n;
+            double* target = net_.populations[p].receptors[r].kind == network::kinetics::delta ? V_[p].data()
+                                                                                                : s_[p][r].data();
+            for (std::size_t i = 0; i < n; ++i) {
+                target[i] += slot[i];
+                slot[i] = 0.0;
+            }
+        }
+    }
+    ring_now_ = (ring_now_ + 1) % ring_slots_;
+}
+
+void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
+    if (threads <= 0) threads = omp_get_max_threads();
+    const std::size_t P = net_.populations.size();
+    // Each population is split into `workers` contiguous ranges starting at multiples of 16.
+    std::size_t workers = static_cast<std::size_t>(threads);
+    std::vector<std::vector<std::vector<std::uint32_t>>> found(P, std::vector<std::vector<std::uint32_t>>(workers));
+    auto bound = [&](std::size_t p, std::size_t w) {
+        const std::size_t n = net_.populations[p].n;
+        return w >= workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16);
+    };
+    for (std::size_t s = 0; s < steps; ++s) {
+        std::exception_ptr failure;
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+        for (std::size_t w = 0; w < workers; ++w) {
+            try {
+                for (std::size_t p = 0; p < P; ++p) {
+                    found[p][w].clear();
+                    advance_neurons(p, bound(p, w), bound(p, w + 1), found[p][w]);
+                }
+            } catch (...) {
+#pragma omp critical(einet_spiking_failure)
+                if (!failure) failure = std::current_exception();
+            }
+        }
+        if (failure) std::rethrow_exception(failure);
+        ++step_;
+        for (std::size_t p = 0; p < P; ++p) {
+            spiked_[p].clear();
+            for (const auto& part : found[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
+        }
+        write_out();
+        deliver();
+        if (hook) hook->on_step(*this);
+        for (std::size_t p = 0; p < P; ++p) {
+            for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
+                if (!std::isfinite(V_[p][i])) {
+                    throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
+                                          " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
+                }
+            }
+        }
+    }
+}
+
+}  // namespace einet::engine

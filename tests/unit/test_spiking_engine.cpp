@@ -1,0 +1,171 @@
+// Analytic checks of the spiking engine: step response, the spec-003 deterministic EM test, the
+// f–I curve, PSP shapes of exponential and delta synapses, delays, and thread invariance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "einet/engine/spiking_engine.hpp"
+
+using namespace einet;
+using network::kinetics;
+
+namespace {
+
+// Records (step, neuron) of every spike of population 0.
+struct spike_log final : engine::spike_hook {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> spikes;
+    std::vector<double> v0;  // V of neuron 0 after each step
+    std::size_t pop = 0;
+    void on_step(engine::spiking_engine& e) override {
+        for (auto i : e.spikes(pop)) spikes.emplace_back(e.step(), i);
+        v0.push_back(e.V(pop)[0]);
+    }
+};
+
+network::spiking_network single(double I_e, double t_ref, network::integrator method, double dt) {
+    network::spiking_network net;
+    net.dt = dt;
+    net.method = method;
+    auto p = network::spiking_population::uniform("A", 1, true, 20.0, 0.0, 20.0, 10.0, t_ref, 1.0, I_e);
+    p.receptors.push_back({"E", kinetics::exponential, 5.0, 0.0});
+    net.populations.push_back(p);
+    return net;
+}
+
+}  // namespace
+
+TEST(spiking_engine, exact_step_response_is_the_closed_form) {
+    engine::spiking_engine e(single(15.0, 2.0, network::integrator::exact, 0.1), 1);  // below threshold
+    spike_log log;
+    e.run(500, &log, 1);
+    for (std::size_t n = 1; n <= 500; n += 37) {
+        const double t = 0.1 * static_cast<double>(n);
+        EXPECT_NEAR(log.v0[n - 1], 15.0 * (1.0 - std::exp(-t / 20.0)), 1e-12) << "t = " << t;
+    }
+    EXPECT_TRUE(log.spikes.empty());
+}
+
+TEST(spiking_engine, spec003_deterministic_euler_maruyama_test) {
+    // spec 003 §2: τ_m = 1, V_th = 1, V_r = 0, constant current 1.5, h = 2^-6: v^n = 1.5(1 − (1 − h)^n),
+    // first spike at n = 70, then every 70 steps; 9 spikes in [0, 10].
+    network::spiking_network net;
+    net.dt = 1.0 / 64.0;
+    net.method = network::integrator::euler_maruyama;
+    net.populations.push_back(network::spiking_population::uniform("A", 1, true, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.5));
+    engine::spiking_engine e(net, 1);
+    spike_log log;
+    e.run(640, &log, 1);
+    for (std::size_t n = 1; n < 70; ++n) EXPECT_NEAR(log.v0[n - 1], 1.5 * (1.0 - std::pow(1.0 - net.dt, double(n))), 1e-12);
+    ASSERT_EQ(log.spikes.size(), 9u);
+    for (std::size_t k = 0; k < 9; ++k) EXPECT_EQ(log.spikes[k].first, 70u * (k + 1));
+}
+
+TEST(spiking_engine, f_I_curve_matches_the_closed_form_period) {
+    // Exact integration: the first grid time at or after the analytic crossing,
+    // T = t_ref + τ ln((RI − V_r)/(RI − V_th)) per interval once the first spike has happened.
+    for (double I : {21.0, 25.0, 40.0}) {
+        const double dt = 0.01, t_ref = 2.0;
+        engine::spiking_engine e(single(I, t_ref, network::integrator::exact, dt), 1);
+        spike_log log;
+        e.run(20000, &log, 1);
+        ASSERT_GE(log.spikes.size(), 3u);
+        const double first = 20.0 * std::log(I / (I - 20.0));
+        EXPECT_NEAR(static_cast<double>(log.spikes[0].first) * dt, first, dt + 1e-9);
+        const double period = t_ref + 20.0 * std::log((I - 10.0) / (I - 20.0));
+        const double measured = (static_cast<double>(log.spikes.back().first - log.spikes[0].first) * dt) /
+                                static_cast<double>(log.spikes.size() - 1);
+        EXPECT_NEAR(measured, period, dt) << "I = " << I;  // grid spikes lag by < dt each interval
+    }
+}
+
+namespace {
+// Two neurons: 0 fires once (driven), 1 receives through one synapse of weight w and delay d.
+network::spiking_network psp_net(kinetics kind, double w, std::uint16_t delay, network::integrator method) {
+    network::spiking_network net;
+    net.dt = 0.1;
+    net.method = method;
+    auto src = network::spiking_population::uniform("S", 1, true, 20.0, 0.0, 20.0, -1000.0, 1e6, 1.0, 0.0);
+    src.V0 = {25.0};  // above threshold: fires at the end of step 0 (t = 0.1 ms), then refractory for ever
+    auto dst = network::spiking_population::uniform("T", 1, true, 20.0, 0.0, 1e9, 0.0, 0.0, 1.0, 0.0);
+    dst.receptors.push_back({"E", kind, 5.0, 0.0});
+    net.populations = {src, dst};
+    network::spiking_projection pr;
+    pr.pre = 0;
+    pr.post = 1;
+    pr.synapses = network::from_arrays(1, 1, std::vector<std::uint32_t>{0}, std::vector<std::uint32_t>{0},
+                                       std::vector<float>{static_cast<float>(w)}, std::vector<std::uint16_t>{delay});
+    net.projections.push_back(pr);
+    return net;
+}
+}  // namespace
+
+TEST(spiking_engine, exponential_psp_has_the_closed_form_shape_after_the_delay) {
+    const double w = 2.0;
+    for (std::uint16_t d : {0, 3}) {
+        engine::spiking_engine e(psp_net(kinetics::exponential, w, d, network::integrator::exact), 1);
+        spike_log log;
+        log.pop = 1;
+        e.run(400, &log, 1);
+        // Spike at t = 0.1 ms; s jumps at 0.1 + d·0.1 ms; V(t) = w τs/(τs − τm)(e^{−u/τs} − e^{−u/τm}).
+        const double t_arrive = 0.1 * (1.0 + d);
+        for (std::size_t n = 1; n <= 400; ++n) {
+            const double t = 0.1 * static_cast<double>(n), u = t - t_arrive;
+            const double expected = u <= 1e-12 ? 0.0 : w * 5.0 / (5.0 - 20.0) * (std::exp(-u / 5.0) - std::exp(-u / 20.0));
+            ASSERT_NEAR(log.v0[n - 1], expected, 1e-12 * w) << "d = " << d << ", t = " << t;
+        }
+        EXPECT_NEAR(e.receptor_state(1, 0)[0], w * std::exp(-(40.0 - t_arrive) / 5.0), 1e-9);
+    }
+}
+
+TEST(spiking_engine, delta_synapse_jumps_V_at_the_arrival_time) {
+    engine::spiking_engine e(psp_net(kinetics::delta, 1.5, 2, network::integrator::exact), 1);
+    spike_log log;
+    log.pop = 1;
+    e.run(100, &log, 1);
+    // Arrival at step 1 + 2 = 3 (t = 0.3 ms): V = 0 before, 1.5 right then, then decays with τ_m.
+    EXPECT_EQ(log.v0[0], 0.0);
+    EXPECT_EQ(log.v0[1], 0.0);
+    EXPECT_DOUBLE_EQ(log.v0[2], 1.5);
+    EXPECT_NEAR(log.v0[99], 1.5 * std::exp(-(10.0 - 0.3) / 20.0), 1e-12);
+}
+
+TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
+    auto build = [] {
+        network::spiking_network net;
+        net.dt = 0.1;
+        net.method = network::integrator::euler_maruyama;
+        auto e = network::spiking_population::uniform("E", 300, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 18.0);
+        auto i = network::spiking_population::uniform("I", 75, false, 10.0, 0.0, 20.0, 10.0, 1.0, 1.0, 18.0);
+        for (auto* p : {&e, &i}) {
+            p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
+        }
+        net.populations = {e, i};
+        std::uint32_t id = 0;
+        for (std::size_t pre = 0; pre < 2; ++pre) {
+            for (std::size_t post = 0; post < 2; ++post) {
+                network::spiking_projection pr;
+                pr.pre = pre;
+                pr.post = post;
+                pr.receptor = pre;
+                pr.synapses = network::fixed_probability(net.populations[pre].n, net.populations[post].n, 0.1, pre != post,
+                                                         5, id++);
+                network::initialise_weights(pr.synapses, network::weight_distribution::normal_cv(pre == 0 ? 0.5 : 2.0, 0.2), 5, id);
+                network::initialise_delays(pr.synapses, network::delay_distribution::uniform_steps(1, 10), 5, id);
+                net.projections.push_back(std::move(pr));
+            }
+        }
+        return net;
+    };
+    auto record = [&](int threads) {
+        engine::spiking_engine e(build(), 42);
+        spike_log log;
+        e.run(3000, &log, threads);
+        std::vector<double> V(e.V(0), e.V(0) + 300);
+        return std::make_pair(log.spikes, V);
+    };
+    const auto one = record(1), two = record(2);
+    ASSERT_GT(one.first.size(), 100u);  // the network is active
+    EXPECT_EQ(one.first, two.first);
+    EXPECT_EQ(one.second, two.second);
+}
