@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <type_traits>
 
 #include "einet/core/error.hpp"
 #include "einet/core/rng_block.hpp"
@@ -26,6 +27,10 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         s_.emplace_back(R, aligned_vector<double>(n, 0.0));
         noise_.emplace_back(R, aligned_vector<double>());
         ring_.emplace_back(R, aligned_vector<double>(ring_slots_ * n, 0.0));
+        touched_.emplace_back(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
+        nonfinite_.push_back(0);
+        fired_offset_.push_back(fired_.size());
+        fired_.resize(fired_.size() + n);  // one flag per neuron of every population: ranges never overlap
         aligned_vector<double> v_decay(n), v_drive(n);
         aligned_vector<std::int32_t> ref_steps(n);
         std::vector<aligned_vector<double>> s_to_v(R, aligned_vector<double>(n, 0.0));
@@ -94,36 +99,69 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
     for (std::size_t r = 0; r < R; ++r) {
         if (!noise_[p][r].empty() && step_ % 4 == 0) refresh_noise(p, r, i0, i1);
     }
-    // 1. V from the receptor states at t_n (held while refractory).
-    for (std::size_t i = i0; i < i1; ++i) {
-        if (ref[i] > 0) continue;
-        double v = drive[i] + (V[i] - drive[i]) * decay[i];
-        for (std::size_t r = 0; r < R; ++r) v += s_[p][r][i] * s_to_v_[p][r][i];
-        V[i] = v;
-    }
-    // 2. Receptors: s ← decay·s + amp·ξ.
+    // One pass per neuron: (1) V from the receptor states at t_n unless refractory, (2) the
+    // receptors (s ← decay·s + amp·ξ), (3) threshold and reset; a non-finite V is remembered.
+    double* s_ptr[8];
+    const double* to_v[8];
+    const double* xi[8];
+    double s_decay[8], s_amp[8];
+    std::size_t exp_count = 0;
     for (std::size_t r = 0; r < R; ++r) {
         if (pop.receptors[r].kind != network::kinetics::exponential) continue;
-        double* s = s_[p][r].data();
-        const double d = s_decay_[p][r], amp = s_noise_amp_[p][r];
-        if (noise_[p][r].empty()) {
-            for (std::size_t i = i0; i < i1; ++i) s[i] *= d;
-        } else {
-            const double* xi = noise_[p][r].data() + (step_ % 4) * n;
-            for (std::size_t i = i0; i < i1; ++i) s[i] = d * s[i] + amp * xi[i];
-        }
+        s_ptr[exp_count] = s_[p][r].data();
+        to_v[exp_count] = s_to_v_[p][r].data();
+        xi[exp_count] = noise_[p][r].empty() ? nullptr : noise_[p][r].data() + (step_ % 4) * n;
+        s_decay[exp_count] = s_decay_[p][r];
+        s_amp[exp_count] = s_noise_amp_[p][r];
+        ++exp_count;
     }
-    // 3. Threshold and reset (not tested while refractory).
-    for (std::size_t i = i0; i < i1; ++i) {
-        if (ref[i] > 0) {
-            --ref[i];
-            continue;
+    const std::int32_t* ref_steps = ref_steps_[p].data();
+    bool noisy = false;
+    for (std::size_t k = 0; k < exp_count; ++k) noisy = noisy || xi[k] != nullptr;
+    bool finite = true;
+    auto kernel = [&](auto K_tag, auto noise_tag) {
+        constexpr std::size_t K = decltype(K_tag)::value;
+        constexpr bool NOISE = decltype(noise_tag)::value;
+        std::uint8_t* fired = fired_.data() + fired_offset_[p];
+        bool ok = true;
+#pragma omp simd reduction(&& : ok)
+        for (std::size_t i = i0; i < i1; ++i) {
+            const double v_old = V[i];
+            const bool refractory = ref[i] > 0;
+            double v = drive[i] + (v_old - drive[i]) * decay[i];
+            for (std::size_t k = 0; k < K; ++k) v += s_ptr[k][i] * to_v[k][i];
+            v = refractory ? v_old : v;
+            for (std::size_t k = 0; k < K; ++k) {
+                if constexpr (NOISE) {
+                    s_ptr[k][i] = s_decay[k] * s_ptr[k][i] + s_amp[k] * (xi[k] ? xi[k][i] : 0.0);
+                } else {
+                    s_ptr[k][i] = s_ptr[k][i] * s_decay[k];
+                }
+            }
+            const bool fire = !refractory && v >= V_th[i];
+            ref[i] = refractory ? ref[i] - 1 : (fire ? ref_steps[i] : 0);
+            v = fire ? V_reset[i] : v;
+            fired[i] = fire ? 1 : 0;
+            ok = ok && (v - v == 0.0);  // false for NaN and infinities
+            V[i] = v;
         }
-        if (V[i] >= V_th[i]) {
-            V[i] = V_reset[i];
-            ref[i] = ref_steps_[p][i];
-            out.push_back(static_cast<std::uint32_t>(i));
+        finite = ok;
+        for (std::size_t i = i0; i < i1; ++i) {
+            if (fired[i]) out.push_back(static_cast<std::uint32_t>(i));
         }
+    };
+    using yes = std::true_type;
+    using no = std::false_type;
+    switch (exp_count) {
+        case 0: kernel(std::integral_constant<std::size_t, 0>{}, no{}); break;
+        case 1: noisy ? kernel(std::integral_constant<std::size_t, 1>{}, yes{}) : kernel(std::integral_constant<std::size_t, 1>{}, no{}); break;
+        case 2: noisy ? kernel(std::integral_constant<std::size_t, 2>{}, yes{}) : kernel(std::integral_constant<std::size_t, 2>{}, no{}); break;
+        case 3: noisy ? kernel(std::integral_constant<std::size_t, 3>{}, yes{}) : kernel(std::integral_constant<std::size_t, 3>{}, no{}); break;
+        default: throw internal_error("spiking_engine: more than 3 exponential receptors per population");
+    }
+    if (!finite) {
+#pragma omp atomic write
+        nonfinite_[p] = 1;
     }
 }
 
@@ -137,22 +175,27 @@ void spiking_engine::write_out() {
             for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
                 const std::size_t slot = (ring_now_ + syn.delay_steps[k]) % ring_slots_;
                 ring[slot * n_post + syn.target[k]] += sign * static_cast<double>(syn.weight[k]);
+                touched_[pr.post][pr.receptor][slot].push_back(syn.target[k]);
             }
         }
     }
 }
 
 void spiking_engine::deliver() {
+    // Only the entries that spikes wrote to are visited (events, not neurons); a target listed
+    // twice receives its sum the first time and 0 the second.
     for (std::size_t p = 0; p < net_.populations.size(); ++p) {
         const std::size_t n = net_.populations[p].n;
         for (std::size_t r = 0; r < net_.populations[p].receptors.size(); ++r) {
             double* slot = ring_[p][r].data() + ring_now_ * n;
             double* target = net_.populations[p].receptors[r].kind == network::kinetics::delta ? V_[p].data()
                                                                                                 : s_[p][r].data();
-            for (std::size_t i = 0; i < n; ++i) {
+            auto& list = touched_[p][r][ring_now_];
+            for (std::uint32_t i : list) {
                 target[i] += slot[i];
                 slot[i] = 0.0;
             }
+            list.clear();
         }
     }
     ring_now_ = (ring_now_ + 1) % ring_slots_;
@@ -192,6 +235,7 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
         deliver();
         if (hook) hook->on_step(*this);
         for (std::size_t p = 0; p < P; ++p) {
+            if (!nonfinite_[p]) continue;
             for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
                 if (!std::isfinite(V_[p][i])) {
                     throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +

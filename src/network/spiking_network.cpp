@@ -37,6 +37,9 @@ void spiking_network::validate() const {
             if (!(p.lif.t_ref[i] >= 0)) fail(where + ".t_ref", "expected >= 0");
             if (!(p.lif.V_reset[i] < p.lif.V_th[i])) fail(where + ".V_reset", "expected below V_th");
         }
+        std::size_t exponential = 0;
+        for (const auto& r : p.receptors) exponential += r.kind == kinetics::exponential ? 1 : 0;
+        if (exponential > 3) fail(where + ".receptors", "expected at most 3 exponential receptors per population");
         for (const auto& r : p.receptors) {
             if (r.kind == kinetics::exponential && !(r.tau > 0)) fail(where + ".receptors." + r.name + ".tau", "expected > 0");
             if (!(r.noise_sigma >= 0)) fail(where + ".receptors." + r.name + ".noise_sigma", "expected >= 0");

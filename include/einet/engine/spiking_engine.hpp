@@ -67,6 +67,10 @@ private:
     std::vector<std::vector<aligned_vector<double>>> noise_;       // [pop][receptor][4 * neuron]
     std::vector<aligned_vector<std::int32_t>> refractory_left_;    // steps still refractory
     std::vector<std::vector<aligned_vector<double>>> ring_;        // [pop][receptor][slot * n + neuron]
+    std::vector<std::vector<std::vector<std::vector<std::uint32_t>>>> touched_;  // [pop][receptor][slot] targets written
+    std::vector<char> nonfinite_;                                  // per population: a non-finite V was seen
+    std::vector<std::uint8_t> fired_;                              // scratch: spike flags, all populations
+    std::vector<std::size_t> fired_offset_;                        // first flag of each population
     std::size_t ring_slots_ = 1, ring_now_ = 0;
     std::vector<std::vector<std::uint32_t>> spiked_;
     // Per-neuron step constants (exact: propagators; EM: dt/τ), [pop][neuron] and [pop][receptor][neuron].

@@ -1,0 +1,73 @@
+// The Vogels–Abbott CUBA benchmark (Brette et al. 2007 #2; Brian2's examples/CUBA.py) on the
+// spiking engine: 3200 E / 800 I current-based LIF, p = 0.02, exponential currents, exact
+// integration. Usage: bench_cuba SECONDS THREADS REPEATS -> one JSON line per repeat.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "einet/core/rng.hpp"
+#include "einet/engine/spiking_engine.hpp"
+
+namespace {
+
+struct counter final : einet::engine::spike_hook {
+    std::uint64_t n = 0;
+    void on_step(einet::engine::spiking_engine& e) override { n += e.spikes(0).size() + e.spikes(1).size(); }
+};
+
+einet::network::spiking_network cuba(std::uint64_t seed) {
+    using namespace einet::network;
+    spiking_network net;
+    net.dt = 0.1;
+    net.method = integrator::exact;
+    // τm 20 ms, El −49 mV, Vt −50 mV, Vr −60 mV, refractory 5 ms; synapses in mV (R = 1).
+    auto e = spiking_population::uniform("E", 3200, true, 20.0, -49.0, -50.0, -60.0, 5.0);
+    auto i = spiking_population::uniform("I", 800, false, 20.0, -49.0, -50.0, -60.0, 5.0);
+    for (auto* p : {&e, &i}) {
+        p->receptors = {{"E", kinetics::exponential, 5.0, 0.0}, {"I", kinetics::exponential, 10.0, 0.0}};
+        for (std::size_t k = 0; k < p->n; ++k) {  // V0 ~ U[Vr, Vt]
+            const auto u = einet::rng::philox(seed, einet::rng::purpose::parameters, static_cast<std::uint32_t>(k),
+                                              p == &e ? 0 : 1);
+            p->V0[k] = -60.0 + 10.0 * einet::rng::uniform53(u[0], u[1]);
+        }
+    }
+    net.populations = {e, i};
+    std::uint32_t id = 0;
+    for (std::size_t pre = 0; pre < 2; ++pre) {
+        for (std::size_t post = 0; post < 2; ++post) {
+            spiking_projection pr;
+            pr.pre = pre;
+            pr.post = post;
+            pr.receptor = pre;
+            pr.synapses = fixed_probability(net.populations[pre].n, net.populations[post].n, 0.02, true, seed, id++);
+            initialise_weights(pr.synapses, weight_distribution::constant(pre == 0 ? 1.62 : 9.0), seed, id);
+            initialise_delays(pr.synapses, delay_distribution::constant(0), seed, id);
+            net.projections.push_back(std::move(pr));
+        }
+    }
+    return net;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const double seconds = argc > 1 ? std::atof(argv[1]) : 10.0;
+    const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+    const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
+    for (int r = 0; r < repeats; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        einet::engine::spiking_engine eng(cuba(1), 1);
+        const auto t1 = std::chrono::steady_clock::now();
+        counter c;
+        eng.run(static_cast<std::size_t>(seconds * 1e4 + 0.5), &c, threads);
+        const auto t2 = std::chrono::steady_clock::now();
+        std::size_t synapses = 0;
+        for (const auto& p : eng.network().projections) synapses += p.synapses.size();
+        const double run_s = std::chrono::duration<double>(t2 - t1).count();
+        std::printf("{\"model\": \"cuba\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
+                    "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu}\n",
+                    seconds, threads, std::chrono::duration<double>(t1 - t0).count(), run_s,
+                    static_cast<unsigned long long>(c.n), static_cast<double>(c.n) / 4000.0 / seconds, synapses);
+    }
+    return 0;
+}
