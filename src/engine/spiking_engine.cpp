@@ -28,6 +28,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         noise_.emplace_back(R, aligned_vector<double>());
         ring_.emplace_back(R, aligned_vector<double>(ring_slots_ * n, 0.0));
         touched_.emplace_back(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
+        zeros_.resize(std::max(zeros_.size(), n), 0.0);
         nonfinite_.push_back(0);
         fired_offset_.push_back(fired_.size());
         fired_.resize(fired_.size() + n);  // one flag per neuron of every population: ranges never overlap
@@ -122,29 +123,48 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
     auto kernel = [&](auto K_tag, auto noise_tag) {
         constexpr std::size_t K = decltype(K_tag)::value;
         constexpr bool NOISE = decltype(noise_tag)::value;
-        std::uint8_t* fired = fired_.data() + fired_offset_[p];
-        bool ok = true;
-#pragma omp simd reduction(&& : ok)
+        std::uint8_t* __restrict fired = fired_.data() + fired_offset_[p];
+        double* __restrict Vv = V;
+        std::int32_t* __restrict refv = ref;
+        const double* __restrict dec = decay;
+        const double* __restrict drv = drive;
+        const double* __restrict th = V_th;
+        const double* __restrict rs = V_reset;
+        const std::int32_t* __restrict rsteps = ref_steps;
+        double* sp[K + 1];
+        const double* tv[K + 1];
+        const double* xn[K + 1];
+        double sd[K + 1], sa[K + 1];
+        for (std::size_t k = 0; k < K; ++k) {
+            sp[k] = s_ptr[k];
+            tv[k] = to_v[k];
+            xn[k] = xi[k] ? xi[k] : zeros_.data();  // a receptor without noise reads zeros
+            sd[k] = s_decay[k];
+            sa[k] = s_amp[k];
+        }
+        int bad = 0;
+#pragma omp simd reduction(| : bad)
         for (std::size_t i = i0; i < i1; ++i) {
-            const double v_old = V[i];
-            const bool refractory = ref[i] > 0;
-            double v = drive[i] + (v_old - drive[i]) * decay[i];
-            for (std::size_t k = 0; k < K; ++k) v += s_ptr[k][i] * to_v[k][i];
+            const double v_old = Vv[i];
+            const bool refractory = refv[i] > 0;
+            double v = drv[i] + (v_old - drv[i]) * dec[i];
+            for (std::size_t k = 0; k < K; ++k) v += sp[k][i] * tv[k][i];
             v = refractory ? v_old : v;
             for (std::size_t k = 0; k < K; ++k) {
                 if constexpr (NOISE) {
-                    s_ptr[k][i] = s_decay[k] * s_ptr[k][i] + s_amp[k] * (xi[k] ? xi[k][i] : 0.0);
+                    sp[k][i] = sd[k] * sp[k][i] + sa[k] * xn[k][i];
                 } else {
-                    s_ptr[k][i] = s_ptr[k][i] * s_decay[k];
+                    sp[k][i] = sp[k][i] * sd[k];
                 }
             }
-            const bool fire = !refractory && v >= V_th[i];
-            ref[i] = refractory ? ref[i] - 1 : (fire ? ref_steps[i] : 0);
-            v = fire ? V_reset[i] : v;
+            const bool fire = !refractory && v >= th[i];
+            refv[i] = refractory ? refv[i] - 1 : (fire ? rsteps[i] : 0);
+            v = fire ? rs[i] : v;
             fired[i] = fire ? 1 : 0;
-            ok = ok && (v - v == 0.0);  // false for NaN and infinities
-            V[i] = v;
+            bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
+            Vv[i] = v;
         }
+        const bool ok = bad == 0;
         finite = ok;
         for (std::size_t i = i0; i < i1; ++i) {
             if (fired[i]) out.push_back(static_cast<std::uint32_t>(i));
@@ -173,7 +193,8 @@ void spiking_engine::write_out() {
         double* ring = ring_[pr.post][pr.receptor].data();
         for (std::uint32_t j : spiked_[pr.pre]) {
             for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
-                const std::size_t slot = (ring_now_ + syn.delay_steps[k]) % ring_slots_;
+                std::size_t slot = ring_now_ + syn.delay_steps[k];  // < 2·ring_slots_: no division
+                slot = slot >= ring_slots_ ? slot - ring_slots_ : slot;
                 ring[slot * n_post + syn.target[k]] += sign * static_cast<double>(syn.weight[k]);
                 touched_[pr.post][pr.receptor][slot].push_back(syn.target[k]);
             }

@@ -71,6 +71,7 @@ private:
     std::vector<char> nonfinite_;                                  // per population: a non-finite V was seen
     std::vector<std::uint8_t> fired_;                              // scratch: spike flags, all populations
     std::vector<std::size_t> fired_offset_;                        // first flag of each population
+    aligned_vector<double> zeros_;                                 // noise stand-in for noiseless receptors
     std::size_t ring_slots_ = 1, ring_now_ = 0;
     std::vector<std::vector<std::uint32_t>> spiked_;
     // Per-neuron step constants (exact: propagators; EM: dt/τ), [pop][neuron] and [pop][receptor][neuron].
