@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <exception>
 #include <type_traits>
@@ -166,7 +167,17 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         }
         const bool ok = bad == 0;
         finite = ok;
-        for (std::size_t i = i0; i < i1; ++i) {
+        // Spikes are rare: test eight flags per load and look closer only where one is set.
+        std::size_t i = i0;
+        for (; i + 8 <= i1; i += 8) {
+            std::uint64_t word;
+            std::memcpy(&word, fired + i, sizeof word);
+            if (word == 0) continue;
+            for (std::size_t j = i; j < i + 8; ++j) {
+                if (fired[j]) out.push_back(static_cast<std::uint32_t>(j));
+            }
+        }
+        for (; i < i1; ++i) {
             if (fired[i]) out.push_back(static_cast<std::uint32_t>(i));
         }
     };
