@@ -204,6 +204,21 @@ def measure_numpy(batch: int, trials: int, seed: int) -> dict:
                    "--seed", str(seed)], env)
 
 
+def _run_einet(build: Path, toml: str, tag: str, read):
+    """Runs `build/einet run` on a TOML text in a temporary directory (one thread, no report) and
+    returns read(run_directory)."""
+    with tempfile.TemporaryDirectory(prefix=f"einet-{tag}-") as tmp:
+        cfg = Path(tmp) / f"{tag}.toml"
+        cfg.write_text(toml)
+        out = Path(tmp) / "run"
+        cmd = [str(build / "einet"), "run", str(cfg), "--out", str(out), "--overwrite", "--no-report", "--quiet",
+               "--threads", "1"]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
+        return read(out)
+
+
 def _einet_run_arrays(build: Path, batch: int, trials: int, sigma: str) -> dict:
     """`einet run` of the bench's model (weights drawn per network, seed 7); its arrays."""
     toml = f"""[experiment]
@@ -228,17 +243,8 @@ final_trials = 1
 [record]
 trace_trials = []
 """
-    with tempfile.TemporaryDirectory(prefix="einet-verify-") as tmp:
-        cfg = Path(tmp) / "verify.toml"
-        cfg.write_text(toml)
-        out = Path(tmp) / "run"
-        cmd = [str(build / "einet"), "run", str(cfg), "--out", str(out), "--overwrite", "--no-report", "--quiet",
-               "--threads", "1"]
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
-        arrays = out / "arrays"
-        return {k: np.load(arrays / f"{k}.npy") for k in ("lowpass_E", "lowpass_I", "weights")}
+    return _run_einet(build, toml, "verify",
+                      lambda out: {k: np.load(out / "arrays" / f"{k}.npy") for k in ("lowpass_E", "lowpass_I", "weights")})
 
 
 def verify(build: Path, batches: list[int], trials: int, tolerance: float) -> dict:
@@ -290,16 +296,7 @@ final_trials = 1
 [record]
 trace_trials = []
 """
-    with tempfile.TemporaryDirectory(prefix="einet-breakdown-") as tmp:
-        cfg = Path(tmp) / "breakdown.toml"
-        cfg.write_text(toml)
-        out = Path(tmp) / "run"
-        cmd = [str(build / "einet"), "run", str(cfg), "--out", str(out), "--overwrite", "--no-report", "--quiet",
-               "--threads", "1"]
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
-        return float(json.loads((out / "manifest.json").read_text())["run_s"])
+    return _run_einet(build, toml, "breakdown", lambda out: float(json.loads((out / "manifest.json").read_text())["run_s"]))
 
 
 def breakdown(build: Path, batch: int, trials: int, repeats: int, log) -> dict:
