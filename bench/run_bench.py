@@ -219,11 +219,12 @@ def _run_einet(build: Path, toml: str, tag: str, read):
         return read(out)
 
 
-def _einet_run_arrays(build: Path, batch: int, trials: int, sigma: str) -> dict:
-    """`einet run` of the bench's model (weights drawn per network, seed 7); its arrays."""
-    toml = f"""[experiment]
+def _bench_toml(batch: int, trials: int, sigma: str) -> str:
+    """The benchmark's model as an einet experiment: weights drawn per network (seed 7), the
+    cross-homeostatic rule with the reference's learning rate, no traces."""
+    return f"""[experiment]
 study = "trial_plasticity"
-description = "bench/run_bench.py --verify: einet run vs the NumPy reference"
+description = "bench/run_bench.py: the NumPy reference's model"
 [run]
 seed = 7
 batch = {batch}
@@ -243,7 +244,11 @@ final_trials = 1
 [record]
 trace_trials = []
 """
-    return _run_einet(build, toml, "verify",
+
+
+def _einet_run_arrays(build: Path, batch: int, trials: int, sigma: str) -> dict:
+    """`einet run` of the bench's model; its low-passed rates and weights."""
+    return _run_einet(build, _bench_toml(batch, trials, sigma), "verify",
                       lambda out: {k: np.load(out / "arrays" / f"{k}.npy") for k in ("lowpass_E", "lowpass_I", "weights")})
 
 
@@ -278,25 +283,8 @@ def verify(build: Path, batches: list[int], trials: int, tolerance: float) -> di
 
 def _einet_run_seconds(build: Path, batch: int, trials: int, sigma: str) -> float:
     """Simulation time (manifest run_s) of `einet run` on the bench's model with the given noise."""
-    toml = f"""[experiment]
-study = "trial_plasticity"
-[run]
-seed = 7
-batch = {batch}
-[weights]
-EE = {{dist = "uniform", low = 4, high = 7}}
-EI = {{dist = "uniform", low = 0.5, high = 2}}
-IE = {{dist = "uniform", low = 7, high = 13}}
-II = {{dist = "uniform", low = 0.5, high = 2}}
-[noise]
-sigma = "{sigma}"
-[protocol]
-trials = {trials}
-final_trials = 1
-[record]
-trace_trials = []
-"""
-    return _run_einet(build, toml, "breakdown", lambda out: float(json.loads((out / "manifest.json").read_text())["run_s"]))
+    return _run_einet(build, _bench_toml(batch, trials, sigma), "breakdown",
+                      lambda out: float(json.loads((out / "manifest.json").read_text())["run_s"]))
 
 
 def breakdown(build: Path, batch: int, trials: int, repeats: int, log) -> dict:
