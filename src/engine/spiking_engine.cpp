@@ -44,7 +44,10 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             // (decay 1 − h/τ_m, s_to_v = R h/τ_m; spec 003 Eq. 2.1).
             v_drive[i] = pop.lif.E_L[i] + Rm * pop.lif.I_e[i];
             v_decay[i] = exact ? std::exp(-h / tau_m) : 1.0 - h / tau_m;
-            ref_steps[i] = static_cast<std::int32_t>(std::llround(pop.lif.t_ref[i] / h));
+            // Refractory as Brian2 counts it (the paper-001 code and the cross-validation anchor):
+            // the period runs from the spike's step, so V is held for round(t_ref/h) − 1 further
+            // updates and shows V_reset for round(t_ref/h) samples (NEST holds one update more).
+            ref_steps[i] = std::max<std::int32_t>(0, static_cast<std::int32_t>(std::llround(pop.lif.t_ref[i] / h)) - 1);
             for (std::size_t r = 0; r < R; ++r) {
                 const auto& rc = pop.receptors[r];
                 if (rc.kind != network::kinetics::exponential) continue;

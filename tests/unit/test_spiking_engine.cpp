@@ -172,3 +172,14 @@ TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
         EXPECT_EQ(one.second, two.second);
     }
 }
+
+TEST(spiking_engine, refractory_holds_V_reset_for_t_ref_over_dt_samples) {
+    // Brian2's convention: after a spike V reads V_reset for round(t_ref/dt) samples, then integrates.
+    engine::spiking_engine e(single(40.0, 2.0, network::integrator::exact, 0.1), 1);
+    spike_log log;
+    e.run(400, &log, 1);
+    ASSERT_GE(log.spikes.size(), 2u);
+    const std::size_t s = log.spikes[0].first;  // V after step s is the reset value
+    for (std::size_t k = 0; k < 20; ++k) EXPECT_EQ(log.v0[s - 1 + k], 10.0) << "sample " << k;
+    EXPECT_GT(log.v0[s - 1 + 20], 10.0);
+}

@@ -6,7 +6,8 @@
 //
 // Current-based LIF (spec 003 Eqs. 1.2–1.4; the CUBA benchmark of Brette et al. 2007):
 //   τ_m dV/dt = −(V − E_L) + R (Σ_r s_r + I_e)
-//   V ≥ V_th  →  spike at the grid time, V ← V_reset, V held for t_ref (receptors keep evolving)
+//   V ≥ V_th  →  spike at the grid time, V ← V_reset, V held so that it shows V_reset for
+//               round(t_ref/dt) samples (Brian2's count; receptors keep evolving)
 // Receptor r of a neuron (chosen by the presynaptic type, e.g. "E" and "I"):
 //   exponential:  ds = −s/τ dt + σ dW,  each arriving spike adds ±w to s     (spec 003 Eq. 1.4)
 //   delta:        each arriving spike adds ±w (mV) to V directly
