@@ -7,10 +7,12 @@ namespace py = pybind11;
 void register_run(py::module_& m);
 void register_rate(py::module_& m);
 void register_protocols(py::module_& m);
+void register_spiking(py::module_& m);
 
 PYBIND11_MODULE(_einet, m) {
     m.doc() = "einet C++ core: rate models, plasticity rules and protocols, analyses, experiment runner";
     register_run(m);
     register_rate(m);
     register_protocols(m);
+    register_spiking(m);
 }
