@@ -239,8 +239,14 @@ void spiking_engine::deliver() {
 void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
     if (threads <= 0) threads = omp_get_max_threads();
     const std::size_t P = net_.populations.size();
-    // Each population is split into `workers` contiguous ranges starting at multiples of 16.
-    std::size_t workers = static_cast<std::size_t>(threads);
+    // Each population is split into `workers` contiguous ranges starting at multiples of 16. A
+    // parallel region per step costs a few microseconds, more than a small network's step: below
+    // ~8k neurons per worker the step runs on fewer threads (the results do not depend on it).
+    std::size_t total = 0;
+    for (const auto& pop : net_.populations) total += pop.n;
+    std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
+                                                  static_cast<std::size_t>(threads));
+    threads = static_cast<int>(workers);
     std::vector<std::vector<std::vector<std::uint32_t>>> found(P, std::vector<std::vector<std::uint32_t>>(workers));
     auto bound = [&](std::size_t p, std::size_t w) {
         const std::size_t n = net_.populations[p].n;

@@ -159,6 +159,7 @@ TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
     };
     auto record = [&](int threads) {
         engine::spiking_engine e(build(), 42);
+        e.set_min_neurons_per_thread(16);  // split even this small network between the threads
         spike_log log;
         e.run(3000, &log, threads);
         std::vector<double> V(e.V(0), e.V(0) + 300);

@@ -45,6 +45,9 @@ public:
 
     // Advance `steps` steps on `threads` threads (0: all cores).
     void run(std::size_t steps, spike_hook* hook, int threads);
+    // Fewer threads are used when a step has fewer than this many neurons per thread (the
+    // per-step fork then costs more than it saves). Results never depend on it.
+    void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
 
     double* V(std::size_t pop) { return V_[pop].data(); }
     const double* V(std::size_t pop) const { return V_[pop].data(); }
@@ -62,6 +65,7 @@ private:
     network::spiking_network net_;
     std::uint64_t seed_;
     std::uint64_t step_ = 0;
+    std::size_t min_neurons_per_thread_ = 8192;
     std::vector<aligned_vector<double>> V_;
     std::vector<std::vector<aligned_vector<double>>> s_;           // [pop][receptor][neuron]
     std::vector<std::vector<aligned_vector<double>>> noise_;       // [pop][receptor][4 * neuron]
