@@ -204,25 +204,27 @@ h5id create_spike_dataset(hid_t group, const char* name, hid_t file_type, hid_t 
                    "cannot create dataset " + where + "/" + name);
 }
 
-// Writes n elements at [offset, offset + n) of a 1-D dataset whose extent already covers them.
-void write_slab(hid_t ds, hid_t mem_type, hsize_t offset, hsize_t n, const void* data, const std::string& file,
-                const std::string& what) {
+// Transfers n elements at [offset, offset + n) of a 1-D dataset (whose extent covers them) with
+// H5Dwrite or H5Dread: the selection is the same both ways.
+template <class Transfer, class Data>
+void transfer_slab(Transfer transfer, hid_t ds, hid_t mem_type, hsize_t offset, hsize_t n, Data data,
+                   const std::string& file, const std::string& what, const char* verb) {
     auto fspace = checked(H5Dget_space(ds), H5Sclose, file, "cannot get the dataspace of " + what);
     const hsize_t start[1] = {offset}, count[1] = {n};
     check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), file,
           "cannot select elements of " + what);
     auto mspace = checked(H5Screate_simple(1, count, nullptr), H5Sclose, file, "cannot create a memory dataspace");
-    check(H5Dwrite(ds, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data), file, "cannot write " + what);
+    check(transfer(ds, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data), file, std::string(verb) + what);
+}
+
+void write_slab(hid_t ds, hid_t mem_type, hsize_t offset, hsize_t n, const void* data, const std::string& file,
+                const std::string& what) {
+    transfer_slab(H5Dwrite, ds, mem_type, offset, n, data, file, what, "cannot write ");
 }
 
 void read_slab(hid_t ds, hid_t mem_type, hsize_t offset, hsize_t n, void* data, const std::string& file,
                const std::string& what) {
-    auto fspace = checked(H5Dget_space(ds), H5Sclose, file, "cannot get the dataspace of " + what);
-    const hsize_t start[1] = {offset}, count[1] = {n};
-    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), file,
-          "cannot select elements of " + what);
-    auto mspace = checked(H5Screate_simple(1, count, nullptr), H5Sclose, file, "cannot create a memory dataspace");
-    check(H5Dread(ds, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data), file, "cannot read " + what);
+    transfer_slab(H5Dread, ds, mem_type, offset, n, data, file, what, "cannot read ");
 }
 
 // Length of a 1-D dataset (throws if it is not 1-D).
