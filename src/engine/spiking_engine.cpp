@@ -3,199 +3,481 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <type_traits>
 
 #include "einet/core/error.hpp"
+#include "einet/core/rng.hpp"
 #include "einet/core/rng_block.hpp"
+#include "linear_propagator.hpp"
 
 namespace einet::engine {
+
+namespace {
+
+constexpr std::size_t npos = network::spiking_population::npos;
+constexpr std::size_t max_channels = 6;          // per population, adaptation included
+constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
+// Per-neuron step flags, 32-bit like the refractory counters (an 8-bit store stops GCC from
+// vectorising the neuron pass).
+constexpr std::uint32_t flag_spike = 1, flag_frozen = 2;
+
+std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
+
+// The linear system of receptor r (or of adaptation) for the propagator.
+detail::channel_matrix receptor_matrix(const network::receptor& r, double R_over_tau_m) {
+    detail::channel_matrix m;
+    switch (r.kind) {
+        case network::kinetics::exponential:  // ds/dt = −s/τ (spec 003 Eq. 1.4)
+            m.A[0][0] = -1.0 / r.tau;
+            m.to_V[0] = R_over_tau_m;
+            break;
+        case network::kinetics::biexponential:  // du/dt = −u/τ_r, ds/dt = (u − s)/τ_d (001 SI Eq. 15)
+            m.vars = 2;
+            m.A[0][0] = -1.0 / r.tau_rise;
+            m.A[1][0] = 1.0 / r.tau;
+            m.A[1][1] = -1.0 / r.tau;
+            m.to_V[1] = R_over_tau_m;
+            break;
+        case network::kinetics::pulse:  // s constant between arrivals and ends
+            m.to_V[0] = R_over_tau_m;
+            break;
+        case network::kinetics::delta:
+            break;
+    }
+    return m;
+}
+
+}  // namespace
 
 spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed) : net_(std::move(net)), seed_(seed) {
     net_.validate();
     const double h = net_.dt;
     const bool exact = net_.method == network::integrator::exact;
-    std::size_t max_delay = 0;
+    std::size_t max_delay = 0, max_pulse = 0;
     for (const auto& pr : net_.projections) max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
-    ring_slots_ = max_delay + 1;
     for (const auto& pop : net_.populations) {
+        for (const auto& r : pop.receptors) {
+            if (r.kind == network::kinetics::pulse) max_pulse = std::max<std::size_t>(max_pulse, std::max(1, steps_of(r.duration, h)));
+        }
+    }
+    ring_slots_ = max_delay + max_pulse + 1;
+    pops_.resize(net_.populations.size());
+    for (std::size_t p = 0; p < net_.populations.size(); ++p) {
+        const auto& pop = net_.populations[p];
+        auto& st = pops_[p];
         const std::size_t n = pop.n, R = pop.receptors.size();
-        V_.emplace_back(pop.V0.begin(), pop.V0.end());
-        refractory_left_.emplace_back(n, 0);
-        spiked_.emplace_back();
-        s_.emplace_back(R, aligned_vector<double>(n, 0.0));
-        noise_.emplace_back(R, aligned_vector<double>());
-        ring_.emplace_back(R, aligned_vector<double>(ring_slots_ * n, 0.0));
-        touched_.emplace_back(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
-        zeros_.resize(std::max(zeros_.size(), n), 0.0);
-        nonfinite_.push_back(0);
-        fired_offset_.push_back(fired_.size());
-        fired_.resize(fired_.size() + n);  // one flag per neuron of every population: ranges never overlap
-        aligned_vector<double> v_decay(n), v_drive(n);
-        aligned_vector<std::int32_t> ref_steps(n);
-        std::vector<aligned_vector<double>> s_to_v(R, aligned_vector<double>(n, 0.0));
-        std::vector<double> s_decay(R, 1.0), s_amp(R, 0.0);
+        st.V.assign(pop.V0.begin(), pop.V0.end());
+        st.ref_left.assign(n, 0);
+        st.ref_steps.resize(n);
+        st.v_decay.resize(n);
+        st.v_drive.resize(n);
+        st.v_drive_base.resize(n);
+        st.I_e_base.assign(pop.lif.I_e.begin(), pop.lif.I_e.end());
+        st.R.assign(pop.lif.R.begin(), pop.lif.R.end());
+        st.adaptive = pop.adaptive();
+        if (pop.membrane_noise()) {
+            st.v_noise_amp.resize(n);
+            st.v_noise.assign(4 * n, 0.0);
+        }
         for (std::size_t i = 0; i < n; ++i) {
-            const double tau_m = pop.lif.tau_m[i], Rm = pop.lif.R[i];
-            // V_{n+1} = V∞ + (V_n − V∞)·decay + Σ_r s_r·s_to_v, V∞ = E_L + R I_e:
-            // exact propagator of τ_m dV/dt = −(V − E_L) + R(s + I_e) over h, or explicit Euler
-            // (decay 1 − h/τ_m, s_to_v = R h/τ_m; spec 003 Eq. 2.1).
-            v_drive[i] = pop.lif.E_L[i] + Rm * pop.lif.I_e[i];
-            v_decay[i] = exact ? std::exp(-h / tau_m) : 1.0 - h / tau_m;
+            const double tau_m = pop.lif.tau_m[i];
+            // V_{n+1} = V∞ + (V_n − V∞)·decay + Σ_k to_v_k x_k, V∞ = E_L + R I_e: the exact propagator
+            // of τ_m dV/dt = −(V − E_L) + R(I + I_e) over h, or explicit Euler (decay 1 − h/τ_m).
+            st.v_drive_base[i] = pop.lif.E_L[i] + pop.lif.R[i] * pop.lif.I_e[i];
+            st.v_decay[i] = exact ? std::exp(-h / tau_m) : 1.0 - h / tau_m;
             // Refractory as Brian2 counts it (the paper-001 code and the cross-validation anchor):
-            // the period runs from the spike's step, so V is held for round(t_ref/h) − 1 further
-            // updates and shows V_reset for round(t_ref/h) samples (NEST holds one update more).
-            ref_steps[i] = std::max<std::int32_t>(0, static_cast<std::int32_t>(std::llround(pop.lif.t_ref[i] / h)) - 1);
-            for (std::size_t r = 0; r < R; ++r) {
-                const auto& rc = pop.receptors[r];
-                if (rc.kind != network::kinetics::exponential) continue;
-                const double tau = rc.tau;
-                if (!exact) {
-                    s_to_v[r][i] = Rm * h / tau_m;
-                } else if (std::abs(tau - tau_m) > 1e-12 * tau_m) {
-                    // s decaying with τ drives V by R s0 τ/(τ − τ_m)(e^{−h/τ} − e^{−h/τ_m}) over h.
-                    s_to_v[r][i] = Rm * tau / (tau - tau_m) * (std::exp(-h / tau) - std::exp(-h / tau_m));
-                } else {
-                    s_to_v[r][i] = Rm * (h / tau_m) * std::exp(-h / tau_m);  // the τ → τ_m limit
-                }
+            // V shows V_reset for R = round(t_ref/h) samples, i.e. it is held in R − 1 further
+            // updates; ref_steps = R − 1 (−1 when t_ref rounds to 0: never refractory).
+            st.ref_steps[i] = steps_of(pop.lif.t_ref[i], h) - 1;
+            if (pop.membrane_noise()) {
+                // σ_V √τ_m dW/τ_m: EM adds σ_V √(h/τ_m) ξ (spec 001 §5.1); exact adds the OU
+                // transition's SD σ_V √((1 − e^{−2h/τ_m})/2).
+                const double s = pop.lif.sigma_V[i];
+                st.v_noise_amp[i] = exact ? s * std::sqrt(0.5 * (1.0 - std::exp(-2.0 * h / tau_m))) : s * std::sqrt(h / tau_m);
             }
         }
+        st.v_drive.assign(st.v_drive_base.begin(), st.v_drive_base.end());
+        // Channels: one (or two, biexponential u then s) per receptor with a current, then I_a.
+        auto add_channel = [&](const detail::channel_matrix& m, double noise_sigma, bool adaptation) {
+            for (std::size_t v = 0; v < m.vars; ++v) {
+                channel c;
+                c.x.assign(n, 0.0);
+                c.to_v.resize(n);
+                detail::channel_step coeff;
+                for (std::size_t i = 0; i < n; ++i) {
+                    // The coupling scales with this neuron's R/τ_m (neighbours often share them).
+                    if (i == 0 || pop.lif.R[i] != pop.lif.R[i - 1] || pop.lif.tau_m[i] != pop.lif.tau_m[i - 1]) {
+                        auto mi = m;
+                        for (auto& t : mi.to_V) t *= pop.lif.R[i] / pop.lif.tau_m[i] * (adaptation ? -1.0 : 1.0);
+                        coeff = detail::step_coefficients(mi, pop.lif.tau_m[i], h, exact);
+                    }
+                    c.to_v[i] = coeff.to_V[v];
+                    if (i == 0) {
+                        c.decay = coeff.P[v][v];
+                        c.feed = v > 0 ? coeff.P[v][v - 1] : 0.0;
+                    }
+                }
+                if (noise_sigma > 0) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
+                    const double tau = -1.0 / m.A[0][0];
+                    c.noise_amp = exact ? noise_sigma * std::sqrt(0.5 * tau * (1.0 - c.decay * c.decay)) : noise_sigma * std::sqrt(h);
+                    c.noise.assign(4 * n, 0.0);
+                }
+                st.channels.push_back(std::move(c));
+            }
+        };
+        st.input_channel.assign(R, npos);
+        st.current_channel.assign(R, npos);
+        st.pulse_steps.assign(R, 0);
         for (std::size_t r = 0; r < R; ++r) {
             const auto& rc = pop.receptors[r];
-            if (rc.kind != network::kinetics::exponential) continue;
-            if (exact) {  // exact decay and exact OU transition
-                s_decay[r] = std::exp(-h / rc.tau);
-                s_amp[r] = rc.noise_sigma * std::sqrt(0.5 * rc.tau * (1.0 - s_decay[r] * s_decay[r]));
-            } else {  // Euler–Maruyama, spec 003 Eq. 2.2
-                s_decay[r] = 1.0 - h / rc.tau;
-                s_amp[r] = rc.noise_sigma * std::sqrt(h);
-            }
-            if (rc.noise_sigma > 0) noise_.back()[r].assign(4 * n, 0.0);
+            if (rc.kind == network::kinetics::delta) continue;
+            const auto m = receptor_matrix(rc, 1.0);
+            st.input_channel[r] = st.channels.size();
+            st.current_channel[r] = st.channels.size() + m.vars - 1;
+            if (rc.kind == network::kinetics::pulse) st.pulse_steps[r] = static_cast<std::uint32_t>(std::max(1, steps_of(rc.duration, h)));
+            add_channel(m, rc.noise_sigma, false);
         }
-        v_decay_.push_back(std::move(v_decay));
-        v_drive_.push_back(std::move(v_drive));
-        ref_steps_.push_back(std::move(ref_steps));
-        s_to_v_.push_back(std::move(s_to_v));
-        s_decay_.push_back(std::move(s_decay));
-        s_noise_amp_.push_back(std::move(s_amp));
+        if (st.adaptive) {  // dI_a/dt = −I_a/τ_a, entering V with a minus sign (001 SI Eq. 12)
+            detail::channel_matrix m;
+            m.A[0][0] = -1.0 / pop.lif.tau_adapt;
+            m.to_V[0] = 1.0;
+            add_channel(m, 0.0, true);
+            st.adapt_jump.assign(pop.lif.adapt_jump.begin(), pop.lif.adapt_jump.end());
+        }
+        if (st.channels.size() > max_channels) {
+            throw config_error("populations." + pop.name + ": expected at most " + std::to_string(max_channels) +
+                               " state variables per neuron (receptors: 1 each, biexponential 2, adaptation 1), got " +
+                               std::to_string(st.channels.size()));
+        }
+        st.ring.assign(R, aligned_vector<double>(ring_slots_ * n, 0.0));
+        st.touched.assign(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
+        zeros_.resize(std::max(zeros_.size(), n), 0.0);
+        nonfinite_.push_back(0);
+        flags_offset_.push_back(flags_.size());
+        flags_.resize(flags_.size() + n);  // one flag per neuron of every population: ranges never overlap
+        spiked_.emplace_back();
+    }
+    for (const auto& in : net_.inputs.spikes) {
+        std::vector<std::uint64_t> steps;
+        for (double t : in.times) steps.push_back(static_cast<std::uint64_t>(steps_of(t, h)));
+        std::sort(steps.begin(), steps.end());
+        spike_input_steps_.push_back(std::move(steps));
+    }
+    spike_input_next_.assign(spike_input_steps_.size(), 0);
+}
+
+const double* spiking_engine::receptor_current(std::size_t pop, std::size_t r) const {
+    const auto k = pops_[pop].current_channel.at(r);
+    return k == npos ? nullptr : pops_[pop].channels[k].x.data();
+}
+
+double* spiking_engine::receptor_state(std::size_t pop, std::size_t r) {
+    const auto k = pops_[pop].current_channel.at(r);
+    return k == npos ? nullptr : pops_[pop].channels[k].x.data();
+}
+
+const double* spiking_engine::adaptation(std::size_t pop) const {
+    return pops_[pop].adaptive ? pops_[pop].channels.back().x.data() : nullptr;
+}
+
+void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1) {
+    const std::size_t n = net_.populations[p].n;
+    // Counter {neuron, step / 4, neuron_noise | (population, stream) << 8}: four steps per call.
+    rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), step_ / 4,
+                       static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + n + i0, buf + 2 * n + i0,
+                       buf + 3 * n + i0);
+}
+
+namespace {
+
+// Branch-free choices: with `?:` GCC threads jumps through the loop body (one path per
+// refractory state), if-conversion then fails and the neuron pass is not vectorised.
+inline double choose(bool c, double a, double b) {
+    const std::uint64_t m = 0 - static_cast<std::uint64_t>(c);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
+    const std::int32_t m = -static_cast<std::int32_t>(c);
+    return (a & m) | (b & ~m);
+}
+
+// Pointers and constants of one population's neuron pass (K channels, adaptation last if ADAPT).
+struct pass_view {
+    double* V;
+    std::int32_t* ref;
+    const double *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
+    const std::int32_t* ref_steps;
+    std::uint32_t* flags;
+    double* x[max_channels];
+    const double* to_v[max_channels];
+    const double* xi[max_channels];
+    double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
+    bool strict, defer;
+};
+
+// The neuron pass over [i0, i1): (1) V from the state at t_n unless refractory (exact or EM, the
+// coefficients say which), (2) channels x ← decay·x + feed·x_{k−1} + amp·ξ from old values,
+// (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory count,
+// adaptation jump. Returns false when a non-finite V appeared.
+template <std::size_t K, bool NOISE, bool ADAPT>
+bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+    double* __restrict V = w.V;
+    std::int32_t* __restrict ref = w.ref;
+    const double* __restrict dec = w.decay;
+    const double* __restrict drv = w.drive;
+    const double* __restrict th = w.th;
+    const double* __restrict rs = w.reset;
+    const std::int32_t* __restrict rsteps = w.ref_steps;
+    std::uint32_t* __restrict flags = w.flags;
+    // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
+    // vectorise only one copy.
+    const bool at_equal = !w.strict, no_defer = !w.defer;
+    // Local copies: stores through x[k] must not be assumed to alias the coefficients.
+    double* xs[K + 1];
+    const double* tv[K + 1];
+    const double* xn[K + 1];
+    double xd[K + 1], xf[K + 1], xa[K + 1];
+    for (std::size_t k = 0; k < K; ++k) {
+        xs[k] = w.x[k];
+        tv[k] = w.to_v[k];
+        xn[k] = w.xi[k];
+        xd[k] = w.x_decay[k];
+        xf[k] = w.x_feed[k];
+        xa[k] = w.x_amp[k];
+    }
+    const double* __restrict v_amp = w.v_amp;
+    const double* __restrict v_xi = w.v_xi;
+    const double* __restrict jump = w.jump;
+    int bad = 0;
+#pragma omp simd reduction(| : bad)
+    for (std::size_t i = i0; i < i1; ++i) {
+        // Every operand is loaded unconditionally: a load behind a condition is control flow
+        // that stops the vectoriser.
+        const double v_old = V[i], threshold = th[i], v_reset = rs[i];
+        const std::int32_t ref_now = ref[i], ref_after_spike = rsteps[i];
+        const bool refractory = ref_now > 0;
+        double v = drv[i] + (v_old - drv[i]) * dec[i];
+        for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * tv[k][i];
+        if constexpr (NOISE) v += v_amp[i] * v_xi[i];
+        v = choose(refractory, v_old, v);
+        const bool above = (v > threshold) | (at_equal & (v == threshold));
+        const bool fire = !refractory & above;
+        const bool reset = fire & no_defer;
+        // Downwards, so that x_{k−1} is still the old value when x_k reads it.
+        for (std::size_t k = K; k-- > 0;) {
+            double x = xd[k] * xs[k][i];
+            if (k > 0) x += xf[k] * xs[k > 0 ? k - 1 : 0][i];
+            if constexpr (NOISE) x += xa[k] * xn[k][i];
+            if constexpr (ADAPT) {
+                if (k == K - 1) x += choose(reset, jump[i], 0.0);
+            }
+            xs[k][i] = x;
+        }
+        ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
+        v = choose(reset, v_reset, v);
+        flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
+        bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
+        V[i] = v;
+    }
+    return bad == 0;
+}
+
+using pass_fn = bool (*)(const pass_view&, std::size_t, std::size_t);
+
+template <std::size_t K>
+pass_fn pick(bool noise, bool adapt) {
+    if (noise) return adapt ? &neuron_pass<K, true, true> : &neuron_pass<K, true, false>;
+    return adapt ? &neuron_pass<K, false, true> : &neuron_pass<K, false, false>;
+}
+
+pass_fn pick_pass(std::size_t K, bool noise, bool adapt) {
+    switch (K) {
+        case 0: return pick<0>(noise, adapt);
+        case 1: return pick<1>(noise, adapt);
+        case 2: return pick<2>(noise, adapt);
+        case 3: return pick<3>(noise, adapt);
+        case 4: return pick<4>(noise, adapt);
+        case 5: return pick<5>(noise, adapt);
+        case 6: return pick<6>(noise, adapt);
+        default: throw internal_error("spiking_engine: too many channels");
     }
 }
 
-void spiking_engine::refresh_noise(std::size_t p, std::size_t r, std::size_t i0, std::size_t i1) {
-    auto& buf = noise_[p][r];
-    const std::size_t n = net_.populations[p].n;
-    // Counter {neuron, step / 4, neuron_noise | (population, receptor) << 8}: four steps per call.
-    rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), step_ / 4,
-                       static_cast<std::uint32_t>(p * 256 + r), i1 - i0, buf.data() + i0, buf.data() + n + i0,
-                       buf.data() + 2 * n + i0, buf.data() + 3 * n + i0);
-}
+}  // namespace
 
 void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out) {
     const auto& pop = net_.populations[p];
-    const std::size_t R = pop.receptors.size(), n = pop.n;
-    double* V = V_[p].data();
-    std::int32_t* ref = refractory_left_[p].data();
-    const double* decay = v_decay_[p].data();
-    const double* drive = v_drive_[p].data();
-    const double* V_th = pop.lif.V_th.data();
-    const double* V_reset = pop.lif.V_reset.data();
-    for (std::size_t r = 0; r < R; ++r) {
-        if (!noise_[p][r].empty() && step_ % 4 == 0) refresh_noise(p, r, i0, i1);
+    auto& st = pops_[p];
+    const std::size_t n = pop.n, K = st.channels.size();
+    const std::size_t phase = step_ % 4;
+    bool noisy = !st.v_noise.empty();
+    for (std::size_t k = 0; k < K; ++k) {
+        auto& c = st.channels[k];
+        if (c.noise.empty()) continue;
+        noisy = true;
+        if (phase == 0) refresh_noise(p, k, c.noise.data(), i0, i1);
     }
-    // One pass per neuron: (1) V from the receptor states at t_n unless refractory, (2) the
-    // receptors (s ← decay·s + amp·ξ), (3) threshold and reset; a non-finite V is remembered.
-    double* s_ptr[8];
-    const double* to_v[8];
-    const double* xi[8];
-    double s_decay[8], s_amp[8];
-    std::size_t exp_count = 0;
-    for (std::size_t r = 0; r < R; ++r) {
-        if (pop.receptors[r].kind != network::kinetics::exponential) continue;
-        s_ptr[exp_count] = s_[p][r].data();
-        to_v[exp_count] = s_to_v_[p][r].data();
-        xi[exp_count] = noise_[p][r].empty() ? nullptr : noise_[p][r].data() + (step_ % 4) * n;
-        s_decay[exp_count] = s_decay_[p][r];
-        s_amp[exp_count] = s_noise_amp_[p][r];
-        ++exp_count;
+    if (!st.v_noise.empty() && phase == 0) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1);
+    pass_view w{};
+    w.V = st.V.data();
+    w.ref = st.ref_left.data();
+    w.decay = st.v_decay.data();
+    w.drive = st.v_drive.data();
+    w.th = pop.lif.V_th.data();
+    w.reset = pop.lif.V_reset.data();
+    w.v_amp = st.v_noise.empty() ? zeros_.data() : st.v_noise_amp.data();
+    w.v_xi = st.v_noise.empty() ? zeros_.data() : st.v_noise.data() + phase * n;
+    w.jump = st.adaptive ? st.adapt_jump.data() : nullptr;
+    w.ref_steps = st.ref_steps.data();
+    w.flags = flags_.data() + flags_offset_[p];
+    for (std::size_t k = 0; k < K; ++k) {
+        auto& c = st.channels[k];
+        w.x[k] = c.x.data();
+        w.to_v[k] = c.to_v.data();
+        w.xi[k] = c.noise.empty() ? zeros_.data() : c.noise.data() + phase * n;
+        w.x_decay[k] = c.decay;
+        w.x_feed[k] = c.feed;
+        w.x_amp[k] = c.noise_amp;
     }
-    const std::int32_t* ref_steps = ref_steps_[p].data();
-    bool noisy = false;
-    for (std::size_t k = 0; k < exp_count; ++k) noisy = noisy || xi[k] != nullptr;
-    bool finite = true;
-    auto kernel = [&](auto K_tag, auto noise_tag) {
-        constexpr std::size_t K = decltype(K_tag)::value;
-        constexpr bool NOISE = decltype(noise_tag)::value;
-        std::uint8_t* __restrict fired = fired_.data() + fired_offset_[p];
-        double* __restrict Vv = V;
-        std::int32_t* __restrict refv = ref;
-        const double* __restrict dec = decay;
-        const double* __restrict drv = drive;
-        const double* __restrict th = V_th;
-        const double* __restrict rs = V_reset;
-        const std::int32_t* __restrict rsteps = ref_steps;
-        double* sp[K + 1];
-        const double* tv[K + 1];
-        const double* xn[K + 1];
-        double sd[K + 1], sa[K + 1];
-        for (std::size_t k = 0; k < K; ++k) {
-            sp[k] = s_ptr[k];
-            tv[k] = to_v[k];
-            xn[k] = xi[k] ? xi[k] : zeros_.data();  // a receptor without noise reads zeros
-            sd[k] = s_decay[k];
-            sa[k] = s_amp[k];
+    w.strict = pop.strict_threshold;
+    w.defer = policy_ != nullptr;
+    const bool finite = pick_pass(K, noisy, st.adaptive)(w, i0, i1);
+    // Spikes are rare: test sixteen flags at a time and look closer only where one is set.
+    const std::uint32_t* flags = w.flags;
+    std::size_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+        std::uint32_t any = 0;
+        for (std::size_t j = i; j < i + 16; ++j) any |= flags[j];
+        if ((any & flag_spike) == 0) continue;
+        for (std::size_t j = i; j < i + 16; ++j) {
+            if (flags[j] & flag_spike) out.push_back(static_cast<std::uint32_t>(j));
         }
-        int bad = 0;
-#pragma omp simd reduction(| : bad)
-        for (std::size_t i = i0; i < i1; ++i) {
-            const double v_old = Vv[i];
-            const bool refractory = refv[i] > 0;
-            double v = drv[i] + (v_old - drv[i]) * dec[i];
-            for (std::size_t k = 0; k < K; ++k) v += sp[k][i] * tv[k][i];
-            v = refractory ? v_old : v;
-            for (std::size_t k = 0; k < K; ++k) {
-                if constexpr (NOISE) {
-                    sp[k][i] = sd[k] * sp[k][i] + sa[k] * xn[k][i];
-                } else {
-                    sp[k][i] = sp[k][i] * sd[k];
-                }
-            }
-            const bool fire = !refractory && v >= th[i];
-            refv[i] = refractory ? refv[i] - 1 : (fire ? rsteps[i] : 0);
-            v = fire ? rs[i] : v;
-            fired[i] = fire ? 1 : 0;
-            bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
-            Vv[i] = v;
-        }
-        const bool ok = bad == 0;
-        finite = ok;
-        // Spikes are rare: test eight flags per load and look closer only where one is set.
-        std::size_t i = i0;
-        for (; i + 8 <= i1; i += 8) {
-            std::uint64_t word;
-            std::memcpy(&word, fired + i, sizeof word);
-            if (word == 0) continue;
-            for (std::size_t j = i; j < i + 8; ++j) {
-                if (fired[j]) out.push_back(static_cast<std::uint32_t>(j));
-            }
-        }
-        for (; i < i1; ++i) {
-            if (fired[i]) out.push_back(static_cast<std::uint32_t>(i));
-        }
-    };
-    using yes = std::true_type;
-    using no = std::false_type;
-    switch (exp_count) {
-        case 0: kernel(std::integral_constant<std::size_t, 0>{}, no{}); break;
-        case 1: noisy ? kernel(std::integral_constant<std::size_t, 1>{}, yes{}) : kernel(std::integral_constant<std::size_t, 1>{}, no{}); break;
-        case 2: noisy ? kernel(std::integral_constant<std::size_t, 2>{}, yes{}) : kernel(std::integral_constant<std::size_t, 2>{}, no{}); break;
-        case 3: noisy ? kernel(std::integral_constant<std::size_t, 3>{}, yes{}) : kernel(std::integral_constant<std::size_t, 3>{}, no{}); break;
-        default: throw internal_error("spiking_engine: more than 3 exponential receptors per population");
+    }
+    for (; i < i1; ++i) {
+        if (flags[i] & flag_spike) out.push_back(static_cast<std::uint32_t>(i));
     }
     if (!finite) {
 #pragma omp atomic write
         nonfinite_[p] = 1;
+    }
+}
+
+void spiking_engine::apply_policy() {
+    // The policy sees every crossing; the kept ones are reset here (the pass deferred it).
+    std::vector<std::vector<std::uint32_t>> candidates = spiked_;
+    policy_->select(*this, candidates);
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        auto& st = pops_[p];
+        const auto& pop = net_.populations[p];
+        std::uint32_t* flags = flags_.data() + flags_offset_[p];
+        for (auto i : spiked_[p]) flags[i] = 0;  // dropped crossings: not spikes
+        std::sort(candidates[p].begin(), candidates[p].end());
+        candidates[p].erase(std::unique(candidates[p].begin(), candidates[p].end()), candidates[p].end());
+        for (auto i : candidates[p]) {
+            if (!std::binary_search(spiked_[p].begin(), spiked_[p].end(), i)) {
+                throw internal_error("spike policy: neuron " + std::to_string(i) + " of " + pop.name + " was not a candidate");
+            }
+            st.V[i] = pop.lif.V_reset[i];
+            st.ref_left[i] = st.ref_steps[i];
+            if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
+            flags[i] = flag_spike;
+        }
+        spiked_[p] = std::move(candidates[p]);
+    }
+}
+
+void spiking_engine::add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value) {
+    auto& st = pops_[pop];
+    const std::size_t n = net_.populations[pop].n;
+    auto put = [&](std::size_t d, double v) {
+        std::size_t slot = ring_now_ + d;  // < 2·ring_slots_: no division
+        slot = slot >= ring_slots_ ? slot - ring_slots_ : slot;
+        st.ring[r][slot * n + target] += v;
+        st.touched[r][slot].push_back(target);
+    };
+    put(delay, value);
+    if (st.pulse_steps[r] != 0) put(delay + st.pulse_steps[r], -value);  // the pulse ends L steps later
+}
+
+void spiking_engine::apply_inputs() {
+    const double h = net_.dt;
+    const double t = time();
+    // Step currents: V∞ = E_L + R (I_e + Σ active amplitudes), recomputed when a window opens or
+    // closes (from the base values, so no rounding drift accumulates).
+    bool changed_any = false;
+    std::vector<char> changed(pops_.size(), 0);
+    for (const auto& in : net_.inputs.steps) {
+        const auto s0 = static_cast<std::uint64_t>(steps_of(in.start, h)), s1 = static_cast<std::uint64_t>(steps_of(in.stop, h));
+        if (step_ == s0 || step_ == s1 || restored_inputs_pending_) {
+            changed[in.population] = 1;
+            changed_any = true;
+        }
+    }
+    restored_inputs_pending_ = false;
+    if (changed_any) {
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            if (!changed[p]) continue;
+            auto& st = pops_[p];
+            const std::size_t n = net_.populations[p].n;
+            std::vector<double> I(st.I_e_base.begin(), st.I_e_base.end());
+            for (const auto& in : net_.inputs.steps) {
+                if (in.population != p) continue;
+                const auto s0 = static_cast<std::uint64_t>(steps_of(in.start, h)), s1 = static_cast<std::uint64_t>(steps_of(in.stop, h));
+                if (step_ < s0 || step_ >= s1) continue;
+                if (in.neurons.empty()) {
+                    for (std::size_t i = 0; i < n; ++i) I[i] += in.amplitude;
+                } else {
+                    for (auto i : in.neurons) I[i] += in.amplitude;
+                }
+            }
+            const auto& lif = net_.populations[p].lif;
+            for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
+        }
+    }
+    // Poisson inputs: each target gets k ~ Poisson(sources·rate·h) spikes in step n, drawn by
+    // inversion from its own counter (seed, input_events, neuron, step, input), delay 0.
+    for (std::size_t k = 0; k < net_.inputs.poisson.size(); ++k) {
+        const auto& in = net_.inputs.poisson[k];
+        if (t < in.start || t >= in.stop) continue;
+        const double lambda = in.sources * in.rate_hz * h * 1e-3;
+        if (lambda <= 0) continue;
+        const double p0 = std::exp(-lambda);
+        auto draw = [&](std::uint32_t i) {
+            const auto u = rng::philox(seed_, rng::purpose::input_events, i, step_, static_cast<std::uint32_t>(k));
+            double x = rng::uniform53(u[0], u[1]);
+            std::uint32_t count = 0;
+            double pk = p0, cdf = p0;
+            while (x >= cdf && count < 1000) {
+                ++count;
+                pk *= lambda / count;
+                cdf += pk;
+            }
+            if (count > 0) add_to_ring(in.population, in.receptor, 0, i, count * in.weight);
+        };
+        if (in.neurons.empty()) {
+            for (std::uint32_t i = 0; i < net_.populations[in.population].n; ++i) draw(i);
+        } else {
+            for (auto i : in.neurons) draw(i);
+        }
+    }
+    // Spike generators: a spike at t_s belongs to step round(t_s/h) (Brian2's SpikeGeneratorGroup).
+    for (std::size_t k = 0; k < net_.inputs.spikes.size(); ++k) {
+        const auto& in = net_.inputs.spikes[k];
+        const auto& steps = spike_input_steps_[k];
+        auto& next = spike_input_next_[k];
+        while (next < steps.size() && steps[next] < step_) ++next;
+        while (next < steps.size() && steps[next] == step_) {
+            if (in.neurons.empty()) {
+                for (std::uint32_t i = 0; i < net_.populations[in.population].n; ++i) add_to_ring(in.population, in.receptor, 0, i, in.weight);
+            } else {
+                for (auto i : in.neurons) add_to_ring(in.population, in.receptor, 0, i, in.weight);
+            }
+            ++next;
+        }
     }
 }
 
@@ -204,13 +486,23 @@ void spiking_engine::write_out() {
         const auto& syn = pr.synapses;
         const std::size_t n_post = net_.populations[pr.post].n;
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
-        double* ring = ring_[pr.post][pr.receptor].data();
+        auto& st = pops_[pr.post];
+        if (st.pulse_steps[pr.receptor] != 0) {
+            for (std::uint32_t j : spiked_[pr.pre]) {
+                for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
+                    add_to_ring(pr.post, pr.receptor, syn.delay_steps[k], syn.target[k], sign * static_cast<double>(syn.weight[k]));
+                }
+            }
+            continue;
+        }
+        double* ring = st.ring[pr.receptor].data();
+        auto& touched = st.touched[pr.receptor];
         for (std::uint32_t j : spiked_[pr.pre]) {
             for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
                 std::size_t slot = ring_now_ + syn.delay_steps[k];  // < 2·ring_slots_: no division
                 slot = slot >= ring_slots_ ? slot - ring_slots_ : slot;
                 ring[slot * n_post + syn.target[k]] += sign * static_cast<double>(syn.weight[k]);
-                touched_[pr.post][pr.receptor][slot].push_back(syn.target[k]);
+                touched[slot].push_back(syn.target[k]);
             }
         }
     }
@@ -219,21 +511,47 @@ void spiking_engine::write_out() {
 void spiking_engine::deliver() {
     // Only the entries that spikes wrote to are visited (events, not neurons); a target listed
     // twice receives its sum the first time and 0 the second.
-    for (std::size_t p = 0; p < net_.populations.size(); ++p) {
-        const std::size_t n = net_.populations[p].n;
-        for (std::size_t r = 0; r < net_.populations[p].receptors.size(); ++r) {
-            double* slot = ring_[p][r].data() + ring_now_ * n;
-            double* target = net_.populations[p].receptors[r].kind == network::kinetics::delta ? V_[p].data()
-                                                                                                : s_[p][r].data();
-            auto& list = touched_[p][r][ring_now_];
-            for (std::uint32_t i : list) {
-                target[i] += slot[i];
-                slot[i] = 0.0;
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        auto& st = pops_[p];
+        const auto& pop = net_.populations[p];
+        const std::size_t n = pop.n;
+        const std::uint32_t* flags = flags_.data() + flags_offset_[p];
+        for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
+            double* slot = st.ring[r].data() + ring_now_ * n;
+            auto& list = st.touched[r][ring_now_];
+            const std::size_t k = st.input_channel[r];
+            if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
+                double* V = st.V.data();
+                const std::int32_t* ref_steps = st.ref_steps.data();
+                for (std::uint32_t i : list) {
+                    // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
+                    const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
+                    if (!closed) V[i] += slot[i];
+                    slot[i] = 0.0;
+                }
+            } else {
+                double* x = st.channels[k].x.data();
+                for (std::uint32_t i : list) {
+                    x[i] += slot[i];
+                    slot[i] = 0.0;
+                }
             }
             list.clear();
         }
     }
     ring_now_ = (ring_now_ + 1) % ring_slots_;
+}
+
+void spiking_engine::check_finite() {
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        if (!nonfinite_[p]) continue;
+        for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
+            if (!std::isfinite(pops_[p].V[i])) {
+                throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
+                                      " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
+            }
+        }
+    }
 }
 
 void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
@@ -253,17 +571,25 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
         return w >= workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16);
     };
     for (std::size_t s = 0; s < steps; ++s) {
+        apply_inputs();
         std::exception_ptr failure;
+        auto pass = [&](std::size_t w) {
+            for (std::size_t p = 0; p < P; ++p) {
+                found[p][w].clear();
+                advance_neurons(p, bound(p, w), bound(p, w + 1), found[p][w]);
+            }
+        };
+        if (workers == 1) {
+            pass(0);
+        } else {
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
-        for (std::size_t w = 0; w < workers; ++w) {
-            try {
-                for (std::size_t p = 0; p < P; ++p) {
-                    found[p][w].clear();
-                    advance_neurons(p, bound(p, w), bound(p, w + 1), found[p][w]);
-                }
-            } catch (...) {
+            for (std::size_t w = 0; w < workers; ++w) {
+                try {
+                    pass(w);
+                } catch (...) {
 #pragma omp critical(einet_spiking_failure)
-                if (!failure) failure = std::current_exception();
+                    if (!failure) failure = std::current_exception();
+                }
             }
         }
         if (failure) std::rethrow_exception(failure);
@@ -272,19 +598,85 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
             spiked_[p].clear();
             for (const auto& part : found[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
         }
+        if (policy_) apply_policy();
         write_out();
         deliver();
         if (hook) hook->on_step(*this);
-        for (std::size_t p = 0; p < P; ++p) {
-            if (!nonfinite_[p]) continue;
-            for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
-                if (!std::isfinite(V_[p][i])) {
-                    throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
-                                          " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
+        check_finite();
+    }
+}
+
+std::vector<state_array> spiking_engine::snapshot() const {
+    std::vector<state_array> out;
+    out.push_back({"step", {static_cast<double>(step_)}});
+    out.push_back({"ring_now", {static_cast<double>(ring_now_)}});
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        const auto& st = pops_[p];
+        const std::string pre = net_.populations[p].name + "/";
+        out.push_back({pre + "V", {st.V.begin(), st.V.end()}});
+        out.push_back({pre + "refractory_steps_left", {st.ref_left.begin(), st.ref_left.end()}});
+        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+            out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
+        }
+        for (std::size_t r = 0; r < st.ring.size(); ++r) {
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].begin(), st.ring[r].end()}});
+        }
+    }
+    return out;
+}
+
+void spiking_engine::restore(const std::vector<state_array>& state) {
+    auto find = [&](const std::string& name, std::size_t size) -> const std::vector<double>& {
+        for (const auto& a : state) {
+            if (a.name != name) continue;
+            if (a.values.size() != size) {
+                throw config_error("checkpoint: array " + name + " has " + std::to_string(a.values.size()) +
+                                   " values, this network expects " + std::to_string(size));
+            }
+            return a.values;
+        }
+        throw config_error("checkpoint: array " + name + " is missing (was it written for another network?)");
+    };
+    step_ = static_cast<std::uint64_t>(find("step", 1)[0]);
+    ring_now_ = static_cast<std::size_t>(find("ring_now", 1)[0]);
+    if (ring_now_ >= ring_slots_) throw config_error("checkpoint: ring position beyond this network's delay buffer");
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        auto& st = pops_[p];
+        const auto& pop = net_.populations[p];
+        const std::string pre = pop.name + "/";
+        const auto& V = find(pre + "V", pop.n);
+        std::copy(V.begin(), V.end(), st.V.begin());
+        const auto& ref = find(pre + "refractory_steps_left", pop.n);
+        for (std::size_t i = 0; i < pop.n; ++i) st.ref_left[i] = static_cast<std::int32_t>(ref[i]);
+        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+            const auto& x = find(pre + "channel" + std::to_string(k), pop.n);
+            std::copy(x.begin(), x.end(), st.channels[k].x.begin());
+        }
+        for (std::size_t r = 0; r < st.ring.size(); ++r) {
+            const auto& ring = find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n);
+            std::copy(ring.begin(), ring.end(), st.ring[r].begin());
+            // The touched lists are the entries a delivery must visit: every non-zero one
+            // (an entry whose sum is exactly 0 adds nothing either way).
+            for (std::size_t slot = 0; slot < ring_slots_; ++slot) {
+                auto& list = st.touched[r][slot];
+                list.clear();
+                for (std::size_t i = 0; i < pop.n; ++i) {
+                    if (ring[slot * pop.n + i] != 0.0) list.push_back(static_cast<std::uint32_t>(i));
                 }
             }
         }
+        // Noise of the current 4-step block is regenerated by the next pass only at block starts:
+        // regenerate it now so a restore in mid-block continues with the same numbers.
+        const std::uint64_t saved_step = step_;
+        step_ = saved_step / 4 * 4;
+        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+            if (!st.channels[k].noise.empty()) refresh_noise(p, k, st.channels[k].noise.data(), 0, pop.n);
+        }
+        if (!st.v_noise.empty()) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n);
+        step_ = saved_step;
     }
+    std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);
+    restored_inputs_pending_ = true;  // step currents active now are re-applied on the next step
 }
 
 }  // namespace einet::engine

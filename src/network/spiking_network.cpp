@@ -6,6 +6,19 @@
 
 namespace einet::network {
 
+namespace {
+constexpr const char* kinetics_names[] = {"delta", "exponential", "biexponential", "pulse"};
+}
+
+kinetics parse_kinetics(const std::string& name, const std::string& key) {
+    for (int k = 0; k < 4; ++k) {
+        if (name == kinetics_names[k]) return static_cast<kinetics>(k);
+    }
+    throw config_error(key + ": expected one of delta, exponential, biexponential, pulse, got \"" + name + "\"");
+}
+
+const char* kinetics_name(kinetics k) { return kinetics_names[static_cast<int>(k)]; }
+
 spiking_population spiking_population::uniform(std::string name, std::size_t n, bool excitatory, double tau_m,
                                                double E_L, double V_th, double V_reset, double t_ref, double R,
                                                double I_e) {
@@ -13,38 +26,94 @@ spiking_population spiking_population::uniform(std::string name, std::size_t n, 
     p.name = std::move(name);
     p.n = n;
     p.excitatory = excitatory;
-    p.lif = {std::vector<double>(n, tau_m), std::vector<double>(n, E_L),     std::vector<double>(n, V_th),
-             std::vector<double>(n, V_reset), std::vector<double>(n, t_ref), std::vector<double>(n, R),
-             std::vector<double>(n, I_e)};
+    p.lif.tau_m.assign(n, tau_m);
+    p.lif.E_L.assign(n, E_L);
+    p.lif.V_th.assign(n, V_th);
+    p.lif.V_reset.assign(n, V_reset);
+    p.lif.t_ref.assign(n, t_ref);
+    p.lif.R.assign(n, R);
+    p.lif.I_e.assign(n, I_e);
     p.V0.assign(n, E_L);
     return p;
 }
 
+std::size_t spiking_population::receptor_index(const std::string& r) const {
+    for (std::size_t k = 0; k < receptors.size(); ++k) {
+        if (receptors[k].name == r) return k;
+    }
+    return npos;
+}
+
+std::size_t spiking_network::population_index(const std::string& name) const {
+    for (std::size_t k = 0; k < populations.size(); ++k) {
+        if (populations[k].name == name) return k;
+    }
+    return spiking_population::npos;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) { throw config_error(where + ": " + what); }
+
+void check_receptor(const receptor& r, const std::string& where) {
+    const bool has_noise = r.noise_sigma != 0;
+    if (!(r.noise_sigma >= 0) || !std::isfinite(r.noise_sigma)) fail(where + ".noise_sigma", "expected >= 0");
+    switch (r.kind) {
+        case kinetics::delta:
+            if (has_noise) fail(where, "a delta receptor has no current to carry noise");
+            break;
+        case kinetics::exponential:
+            if (!(r.tau > 0) || !std::isfinite(r.tau)) fail(where + ".tau", "expected > 0");
+            break;
+        case kinetics::biexponential:
+            if (!(r.tau > 0) || !std::isfinite(r.tau)) fail(where + ".tau", "expected a decay time > 0");
+            if (!(r.tau_rise > 0) || !std::isfinite(r.tau_rise)) fail(where + ".tau_rise", "expected > 0");
+            if (!(r.kappa > 0) || !std::isfinite(r.kappa)) fail(where + ".kappa", "expected > 0");
+            if (has_noise) fail(where, "noise is supported on exponential receptors only");
+            break;
+        case kinetics::pulse:
+            if (!(r.duration > 0) || !std::isfinite(r.duration)) fail(where + ".duration", "expected > 0");
+            if (has_noise) fail(where, "noise is supported on exponential receptors only");
+            break;
+    }
+}
+
+void check_neurons(const std::vector<std::uint32_t>& ids, std::size_t n, const std::string& where) {
+    for (auto i : ids) {
+        if (i >= n) fail(where + ".neurons", "expected ids below the population size " + std::to_string(n) + ", got " + std::to_string(i));
+    }
+}
+
+}  // namespace
+
 void spiking_network::validate() const {
-    auto fail = [](const std::string& where, const std::string& what) { throw config_error(where + ": " + what); };
     if (!(dt > 0) || !std::isfinite(dt)) fail("run.dt", "expected a positive step");
     for (const auto& p : populations) {
         const std::string where = "populations." + p.name;
-        if (p.n == 0) fail(where + ".n", "expected at least one neuron, got an empty population");
-        for (const auto* v : {&p.lif.tau_m, &p.lif.E_L, &p.lif.V_th, &p.lif.V_reset, &p.lif.t_ref, &p.lif.R, &p.lif.I_e, &p.V0}) {
-            if (v->size() != p.n) fail(where, "expected " + std::to_string(p.n) + " values per parameter, got " + std::to_string(v->size()));
+        if (p.n == 0) fail(where + ".size", "expected at least one neuron, got an empty population");
+        const std::pair<const char*, const std::vector<double>*> arrays[] = {
+            {"tau_m", &p.lif.tau_m}, {"E_L", &p.lif.E_L}, {"V_th", &p.lif.V_th}, {"V_reset", &p.lif.V_reset},
+            {"t_ref", &p.lif.t_ref}, {"R", &p.lif.R},     {"I_e", &p.lif.I_e},   {"V0", &p.V0}};
+        for (const auto& [name, v] : arrays) {
+            if (v->size() != p.n) fail(where + "." + name, "expected " + std::to_string(p.n) + " values, got " + std::to_string(v->size()));
+        }
+        for (const auto& [name, v] : {std::pair{"adapt_jump", &p.lif.adapt_jump}, std::pair{"sigma_V", &p.lif.sigma_V}}) {
+            if (!v->empty() && v->size() != p.n) fail(where + "." + name, "expected " + std::to_string(p.n) + " values or none, got " + std::to_string(v->size()));
+        }
+        for (const auto& [name, v] : arrays) {
             for (double x : *v) {
-                if (!std::isfinite(x)) fail(where, "expected finite parameters, got a non-finite value");
+                if (!std::isfinite(x)) fail(where + "." + name, "expected finite values, got " + std::to_string(x));
             }
         }
         for (std::size_t i = 0; i < p.n; ++i) {
-            if (!(p.lif.tau_m[i] > 0)) fail(where + ".tau_m", "expected > 0");
-            if (!(p.lif.t_ref[i] >= 0)) fail(where + ".t_ref", "expected >= 0");
+            if (!(p.lif.tau_m[i] > 0)) fail(where + ".tau_m", "expected > 0, got " + std::to_string(p.lif.tau_m[i]));
+            if (!(p.lif.t_ref[i] >= 0)) fail(where + ".t_ref", "expected >= 0, got " + std::to_string(p.lif.t_ref[i]));
             if (!(p.lif.V_reset[i] < p.lif.V_th[i])) fail(where + ".V_reset", "expected below V_th");
+            if (!p.lif.sigma_V.empty() && !(p.lif.sigma_V[i] >= 0 && std::isfinite(p.lif.sigma_V[i]))) fail(where + ".sigma_V", "expected >= 0");
+            if (!p.lif.adapt_jump.empty() && !std::isfinite(p.lif.adapt_jump[i])) fail(where + ".beta", "expected a finite adaptation jump");
         }
-        std::size_t exponential = 0;
-        for (const auto& r : p.receptors) exponential += r.kind == kinetics::exponential ? 1 : 0;
-        if (exponential > 3) fail(where + ".receptors", "expected at most 3 exponential receptors per population");
-        for (const auto& r : p.receptors) {
-            if (r.kind == kinetics::exponential && !(r.tau > 0)) fail(where + ".receptors." + r.name + ".tau", "expected > 0");
-            if (!(r.noise_sigma >= 0)) fail(where + ".receptors." + r.name + ".noise_sigma", "expected >= 0");
-            if (r.kind == kinetics::delta && r.noise_sigma != 0) fail(where + ".receptors." + r.name, "a delta receptor has no noise");
-        }
+        if (p.adaptive() && !(p.lif.tau_adapt > 0 && std::isfinite(p.lif.tau_adapt))) fail(where + ".tau_adapt", "expected > 0");
+        for (const auto& r : p.receptors) check_receptor(r, where + ".receptors." + r.name);
     }
     for (std::size_t k = 0; k < projections.size(); ++k) {
         const auto& pr = projections[k];
@@ -54,6 +123,37 @@ void spiking_network::validate() const {
         if (pr.synapses.n_pre != populations[pr.pre].n || pr.synapses.n_post != populations[pr.post].n) {
             fail(where, "expected a synapse table of the populations' sizes");
         }
+    }
+    auto check_target = [&](std::size_t pop, std::size_t r, bool needs_receptor, const std::vector<std::uint32_t>& ids,
+                            const std::string& where) {
+        if (pop >= populations.size()) fail(where + ".population", "expected an existing population");
+        if (needs_receptor && r >= populations[pop].receptors.size()) fail(where + ".receptor", "expected a receptor of the population");
+        check_neurons(ids, populations[pop].n, where);
+    };
+    for (std::size_t k = 0; k < inputs.steps.size(); ++k) {
+        const auto& in = inputs.steps[k];
+        const std::string where = "inputs.step_current[" + std::to_string(k) + "]";
+        check_target(in.population, 0, false, in.neurons, where);
+        if (!(in.start >= 0) || !(in.stop >= in.start)) fail(where, "expected 0 <= start <= stop");
+        if (!std::isfinite(in.amplitude)) fail(where + ".amplitude", "expected a finite current");
+    }
+    for (std::size_t k = 0; k < inputs.poisson.size(); ++k) {
+        const auto& in = inputs.poisson[k];
+        const std::string where = "inputs.poisson[" + std::to_string(k) + "]";
+        check_target(in.population, in.receptor, true, in.neurons, where);
+        if (!(in.rate_hz >= 0) || !std::isfinite(in.rate_hz)) fail(where + ".rate", "expected a finite rate >= 0");
+        if (in.sources == 0) fail(where + ".sources", "expected at least one source");
+        if (!std::isfinite(in.weight)) fail(where + ".weight", "expected a finite weight");
+        if (!(in.start >= 0) || !(in.stop >= in.start)) fail(where, "expected 0 <= start <= stop");
+    }
+    for (std::size_t k = 0; k < inputs.spikes.size(); ++k) {
+        const auto& in = inputs.spikes[k];
+        const std::string where = "inputs.spike_generator[" + std::to_string(k) + "]";
+        check_target(in.population, in.receptor, true, in.neurons, where);
+        for (double t : in.times) {
+            if (!(t >= 0) || !std::isfinite(t)) fail(where + ".times", "expected finite times >= 0");
+        }
+        if (!std::isfinite(in.weight)) fail(where + ".weight", "expected a finite weight");
     }
 }
 

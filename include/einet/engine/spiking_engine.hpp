@@ -2,19 +2,25 @@
 // The spiking engine: advances a spiking_network on a fixed grid of step dt.
 //
 // One step n (t_n → t_{n+1}), written once here and in spiking_engine.cpp:
-//   1. neurons: for every neuron (threads own contiguous ranges), V advances from the receptor
-//      states at t_n (explicit Euler–Maruyama, spec 003 Eq. 2.1, or the exact propagator of the
-//      linear subthreshold system), unless refractory; then the receptors advance (EM, or exact
-//      decay with exact OU noise); then V ≥ V_th is a spike at t_{n+1}: V ← V_reset, refractory.
-//   2. spikes of each population are collected in ascending neuron order.
-//   3. write-out: every spike adds its synapses' signed weights into the targets' delay ring at
+//   1. inputs: step currents active at t_n set I_step; Poisson and generator spikes of step n
+//      are written into the delay rings like recurrent spikes of delay 0 (or their delay).
+//   2. neurons (threads own contiguous ranges): V advances from the state at t_n (explicit
+//      Euler–Maruyama, spec 003 Eq. 2.1, or the exact propagator of the linear subthreshold
+//      system, incl. exact OU noise), unless refractory; receptor and adaptation states advance
+//      likewise; then V ≥ V_th (or > V_th) marks a spike at t_{n+1}.
+//   3. spike policy (optional hook, paper 000: at most one spike per step, inhibition first):
+//      it may drop candidates; the kept ones are reset (V ← V_reset, refractory, I_a += jump).
+//      Without a policy the reset happens inside the neuron pass.
+//   4. write-out: every spike adds its synapses' signed weights into the targets' delay ring at
 //      slot (now + delay), in projection, source and target order (a fixed summation order).
-//   4. delivery: the ring slot of t_{n+1} is added to the receptor states (delta kinetics: to V)
-//      and cleared. A delay of 0 steps therefore acts on the next step's update, as Brian2's
-//      default and spec 003 Eq. 2.4; a delay of d steps d steps later.
-//   5. hooks (recorders, studies), then the guard (non-finite V stops the run, naming where).
-// Noise is drawn from Philox streams keyed by (seed, population, receptor, neuron, step), so the
-// spikes are bit-identical for any thread count.
+//   5. delivery: the ring slot of t_{n+1} is added to the receptors' input states (delta: to V
+//      unless refractory) and cleared. A delay of 0 steps therefore acts on the next step's
+//      update, as Brian2's default and spec 003 Eq. 2.4; a delay of d steps d steps later.
+//   6. hooks (study hooks, recorders, guards, progress), then the built-in guard (non-finite V
+//      stops the run, naming population, neuron and time).
+// Noise is drawn from Philox streams keyed by (seed, population, channel, neuron, step), so the
+// spikes are bit-identical for any thread count, and a run restored from a snapshot continues
+// bit-identically.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,11 +40,27 @@ public:
     virtual void on_step(spiking_engine& engine) = 0;
 };
 
+// Chooses which threshold crossings of a step become spikes (paper 000). `candidates[p]` holds
+// the ids (ascending) of population p above threshold; erase the ones that must not spike. Their
+// V stays above threshold and is tested again next step.
+class spike_policy {
+public:
+    virtual ~spike_policy() = default;
+    virtual void select(const spiking_engine& engine, std::vector<std::vector<std::uint32_t>>& candidates) = 0;
+};
+
+// One named array of engine state (checkpoints); integers are stored exactly as doubles.
+struct state_array {
+    std::string name;
+    std::vector<double> values;
+};
+
 class spiking_engine {
 public:
     spiking_engine(network::spiking_network net, std::uint64_t seed);
 
     const network::spiking_network& network() const { return net_; }
+    std::uint64_t seed() const { return seed_; }
     double dt() const { return net_.dt; }
     std::uint64_t step() const { return step_; }
     double time() const { return static_cast<double>(step_) * net_.dt; }  // ms
@@ -48,41 +70,75 @@ public:
     // Fewer threads are used when a step has fewer than this many neurons per thread (the
     // per-step fork then costs more than it saves). Results never depend on it.
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
+    // nullptr: every crossing spikes (the default).
+    void set_spike_policy(spike_policy* policy) { policy_ = policy; }
 
-    double* V(std::size_t pop) { return V_[pop].data(); }
-    const double* V(std::size_t pop) const { return V_[pop].data(); }
-    double* receptor_state(std::size_t pop, std::size_t r) { return s_[pop][r].data(); }
-    const double* receptor_state(std::size_t pop, std::size_t r) const { return s_[pop][r].data(); }
+    double* V(std::size_t pop) { return pops_[pop].V.data(); }
+    const double* V(std::size_t pop) const { return pops_[pop].V.data(); }
+    // The current (pA, or mV for R = 1 models) of receptor r of every neuron of `pop`, signed as
+    // it enters the membrane equation; nullptr for a delta receptor (it has no current).
+    const double* receptor_current(std::size_t pop, std::size_t r) const;
+    double* receptor_state(std::size_t pop, std::size_t r);  // the same state, writable
+    // The adaptation current I_a of `pop`, or nullptr when the population does not adapt.
+    const double* adaptation(std::size_t pop) const;
+    // Steps each neuron of `pop` is still frozen (0: integrating).
+    const std::int32_t* refractory_steps_left(std::size_t pop) const { return pops_[pop].ref_left.data(); }
     // Ids (ascending) of the neurons of `pop` that spiked in the last step, at time().
     const std::vector<std::uint32_t>& spikes(std::size_t pop) const { return spiked_[pop]; }
 
+    // All dynamic state (time, V, refractory counters, receptor and adaptation states, delay
+    // rings); restoring it into an engine built from the same network and seed continues the run
+    // bit-identically (noise is a function of the step, not of a generator's history).
+    std::vector<state_array> snapshot() const;
+    // Throws config_error naming the array when a snapshot does not fit this network.
+    void restore(const std::vector<state_array>& state);
+
 private:
+    // A linear state variable of every neuron of a population: a receptor's s (and u for
+    // biexponential kinetics) or the adaptation current. Per step (both integrators):
+    //   x_k ← decay_k·x_k + feed_k·x_{k−1} + noise_amp_k·ξ,  V gains to_v_k[i]·x_k (old values)
+    struct channel {
+        aligned_vector<double> x, to_v, noise;  // noise: 4 steps of normals, or empty
+        double decay = 1.0, feed = 0.0, noise_amp = 0.0;
+    };
+    struct population_state {
+        aligned_vector<double> V, v_decay, v_drive, v_noise_amp, I_e_base, v_drive_base, R;
+        aligned_vector<std::int32_t> ref_left, ref_steps;
+        aligned_vector<double> adapt_jump;
+        aligned_vector<double> v_noise;                 // 4 steps of normals, or empty
+        std::vector<channel> channels;                  // adaptation last (when adaptive)
+        std::vector<std::size_t> input_channel;         // per receptor: channel spikes land in (npos: V)
+        std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
+        std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
+        std::vector<aligned_vector<double>> ring;       // per receptor: [slot * n + neuron]
+        std::vector<std::vector<std::vector<std::uint32_t>>> touched;  // per receptor, per slot
+        bool adaptive = false;
+    };
+
     void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
-    void refresh_noise(std::size_t p, std::size_t r, std::size_t i0, std::size_t i1);
+    void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1);
+    void apply_inputs();
+    void apply_policy();
     void write_out();
+    void add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value);
     void deliver();
+    void check_finite();
 
     network::spiking_network net_;
     std::uint64_t seed_;
     std::uint64_t step_ = 0;
     std::size_t min_neurons_per_thread_ = 8192;
-    std::vector<aligned_vector<double>> V_;
-    std::vector<std::vector<aligned_vector<double>>> s_;           // [pop][receptor][neuron]
-    std::vector<std::vector<aligned_vector<double>>> noise_;       // [pop][receptor][4 * neuron]
-    std::vector<aligned_vector<std::int32_t>> refractory_left_;    // steps still refractory
-    std::vector<std::vector<aligned_vector<double>>> ring_;        // [pop][receptor][slot * n + neuron]
-    std::vector<std::vector<std::vector<std::vector<std::uint32_t>>>> touched_;  // [pop][receptor][slot] targets written
-    std::vector<char> nonfinite_;                                  // per population: a non-finite V was seen
-    std::vector<std::uint8_t> fired_;                              // scratch: spike flags, all populations
-    std::vector<std::size_t> fired_offset_;                        // first flag of each population
-    aligned_vector<double> zeros_;                                 // noise stand-in for noiseless receptors
+    spike_policy* policy_ = nullptr;
+    std::vector<population_state> pops_;
+    std::vector<char> nonfinite_;              // per population: a non-finite V was seen
+    aligned_vector<std::uint32_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
+    std::vector<std::size_t> flags_offset_;    // first flag of each population
+    aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
     std::size_t ring_slots_ = 1, ring_now_ = 0;
     std::vector<std::vector<std::uint32_t>> spiked_;
-    // Per-neuron step constants (exact: propagators; EM: dt/τ), [pop][neuron] and [pop][receptor][neuron].
-    std::vector<aligned_vector<double>> v_decay_, v_drive_;
-    std::vector<std::vector<aligned_vector<double>>> s_to_v_;
-    std::vector<std::vector<double>> s_decay_, s_noise_amp_;          // [pop][receptor]
-    std::vector<aligned_vector<std::int32_t>> ref_steps_;
+    std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
+    std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
+    bool restored_inputs_pending_ = false;                       // recompute step currents after restore
 };
 
 }  // namespace einet::engine
