@@ -23,6 +23,7 @@ einet::network::spiking_network cuba(std::uint64_t seed) {
     // τm 20 ms, El −49 mV, Vt −50 mV, Vr −60 mV, refractory 5 ms; synapses in mV (R = 1).
     auto e = spiking_population::uniform("E", 3200, true, 20.0, -49.0, -50.0, -60.0, 5.0);
     auto i = spiking_population::uniform("I", 800, false, 20.0, -49.0, -50.0, -60.0, 5.0);
+    e.strict_threshold = i.strict_threshold = true;  // Brian2 CUBA: v > Vt
     for (auto* p : {&e, &i}) {
         p->receptors = {{"E", kinetics::exponential, 5.0, 0.0}, {"I", kinetics::exponential, 10.0, 0.0}};
         for (std::size_t k = 0; k < p->n; ++k) {  // V0 ~ U[Vr, Vt]

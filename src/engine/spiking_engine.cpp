@@ -13,17 +13,17 @@
 #include "einet/core/rng.hpp"
 #include "einet/core/rng_block.hpp"
 #include "linear_propagator.hpp"
+#include "neuron_pass.hpp"
 
 namespace einet::engine {
 
 namespace {
 
 constexpr std::size_t npos = network::spiking_population::npos;
-constexpr std::size_t max_channels = 6;          // per population, adaptation included
+using detail::flag_frozen;
+using detail::flag_spike;
+using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
-// Per-neuron step flags, 32-bit like the refractory counters (an 8-bit store stops GCC from
-// vectorising the neuron pass).
-constexpr std::uint32_t flag_spike = 1, flag_frozen = 2;
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
 
@@ -51,7 +51,21 @@ detail::channel_matrix receptor_matrix(const network::receptor& r, double R_over
     return m;
 }
 
+template <class T>
+bool all_equal(const T& v) {
+    return std::all_of(v.begin(), v.end(), [&](const auto& x) { return x == v.front(); });
+}
+
 }  // namespace
+
+void spiking_engine::update_uniform(std::size_t p) {
+    const auto& pop = net_.populations[p];
+    auto& st = pops_[p];
+    bool u = all_equal(st.v_drive) && all_equal(st.v_decay) && all_equal(pop.lif.V_th) && all_equal(pop.lif.V_reset) &&
+             all_equal(st.ref_steps) && all_equal(st.v_noise_amp);
+    for (const auto& c : st.channels) u = u && all_equal(c.to_v);
+    st.uniform = u;
+}
 
 spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed) : net_(std::move(net)), seed_(seed) {
     net_.validate();
@@ -132,12 +146,15 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         st.input_channel.assign(R, npos);
         st.current_channel.assign(R, npos);
         st.pulse_steps.assign(R, 0);
+        st.input_scale.assign(R, 1.0);
         for (std::size_t r = 0; r < R; ++r) {
             const auto& rc = pop.receptors[r];
             if (rc.kind == network::kinetics::delta) continue;
             const auto m = receptor_matrix(rc, 1.0);
             st.input_channel[r] = st.channels.size();
             st.current_channel[r] = st.channels.size() + m.vars - 1;
+            // Biexponential: a spike of weight w adds w·κ/τ_r to u, so the charge is w·κ (001 SI Eq. 15).
+            st.input_scale[r] = rc.kind == network::kinetics::biexponential ? rc.kappa / rc.tau_rise : 1.0;
             if (rc.kind == network::kinetics::pulse) st.pulse_steps[r] = static_cast<std::uint32_t>(std::max(1, steps_of(rc.duration, h)));
             add_channel(m, rc.noise_sigma, false);
         }
@@ -153,6 +170,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                                " state variables per neuron (receptors: 1 each, biexponential 2, adaptation 1), got " +
                                std::to_string(st.channels.size()));
         }
+        update_uniform(p);
         st.ring.assign(R, aligned_vector<double>(ring_slots_ * n, 0.0));
         st.touched.assign(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
@@ -192,123 +210,6 @@ void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* bu
                        buf + 3 * n + i0);
 }
 
-namespace {
-
-// Branch-free choices: with `?:` GCC threads jumps through the loop body (one path per
-// refractory state), if-conversion then fails and the neuron pass is not vectorised.
-inline double choose(bool c, double a, double b) {
-    const std::uint64_t m = 0 - static_cast<std::uint64_t>(c);
-    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
-}
-inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
-    const std::int32_t m = -static_cast<std::int32_t>(c);
-    return (a & m) | (b & ~m);
-}
-
-// Pointers and constants of one population's neuron pass (K channels, adaptation last if ADAPT).
-struct pass_view {
-    double* V;
-    std::int32_t* ref;
-    const double *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
-    const std::int32_t* ref_steps;
-    std::uint32_t* flags;
-    double* x[max_channels];
-    const double* to_v[max_channels];
-    const double* xi[max_channels];
-    double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
-    bool strict, defer;
-};
-
-// The neuron pass over [i0, i1): (1) V from the state at t_n unless refractory (exact or EM, the
-// coefficients say which), (2) channels x ← decay·x + feed·x_{k−1} + amp·ξ from old values,
-// (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory count,
-// adaptation jump. Returns false when a non-finite V appeared.
-template <std::size_t K, bool NOISE, bool ADAPT>
-bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
-    double* __restrict V = w.V;
-    std::int32_t* __restrict ref = w.ref;
-    const double* __restrict dec = w.decay;
-    const double* __restrict drv = w.drive;
-    const double* __restrict th = w.th;
-    const double* __restrict rs = w.reset;
-    const std::int32_t* __restrict rsteps = w.ref_steps;
-    std::uint32_t* __restrict flags = w.flags;
-    // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
-    // vectorise only one copy.
-    const bool at_equal = !w.strict, no_defer = !w.defer;
-    // Local copies: stores through x[k] must not be assumed to alias the coefficients.
-    double* xs[K + 1];
-    const double* tv[K + 1];
-    const double* xn[K + 1];
-    double xd[K + 1], xf[K + 1], xa[K + 1];
-    for (std::size_t k = 0; k < K; ++k) {
-        xs[k] = w.x[k];
-        tv[k] = w.to_v[k];
-        xn[k] = w.xi[k];
-        xd[k] = w.x_decay[k];
-        xf[k] = w.x_feed[k];
-        xa[k] = w.x_amp[k];
-    }
-    const double* __restrict v_amp = w.v_amp;
-    const double* __restrict v_xi = w.v_xi;
-    const double* __restrict jump = w.jump;
-    int bad = 0;
-#pragma omp simd reduction(| : bad)
-    for (std::size_t i = i0; i < i1; ++i) {
-        // Every operand is loaded unconditionally: a load behind a condition is control flow
-        // that stops the vectoriser.
-        const double v_old = V[i], threshold = th[i], v_reset = rs[i];
-        const std::int32_t ref_now = ref[i], ref_after_spike = rsteps[i];
-        const bool refractory = ref_now > 0;
-        double v = drv[i] + (v_old - drv[i]) * dec[i];
-        for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * tv[k][i];
-        if constexpr (NOISE) v += v_amp[i] * v_xi[i];
-        v = choose(refractory, v_old, v);
-        const bool above = (v > threshold) | (at_equal & (v == threshold));
-        const bool fire = !refractory & above;
-        const bool reset = fire & no_defer;
-        // Downwards, so that x_{k−1} is still the old value when x_k reads it.
-        for (std::size_t k = K; k-- > 0;) {
-            double x = xd[k] * xs[k][i];
-            if (k > 0) x += xf[k] * xs[k > 0 ? k - 1 : 0][i];
-            if constexpr (NOISE) x += xa[k] * xn[k][i];
-            if constexpr (ADAPT) {
-                if (k == K - 1) x += choose(reset, jump[i], 0.0);
-            }
-            xs[k][i] = x;
-        }
-        ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
-        v = choose(reset, v_reset, v);
-        flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
-        bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
-        V[i] = v;
-    }
-    return bad == 0;
-}
-
-using pass_fn = bool (*)(const pass_view&, std::size_t, std::size_t);
-
-template <std::size_t K>
-pass_fn pick(bool noise, bool adapt) {
-    if (noise) return adapt ? &neuron_pass<K, true, true> : &neuron_pass<K, true, false>;
-    return adapt ? &neuron_pass<K, false, true> : &neuron_pass<K, false, false>;
-}
-
-pass_fn pick_pass(std::size_t K, bool noise, bool adapt) {
-    switch (K) {
-        case 0: return pick<0>(noise, adapt);
-        case 1: return pick<1>(noise, adapt);
-        case 2: return pick<2>(noise, adapt);
-        case 3: return pick<3>(noise, adapt);
-        case 4: return pick<4>(noise, adapt);
-        case 5: return pick<5>(noise, adapt);
-        case 6: return pick<6>(noise, adapt);
-        default: throw internal_error("spiking_engine: too many channels");
-    }
-}
-
-}  // namespace
-
 void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out) {
     const auto& pop = net_.populations[p];
     auto& st = pops_[p];
@@ -322,7 +223,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         if (phase == 0) refresh_noise(p, k, c.noise.data(), i0, i1);
     }
     if (!st.v_noise.empty() && phase == 0) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1);
-    pass_view w{};
+    detail::pass_view w{};
     w.V = st.V.data();
     w.ref = st.ref_left.data();
     w.decay = st.v_decay.data();
@@ -343,9 +244,13 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         w.x_feed[k] = c.feed;
         w.x_amp[k] = c.noise_amp;
     }
+    w.channels = K;
+    w.noise = noisy;
+    w.adapt = st.adaptive;
+    w.uniform = st.uniform;
     w.strict = pop.strict_threshold;
     w.defer = policy_ != nullptr;
-    const bool finite = pick_pass(K, noisy, st.adaptive)(w, i0, i1);
+    const bool finite = detail::neuron_pass(w, i0, i1);
     // Spikes are rare: test sixteen flags at a time and look closer only where one is set.
     const std::uint32_t* flags = w.flags;
     std::size_t i = i0;
@@ -436,6 +341,7 @@ void spiking_engine::apply_inputs() {
             }
             const auto& lif = net_.populations[p].lif;
             for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
+            update_uniform(p);
         }
     }
     // Poisson inputs: each target gets k ~ Poisson(sources·rate·h) spikes in step n, drawn by
@@ -531,8 +437,9 @@ void spiking_engine::deliver() {
                 }
             } else {
                 double* x = st.channels[k].x.data();
+                const double scale = st.input_scale[r];
                 for (std::uint32_t i : list) {
-                    x[i] += slot[i];
+                    x[i] += scale * slot[i];
                     slot[i] = 0.0;
                 }
             }

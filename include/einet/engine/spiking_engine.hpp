@@ -110,11 +110,14 @@ private:
         std::vector<std::size_t> input_channel;         // per receptor: channel spikes land in (npos: V)
         std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
+        std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
         std::vector<aligned_vector<double>> ring;       // per receptor: [slot * n + neuron]
         std::vector<std::vector<std::vector<std::uint32_t>>> touched;  // per receptor, per slot
         bool adaptive = false;
+        bool uniform = false;  // every per-neuron parameter equal: the pass keeps them in registers
     };
 
+    void update_uniform(std::size_t p);
     void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1);
     void apply_inputs();

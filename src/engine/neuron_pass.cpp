@@ -1,0 +1,122 @@
+#include "neuron_pass.hpp"
+
+#include <bit>
+#include <utility>
+
+#include "einet/core/error.hpp"
+
+namespace einet::engine::detail {
+namespace {
+
+// Branch-free choices: with `?:` GCC threads jumps through the loop body (one path per
+// refractory state), if-conversion then fails and the pass is not vectorised.
+inline double choose(bool c, double a, double b) {
+    const std::uint64_t m = 0 - static_cast<std::uint64_t>(c);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
+    const std::int32_t m = -static_cast<std::int32_t>(c);
+    return (a & m) | (b & ~m);
+}
+
+// One step of every neuron in [i0, i1): (1) V from the state at t_n unless refractory (exact or
+// EM: the coefficients say which), (2) channels x_k ← decay·x_k + feed·x_{k−1} + amp·ξ from old
+// values, (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory
+// count, adaptation jump.
+template <std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
+bool pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+    double* __restrict V = w.V;
+    std::int32_t* __restrict ref = w.ref;
+    const double* __restrict dec = w.decay;
+    const double* __restrict drv = w.drive;
+    const double* __restrict th = w.th;
+    const double* __restrict rs = w.reset;
+    const std::int32_t* __restrict rsteps = w.ref_steps;
+    std::uint32_t* __restrict flags = w.flags;
+    // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
+    // vectorise only one copy.
+    const bool at_equal = !w.strict, no_defer = !w.defer;
+    // Local copies: stores through x[k] must not be assumed to alias the coefficients.
+    double* xs[K + 1];
+    const double* tv[K + 1];
+    const double* xn[K + 1];
+    double xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1];
+    for (std::size_t k = 0; k < K; ++k) {
+        xs[k] = w.x[k];
+        tv[k] = w.to_v[k];
+        tv0[k] = w.to_v[k][0];
+        xn[k] = w.xi[k];
+        xd[k] = w.x_decay[k];
+        xf[k] = w.x_feed[k];
+        xa[k] = w.x_amp[k];
+    }
+    const double* __restrict v_amp = w.v_amp;
+    const double* __restrict v_xi = w.v_xi;
+    const double* __restrict jump = w.jump;
+    // Uniform populations: parameters in registers (the `UNIFORM ? scalar : array[i]` below
+    // folds at compile time, so no per-neuron parameter is loaded).
+    const double drv0 = drv[0], dec0 = dec[0], th0 = th[0], rs0 = rs[0], amp0 = v_amp[0];
+    const std::int32_t rsteps0 = rsteps[0];
+    int bad = 0;
+#pragma omp simd reduction(| : bad)
+    for (std::size_t i = i0; i < i1; ++i) {
+        // Every operand is loaded unconditionally: a load behind a condition is control flow
+        // that stops the vectoriser.
+        const double v_old = V[i];
+        const double drive = UNIFORM ? drv0 : drv[i], decay = UNIFORM ? dec0 : dec[i];
+        const double threshold = UNIFORM ? th0 : th[i], v_reset = UNIFORM ? rs0 : rs[i];
+        const std::int32_t ref_now = ref[i], ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
+        const bool refractory = ref_now > 0;
+        double v = drive + (v_old - drive) * decay;
+        for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * (UNIFORM ? tv0[k] : tv[k][i]);
+        if constexpr (NOISE) v += (UNIFORM ? amp0 : v_amp[i]) * v_xi[i];
+        v = choose(refractory, v_old, v);
+        const bool above = (v > threshold) | (at_equal & (v == threshold));
+        const bool fire = !refractory & above;
+        const bool reset = fire & no_defer;
+        // Downwards, so that x_{k−1} is still the old value when x_k reads it.
+        for (std::size_t k = K; k-- > 0;) {
+            double x = xd[k] * xs[k][i];
+            if (k > 0) x += xf[k] * xs[k > 0 ? k - 1 : 0][i];
+            if constexpr (NOISE) x += xa[k] * xn[k][i];
+            if constexpr (ADAPT) {
+                if (k == K - 1) x += choose(reset, jump[i], 0.0);
+            }
+            xs[k][i] = x;
+        }
+        ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
+        v = choose(reset, v_reset, v);
+        flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
+        bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
+        V[i] = v;
+    }
+    return bad == 0;
+}
+
+using pass_fn = bool (*)(const pass_view&, std::size_t, std::size_t);
+
+template <std::size_t K>
+pass_fn pick(bool noise, bool adapt, bool uniform) {
+    // Four feature bits → one of eight instantiations for this K.
+    constexpr pass_fn table[8] = {&pass<K, false, false, false>, &pass<K, false, false, true>,
+                                  &pass<K, false, true, false>,  &pass<K, false, true, true>,
+                                  &pass<K, true, false, false>,  &pass<K, true, false, true>,
+                                  &pass<K, true, true, false>,   &pass<K, true, true, true>};
+    return table[(noise ? 4 : 0) | (adapt ? 2 : 0) | (uniform ? 1 : 0)];
+}
+
+template <std::size_t... Ks>
+pass_fn pick_for(std::size_t K, bool noise, bool adapt, bool uniform, std::index_sequence<Ks...>) {
+    pass_fn f = nullptr;
+    ((K == Ks ? (f = pick<Ks>(noise, adapt, uniform), true) : false) || ...);
+    return f;
+}
+
+}  // namespace
+
+bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+    if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
+    return pick_for(w.channels, w.noise, w.adapt, w.uniform, std::make_index_sequence<max_channels + 1>{})(w, i0, i1);
+}
+
+}  // namespace einet::engine::detail

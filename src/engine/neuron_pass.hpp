@@ -1,0 +1,36 @@
+#pragma once
+// The neuron pass of the spiking engine: one vectorised loop over a range of neurons of one
+// population that advances V, the linear channel states and the refractory counters by one step
+// and flags threshold crossings (spiking_engine.hpp, step 2). Instantiated per channel count and
+// per feature (noise, adaptation, uniform parameters) so that each variant reads only what it needs.
+#include <cstddef>
+#include <cstdint>
+
+namespace einet::engine::detail {
+
+constexpr std::size_t max_channels = 8;  // per population, adaptation included
+// Per-neuron step flags, 32-bit like the refractory counters (an 8-bit store stops GCC from
+// vectorising the pass).
+constexpr std::uint32_t flag_spike = 1, flag_frozen = 2;
+
+// Pointers and constants of one population's pass (K channels, adaptation last when adaptive).
+// With `uniform`, every per-neuron parameter array (drive, decay, th, reset, ref_steps, v_amp,
+// to_v) is read at index 0 only: one value for the whole population, kept in registers.
+struct pass_view {
+    double* V;
+    std::int32_t* ref;
+    const double *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
+    const std::int32_t* ref_steps;
+    std::uint32_t* flags;
+    double* x[max_channels];
+    const double* to_v[max_channels];
+    const double* xi[max_channels];
+    double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
+    std::size_t channels;
+    bool noise, adapt, uniform, strict, defer;
+};
+
+// Runs the pass over [i0, i1); returns false when a non-finite V appeared.
+bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1);
+
+}  // namespace einet::engine::detail
