@@ -12,7 +12,7 @@ import numpy as np
 from .load import Run
 
 __all__ = ["E_COLOR", "I_COLOR", "rates_across_trials", "weights_across_trials", "trial_traces",
-           "sweep_final_rates", "online", "paradoxical", "figures_for"]
+           "sweep_final_rates", "online", "paradoxical", "spiking_activity", "figures_for"]
 
 E_COLOR = "#c0392b"
 I_COLOR = "#2e6fba"
@@ -156,6 +156,38 @@ def paradoxical(run: Run, ax=None):
     return ax
 
 
+def _population_names(run: Run) -> list[str]:
+    return [name[len("spike_times_"):] for name in run.arrays if name.startswith("spike_times_")]
+
+
+def _population_color(name: str, k: int) -> str:
+    return {"E": E_COLOR, "I": I_COLOR}.get(name, f"C{k}")
+
+
+def spiking_activity(run: Run, fig=None, max_neurons: int = 200):
+    """Spike raster (at most `max_neurons` neurons per population) and binned population rates."""
+    pops = _population_names(run)
+    if fig is None:
+        fig = plt.figure(figsize=(7.0, 5.0), layout="constrained")
+    raster, rates = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    offset = 0
+    bin_ms = float(str(run.config.get("record", {}).get("rate_bin", "10 ms")).split()[0])
+    for k, pop in enumerate(pops):
+        t, ids = run.arrays[f"spike_times_{pop}"], run.arrays[f"spike_ids_{pop}"]
+        keep = ids < max_neurons
+        color = _population_color(pop, k)
+        raster.scatter(t[keep], ids[keep] + offset, s=1.0, color=color, linewidths=0, label=pop)
+        offset += int(min(max_neurons, run.config["populations"][pop]["size"]))
+        if f"rate_{pop}" in run.arrays:
+            r = run.arrays[f"rate_{pop}"]
+            rates.plot((np.arange(r.size) + 0.5) * bin_ms, r, color=color, label=pop)
+    raster.set_ylabel("neuron")
+    raster.legend(loc="upper right", markerscale=6, fontsize="small")
+    rates.set_xlabel("time (ms)")
+    rates.set_ylabel("rate (Hz)")
+    return fig
+
+
 def _batch(run: Run) -> int:
     if "lowpass_E" in run.arrays:
         return run.arrays["lowpass_E"].shape[1]
@@ -172,6 +204,8 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [online]
     elif run.study == "fixed_weights":
         figs = [paradoxical]
+    elif run.study == "spiking":
+        figs = [spiking_activity]
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

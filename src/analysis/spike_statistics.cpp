@@ -103,4 +103,33 @@ std::vector<double> binned_rate_hz(const spike_train_view& s, double t0_ms, doub
     return r;
 }
 
+ei_balance ei_current_balance(const double* E, const double* I, std::size_t samples, std::size_t neurons) {
+    if (samples == 0 || neurons == 0) throw config_error("E/I balance: expected at least one sample and one neuron");
+    ei_balance b;
+    b.ratio.assign(neurons, nan);
+    b.correlation.assign(neurons, nan);
+    const double m = static_cast<double>(samples);
+    for (std::size_t i = 0; i < neurons; ++i) {
+        double mean_e = 0, mean_i = 0;
+        for (std::size_t t = 0; t < samples; ++t) {
+            mean_e += E[t * neurons + i];
+            mean_i += I[t * neurons + i];
+        }
+        mean_e /= m;
+        mean_i /= m;
+        double see = 0, sii = 0, sei = 0;  // (co)variances of E and −I, two-pass for accuracy
+        for (std::size_t t = 0; t < samples; ++t) {
+            const double de = E[t * neurons + i] - mean_e, di = -(I[t * neurons + i] - mean_i);
+            see += de * de;
+            sii += di * di;
+            sei += de * di;
+        }
+        if (mean_e > 0) b.ratio[i] = std::abs(mean_i) / mean_e;
+        if (see > 0 && sii > 0) b.correlation[i] = sei / std::sqrt(see * sii);
+    }
+    b.mean_ratio = mean_finite(b.ratio);
+    b.mean_correlation = mean_finite(b.correlation);
+    return b;
+}
+
 }  // namespace einet::analysis

@@ -18,22 +18,10 @@
 namespace einet::config {
 namespace {
 
-// Full key -> field, for the sections of the schema.
-const std::map<std::string, const field*>& field_index() {
-    static const auto index = [] {
-        std::map<std::string, const field*> m;
-        for (const auto& sec : schema()) {
-            for (const auto& f : sec.fields) m[sec.name + "." + f.key] = &f;
-        }
-        return m;
-    }();
-    return index;
-}
-
 const field& field_of(const std::string& key) {
-    auto it = field_index().find(key);
-    if (it == field_index().end()) throw internal_error("config key not in schema: " + key);
-    return *it->second;
+    auto ref = lookup(key);
+    if (!ref || !ref->f) throw internal_error("config key not in schema: " + key);
+    return *ref->f;
 }
 
 // The key path written on `line` (1-based) of a TOML text, from the line's "key =" and the last
@@ -132,6 +120,88 @@ distribution resolved_config::dist(const std::string& key) const {
         d.b = *t["std"].value<double>();
     }
     return d;
+}
+
+std::optional<double> resolved_config::quantity_in(const std::string& key, const std::string& unit) const {
+    const auto q = units::parse_quantity(*node_at(*table_, key).value<std::string>());
+    return units::to_unit(*q, unit);
+}
+
+bool quantity_dist::has(const std::string& name) const {
+    for (const auto& [k, v] : params) {
+        if (k == name) return true;
+    }
+    return false;
+}
+double quantity_dist::param(const std::string& name, double fallback) const {
+    for (const auto& [k, v] : params) {
+        if (k == name) return v;
+    }
+    return fallback;
+}
+
+quantity_dist resolved_config::qdist(const std::string& key) const {
+    const auto& f = field_of(key);
+    // The unit of the value's dimension: the field's, or the alt unit the user wrote.
+    auto unit_of = [&](const std::string& text) {
+        const auto q = units::parse_quantity(text);
+        if (units::to_unit(*q, f.unit)) return f.unit;
+        for (const auto& u : f.alt_units) {
+            if (units::to_unit(*q, u)) return u;
+        }
+        throw internal_error("unvalidated quantity at " + key);
+    };
+    const auto& n = node_at(*table_, key);
+    quantity_dist d;
+    if (n.is_string()) {
+        d.unit = unit_of(*n.value<std::string>());
+        d.value = *units::to_unit(*units::parse_quantity(*n.value<std::string>()), d.unit);
+        return d;
+    }
+    const auto& t = *n.as_table();
+    d.shape = *t["dist"].value<std::string>();
+    for (auto&& [k, v] : t) {
+        const std::string name(k.str());
+        if (name == "dist") continue;
+        if (v.is_number()) {
+            d.params.emplace_back(name, *v.value<double>());
+            continue;
+        }
+        const auto text = *v.value<std::string>();
+        if (d.unit.empty()) d.unit = unit_of(text);
+        d.params.emplace_back(name, *units::to_unit(*units::parse_quantity(text), d.unit));
+    }
+    return d;
+}
+
+std::vector<double> resolved_config::quantity_list(const std::string& key) const {
+    std::vector<double> out;
+    const auto& unit = field_of(key).unit;
+    for (const auto& v : *node_at(*table_, key).as_array()) {
+        out.push_back(*units::to_unit(*units::parse_quantity(*v.value<std::string>()), unit));
+    }
+    return out;
+}
+
+neuron_range resolved_config::selection(const std::string& key, std::size_t population_size) const {
+    const auto& n = node_at(*table_, key);
+    if (n.is_integer()) return {0, static_cast<std::size_t>(*n.value<std::int64_t>())};
+    if (const auto* a = n.as_array()) {
+        return {static_cast<std::size_t>(*(*a)[0].value<std::int64_t>()), static_cast<std::size_t>(*(*a)[1].value<std::int64_t>())};
+    }
+    return {0, population_size};  // "all"
+}
+
+std::vector<std::string> resolved_config::instances(const std::string& section) const {
+    std::vector<std::string> out;
+    const auto* n = table_->get(section);
+    if (!n) return out;
+    if (const auto* t = n->as_table()) {
+        for (auto&& [k, v] : *t) out.push_back(section + "." + std::string(k.str()));
+    } else if (const auto* a = n->as_array()) {
+        for (std::size_t i = 0; i < a->size(); ++i) out.push_back(section + "[" + std::to_string(i) + "]");
+    }
+    return out;
 }
 
 std::string resolved_config::origin(const std::string& key) const {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -18,6 +19,8 @@ extern char** environ;
 
 #include "einet/config/rate_setup.hpp"
 #include "einet/config/rate_studies.hpp"
+#include "einet/config/spiking_setup.hpp"
+#include "einet/config/spiking_study.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
 #include "einet/io/atomic_file.hpp"
@@ -108,11 +111,19 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const std::string out_path = opt.out.empty() ? default_out(name) : opt.out;
 
     // Build everything that can fail on the model before the directory exists.
-    auto net = build_rate_network(cfg);
-    engine::rate_engine eng(net, static_cast<std::size_t>(cfg.integer("run.batch")),
-                            static_cast<std::uint64_t>(cfg.integer("run.seed")));
-    initialise_weights(cfg, eng);
-    if (cfg.study() != "fixed_weights") bind_rule(cfg, net);
+    const auto study = cfg.study();
+    const bool spiking = study == "spiking";
+    std::unique_ptr<engine::rate_engine> eng;
+    network::spiking_network spiking_net;
+    if (spiking) {
+        spiking_net = build_spiking_network(cfg, opt.threads);
+    } else {
+        auto net = build_rate_network(cfg);
+        eng = std::make_unique<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
+                                                    static_cast<std::uint64_t>(cfg.integer("run.seed")));
+        initialise_weights(cfg, *eng);
+        if (study != "fixed_weights") bind_rule(cfg, net);
+    }
     const double build_s = seconds_since(t_build);
 
     json manifest = json::object();
@@ -126,7 +137,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -136,11 +147,11 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
 
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
-    const auto study = cfg.study();
     try {
-        if (study == "trial_plasticity") out = run_trial_study(cfg, eng, dir, opt);
-        else if (study == "online_plasticity") out = run_online_study(cfg, eng, dir, opt);
-        else out = run_fixed_study(cfg, eng, dir, opt);
+        if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
+        else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
+        else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
+        else out = run_fixed_study(cfg, *eng, dir, opt);
     } catch (const std::exception& e) {
         // Whatever stops a study after the directory exists leaves it marked failed, with why.
         dir.set_status("failed", e.what());

@@ -1,75 +1,18 @@
 #include "einet/config/schema.hpp"
 
+#include <algorithm>
 #include <sstream>
+
+#include "schema_fields.hpp"
 
 namespace einet::config {
 namespace {
 
 using k = kind;
-constexpr double inf = std::numeric_limits<double>::infinity();
+using namespace fields;
 
-field q(std::string key, std::string unit, std::string def, double min, double max, std::string doc,
-        bool min_exclusive = false) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::quantity;
-    f.unit = std::move(unit);
-    f.default_text = "\"" + def + "\"";
-    f.min = min;
-    f.max = max;
-    f.min_exclusive = min_exclusive;
-    f.doc = std::move(doc);
-    return f;
-}
-field num(std::string key, std::string def, double min, double max, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::number;
-    f.default_text = std::move(def);
-    f.min = min;
-    f.max = max;
-    f.doc = std::move(doc);
-    return f;
-}
-field integer(std::string key, std::string def, double min, double max, std::string doc) {
-    field f = num(std::move(key), std::move(def), min, max, std::move(doc));
-    f.type = k::integer;
-    return f;
-}
-field choice(std::string key, std::vector<std::string> choices, std::string def, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::choice;
-    f.choices = std::move(choices);
-    f.default_text = def.empty() ? "" : "\"" + def + "\"";
-    f.doc = std::move(doc);
-    return f;
-}
-field text(std::string key, std::string def, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::string;
-    f.default_text = "\"" + def + "\"";
-    f.doc = std::move(doc);
-    return f;
-}
-field flag(std::string key, bool def, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::boolean;
-    f.default_text = def ? "true" : "false";
-    f.doc = std::move(doc);
-    return f;
-}
-field unbounded(field f) {
-    f.allow_infinite = true;
-    return f;
-}
-field derived(field f, std::string from) {
-    f.default_text.clear();
-    f.default_from = std::move(from);
-    return f;
-}
+const std::vector<std::string> rate_studies = {"trial_plasticity", "online_plasticity", "fixed_weights"};
+
 field weight(std::string key, std::string def, std::string doc) {
     field f = num(std::move(key), std::move(def), 0.0, inf, std::move(doc));
     f.type = k::distribution;
@@ -92,17 +35,30 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
-                         "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3)")}});
-    s.push_back({"run", "seed, step and batch", {},
+                         "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
+    const std::vector<std::string> spiking{"spiking"};
+    s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
                   q("dt", "ms", "0.1 ms", 0.0, 10.0, "integration step", true),
-                  integer("batch", "1", 1, 1e7,
-                          "independent networks simulated together (a sweep of initialisations); "
-                          "each has its own weights (drawn when [weights] holds distributions) and noise")}});
-    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", {},
+                  for_studies(integer("batch", "1", 1, 1e7,
+                                      "independent networks simulated together (a sweep of initialisations); "
+                                      "each has its own weights (drawn when [weights] holds distributions) and noise"),
+                              rate_studies),
+                  for_studies(q("duration", "ms", "1 s", 0.0, inf, "simulated time (a multiple of dt)", true), spiking),
+                  for_studies(choice("method", {"exact", "euler_maruyama"}, "exact",
+                                     "exact: exponential propagators of the linear subthreshold system with exact OU "
+                                     "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme)"),
+                              spiking),
+                  for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
+                                          "runaway guard: the run stops (status failed) when the mean rate of all "
+                                          "neurons in one record.rate_bin exceeds this (\"inf Hz\": no guard)",
+                                          true)),
+                              spiking)}});
+    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", rate_studies,
                  {choice("kind", {"wilson_cowan"}, "wilson_cowan", "rate model"),
                   choice("update_order", {"sequential", "simultaneous"}, "sequential",
                          "sequential: I sees the E of the same step (the authors' code); simultaneous: both see the previous step"),
@@ -117,15 +73,15 @@ std::vector<section> build() {
                   unbounded(q("I.r_max", "Hz", "250 Hz", 0.0, inf, "saturation of I (\"inf Hz\": none)", true)),
                   num("I.input", "0", -inf, inf, "tonic external drive to I")}});
     s.push_back({"weights", "initial weights W_XY onto X from Y (>= 0; inhibition enters with a minus sign); "
-                            "a number, or {dist=\"uniform\", low, high} / {dist=\"normal\", mean, std} drawn per network", {},
+                            "a number, or {dist=\"uniform\", low, high} / {dist=\"normal\", mean, std} drawn per network", rate_studies,
                  {weight("EE", "2.1", "W_EE, E <- E"), weight("EI", "3", "W_EI, E <- I"),
                   weight("IE", "4", "W_IE, I <- E"), weight("II", "2", "W_II, I <- I")}});
-    s.push_back({"noise", "independent Ornstein–Uhlenbeck noise added to each population's drive (001 Methods)", {},
+    s.push_back({"noise", "independent Ornstein–Uhlenbeck noise added to each population's drive (001 Methods)", rate_studies,
                  {q("tau", "ms", "1 ms", 0.0, inf, "OU time constant", true),
                   q("sigma", "s^-1/2", "10 s^-1/2", 0.0, inf, "OU intensity σ in dη = −η/τ dt + σ dW"),
                   choice("scheme", {"euler_maruyama", "exact"}, "euler_maruyama",
                          "euler_maruyama as the paper's code, or the exact OU transition")}});
-    s.push_back({"kick", "brief external drive that ignites the Up state (001 Methods; spec §1.4)", {},
+    s.push_back({"kick", "brief external drive that ignites the Up state (001 Methods; spec §1.4)", rate_studies,
                  {choice("target", {"E", "I"}, "E", "population kicked"),
                   num("amplitude", "7", -inf, inf, "drive added during a kick"),
                   q("start", "ms", "249.9 ms", -inf, inf,
@@ -180,7 +136,7 @@ std::vector<section> build() {
                   num("value", "7", -inf, inf, "input added, or the new weight"),
                   q("window", "ms", "0.5 s", 0.0, inf, "rates before/after are means over this long before the change and at the end", true)}});
     s.push_back({"record", "what is kept beyond the summary", {},
-                 {[] {
+                 {for_studies([] {
                       field f;
                       f.key = "trace_trials";
                       f.type = k::integer_list;
@@ -188,9 +144,27 @@ std::vector<section> build() {
                       f.min = 1;
                       f.doc = "trial studies: 1-based trials whose E and I traces are stored (others ignored if > trials)";
                       return f;
-                  }(),
-                  q("trace_every", "ms", "1 ms", 0.0, inf, "sampling interval of stored traces", true),
-                  integer("trace_network", "0", 0, 1e7, "which network of the batch the traces follow")}});
+                  }(), rate_studies),
+                  q("trace_every", "ms", "1 ms", 0.0, inf, "sampling interval of stored traces (spiking: a multiple of dt)", true),
+                  for_studies(integer("trace_network", "0", 0, 1e7, "which network of the batch the traces follow"),
+                              rate_studies),
+                  for_studies(flag("spikes", true, "write every spike to spikes.h5 (SONATA) and arrays spike_times_<pop>, spike_ids_<pop>"),
+                              spiking),
+                  for_studies(q("rate_bin", "ms", "10 ms", 0.0, inf,
+                                "bin width of the population rates (arrays rate_<pop>) and of the max_rate guard", true),
+                              spiking),
+                  for_studies(q("rate_from", "ms", "0 ms", 0.0, inf,
+                                "summary rates count spikes from this time on (e.g. after a kick)"),
+                              spiking),
+                  for_studies(integer("trace_neurons", "0", 0, 1e9,
+                                      "membrane potential of the first this many neurons of every population, "
+                                      "every trace_every (arrays V_<pop>)"),
+                              spiking),
+                  for_studies(flag("currents", false,
+                                   "population mean of every receptor current, every trace_every "
+                                   "(arrays current_<pop>_<receptor>: the E and I input currents)"),
+                              spiking)}});
+    for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -202,37 +176,164 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
     return s;
 }
 
-std::string describe(const std::string& key) {
+bool uses(const section& sec, const std::string& study) {
+    return study.empty() || sec.studies.empty() ||
+           std::find(sec.studies.begin(), sec.studies.end(), study) != sec.studies.end();
+}
+bool uses(const field& f, const std::string& study) {
+    return study.empty() || f.studies.empty() || std::find(f.studies.begin(), f.studies.end(), study) != f.studies.end();
+}
+
+const std::vector<distribution_shape>& distribution_shapes() {
+    static const std::vector<distribution_shape> s = {
+        {"uniform", {"low", "high"}, {}, {}, "uniform in [low, high)"},
+        {"normal", {"mean"}, {"std", "cv", "clip_low", "clip_high"}, {"cv"},
+         "normal with std (or cv = std/mean); weights: draws below clip_low (default 0) or above clip_high are set to it"},
+        {"lognormal", {"mean", "std"}, {}, {}, "log-normal with this arithmetic mean and standard deviation"},
+        {"uniform_steps", {"low", "high"}, {}, {}, "whole steps uniform in [low/dt, high/dt]"},
+        {"paper001", {"max"}, {}, {}, "(floor(U·max/dt) + 1)·dt, U ~ U[0, 1) (spec 001 §5.2)"},
+    };
+    return s;
+}
+
+const distribution_shape* find_shape(const std::string& name) {
+    for (const auto& d : distribution_shapes()) {
+        if (d.name == name) return &d;
+    }
+    return nullptr;
+}
+
+namespace {
+const field* field_named(const section& sec, const std::string& rel, const std::string& study) {
+    for (const auto& f : sec.fields) {
+        if (f.key == rel && uses(f, study)) return &f;
+    }
+    return nullptr;
+}
+bool prefix_of_field(const section& sec, const std::string& rel) {
+    for (const auto& f : sec.fields) {
+        if (f.key.rfind(rel + ".", 0) == 0) return true;
+    }
+    return false;
+}
+}  // namespace
+
+std::optional<key_ref> lookup(const std::string& full_key, const std::string& study) {
+    const auto head_end = full_key.find_first_of(".[");
+    const std::string head = full_key.substr(0, head_end);
+    for (const auto& sec : schema()) {
+        if (sec.name != head || !uses(sec, study) || head_end == std::string::npos) continue;
+        key_ref r;
+        r.sec = &sec;
+        std::string rest = full_key.substr(head_end);
+        if (sec.shape == layout::array) {
+            // "[i].rel"
+            const auto close = rest.find(']');
+            if (rest[0] != '[' || close == std::string::npos || close < 2 || close + 2 > rest.size() || rest[close + 1] != '.') {
+                return std::nullopt;
+            }
+            const auto index = rest.substr(1, close - 1);
+            if (index.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+            r.instance = sec.name + rest.substr(0, close + 1);
+            r.rel = rest.substr(close + 2);
+        } else {
+            if (rest[0] != '.' || rest.size() < 2) return std::nullopt;
+            rest = rest.substr(1);
+            if (sec.shape == layout::named) {
+                const auto dot = rest.find('.');
+                if (dot == std::string::npos || dot == 0) return std::nullopt;
+                r.instance = sec.name + "." + rest.substr(0, dot);
+                rest = rest.substr(dot + 1);
+            } else {
+                r.instance = sec.name;
+            }
+            r.rel = rest;
+        }
+        r.f = field_named(sec, r.rel, study);
+        if (r.f || prefix_of_field(sec, r.rel)) return r;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+std::string display_key(const section& sec, const field& f) {
+    switch (sec.shape) {
+        case layout::named: return sec.name + ".<name>." + f.key;
+        case layout::array: return sec.name + "[i]." + f.key;
+        case layout::fixed: break;
+    }
+    return sec.name + "." + f.key;
+}
+
+namespace {
+
+std::string kind_name(const field& f) {
+    switch (f.type) {
+        case kind::quantity: return "quantity [" + f.unit + "]";
+        case kind::number: return "number";
+        case kind::integer: return "integer";
+        case kind::boolean: return "boolean";
+        case kind::string: return "string";
+        case kind::choice: return "choice";
+        case kind::distribution: return "number or distribution";
+        case kind::integer_list: return "list of integers";
+        case kind::string_list: return "list of strings";
+        case kind::quantity_distribution: {
+            std::string shapes;
+            for (const auto& x : f.shapes) shapes += (shapes.empty() ? "" : "|") + x;
+            return "quantity [" + f.unit + "] or {dist = " + shapes + "}";
+        }
+        case kind::quantity_list: return "list of quantities [" + f.unit + "]";
+        case kind::selection: return "\"all\", first k, or [first, last)";
+    }
+    return "";
+}
+
+std::string range_of(const field& f) {
+    if (f.type == kind::choice) {
+        std::string c;
+        for (const auto& x : f.choices) c += (c.empty() ? "" : " | ") + x;
+        return c;
+    }
+    std::string r;
+    if (f.min != -inf) r += (f.min_exclusive ? "> " : ">= ") + std::to_string(f.min);
+    if (f.max != inf) r += (r.empty() ? "<= " : ", <= ") + std::to_string(f.max);
+    return r;
+}
+
+// "projections[2].p" / "projections[i].p" -> "projections.p"; "populations.E.size" -> "populations.size".
+std::string generic_key(const std::string& key) {
+    std::string out;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        if (key[i] == '[') {
+            const auto close = key.find(']', i);
+            if (close == std::string::npos) break;
+            i = close;
+            continue;
+        }
+        out += key[i];
+    }
+    for (const auto& sec : schema()) {
+        if (sec.shape != layout::named || out.rfind(sec.name + ".", 0) != 0) continue;
+        const auto rest = out.substr(sec.name.size() + 1);
+        const auto dot = rest.find('.');
+        const auto first = rest.substr(0, dot);
+        bool is_field = false;
+        for (const auto& f : sec.fields) is_field = is_field || f.key == first || f.key.rfind(first + ".", 0) == 0;
+        if (!is_field) return dot == std::string::npos ? sec.name : sec.name + "." + rest.substr(dot + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string describe(const std::string& key_in) {
+    const std::string key = generic_key(key_in);
     std::ostringstream out;
-    auto kind_name = [](const field& f) -> std::string {
-        switch (f.type) {
-            case kind::quantity: return "quantity [" + f.unit + "]";
-            case kind::number: return "number";
-            case kind::integer: return "integer";
-            case kind::boolean: return "boolean";
-            case kind::string: return "string";
-            case kind::choice: return "choice";
-            case kind::distribution: return "number or distribution";
-            case kind::integer_list: return "list of integers";
-            case kind::string_list: return "list of strings";
-        }
-        return "";
-    };
-    auto range = [](const field& f) -> std::string {
-        if (f.type == kind::choice) {
-            std::string c;
-            for (const auto& x : f.choices) c += (c.empty() ? "" : " | ") + x;
-            return c;
-        }
-        std::string r;
-        if (f.min != -inf) r += (f.min_exclusive ? "> " : ">= ") + std::to_string(f.min);
-        if (f.max != inf) r += (r.empty() ? "<= " : ", <= ") + std::to_string(f.max);
-        return r;
-    };
     bool found = false;
     for (const auto& sec : schema()) {
         const bool whole = key == sec.name;
@@ -240,7 +341,10 @@ std::string describe(const std::string& key) {
             const std::string full = sec.name + "." + f.key;
             if (!whole && full != key && full.rfind(key + ".", 0) != 0) continue;
             if (!found && whole) {
-                out << "[" << sec.name << "]  " << sec.doc << "\n";
+                const std::string header = sec.shape == layout::named ? "[" + sec.name + ".<name>]"
+                                           : sec.shape == layout::array ? "[[" + sec.name + "]]"
+                                                                        : "[" + sec.name + "]";
+                out << header << "  " << sec.doc << "\n";
                 if (!sec.studies.empty()) {
                     out << "  used by studies:";
                     for (const auto& st : sec.studies) out << " " << st;
@@ -248,13 +352,37 @@ std::string describe(const std::string& key) {
                 }
             }
             found = true;
-            out << "  " << full << "  (" << kind_name(f) << ")";
+            out << "  " << display_key(sec, f) << "  (" << kind_name(f) << ")";
+            if (!f.alt_units.empty()) {
+                out << "  also in";
+                for (const auto& u : f.alt_units) out << " " << u;
+            }
             if (!f.default_text.empty()) out << "  default " << f.default_text;
             if (!f.default_from.empty()) out << "  default = " << f.default_from;
             if (f.optional) out << "  optional";
-            const auto rg = range(f);
+            const auto rg = range_of(f);
             if (!rg.empty()) out << "  range " << rg;
+            if (!f.when_key.empty()) {
+                out << "  only with " << f.when_key;
+                if (!f.when_values.empty()) {
+                    out << " =";
+                    for (std::size_t i = 0; i < f.when_values.size(); ++i) out << (i ? " |" : "") << " " << f.when_values[i];
+                }
+            }
+            if (!f.studies.empty()) {
+                out << "  studies:";
+                for (const auto& st : f.studies) out << " " << st;
+            }
             out << "\n      " << f.doc << "\n";
+            if (f.type == kind::quantity_distribution) {
+                for (const auto& name : f.shapes) {
+                    const auto* d = find_shape(name);
+                    out << "      {dist = \"" << name << "\"";
+                    for (const auto& p : d->required) out << ", " << p;
+                    for (const auto& p : d->optional) out << ", [" << p << "]";
+                    out << "}: " << d->doc << "\n";
+                }
+            }
         }
     }
     return found ? out.str() : std::string();

@@ -5,14 +5,96 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "einet/config/schema.hpp"
 #include "einet/core/units.hpp"
 #include "einet/plasticity/homeostatic_rule.hpp"
+#include "validate_internal.hpp"
 
 namespace einet::config {
+using detail::context;
+using detail::show;
+using detail::insert_at;
+
+namespace detail {
+
+std::string show(const toml::node& n) {
+    std::ostringstream out;
+    if (n.is_string()) out << '"' << *n.value<std::string>() << '"';
+    else if (n.is_table()) out << "a table";
+    else if (n.is_array()) out << "an array";
+    else out << toml::toml_formatter(n);
+    return out.str();
+}
+
+std::string context::where(const std::string& key, const toml::node* n) const {
+    for (const auto& [k, o] : origins) {
+        if (k == key) return o;
+    }
+    for (const auto& [k, o] : origins) {  // a table created by an override: name the override
+        if (k.rfind(key + ".", 0) == 0 && o.rfind("--set", 0) == 0) return o;
+    }
+    if (n && n->source().begin.line > 0) {
+        return source + ":" + std::to_string(n->source().begin.line) + ":" + std::to_string(n->source().begin.column);
+    }
+    return source;
+}
+
+std::optional<field_quantity> parse_field_quantity(const field& f, const std::string& text, std::string* why) {
+    auto qv = units::parse_quantity(text, why);
+    if (!qv) return std::nullopt;
+    if (auto v = units::to_unit(*qv, f.unit)) return field_quantity{*v, f.unit};
+    for (const auto& u : f.alt_units) {
+        if (auto v = units::to_unit(*qv, u)) return field_quantity{*v, u};
+    }
+    if (why) *why = "the unit is a " + units::describe(qv->dim);
+    return std::nullopt;
+}
+
+// Splits "a.b[2].c" into ("a", -1), ("b", 2), ("c", -1).
+namespace {
+std::vector<std::pair<std::string, long>> path_parts(const std::string& key) {
+    std::vector<std::pair<std::string, long>> parts;
+    std::stringstream ss(key);
+    std::string part;
+    while (std::getline(ss, part, '.')) {
+        const auto open = part.find('[');
+        if (open == std::string::npos) {
+            parts.emplace_back(part, -1);
+            continue;
+        }
+        parts.emplace_back(part.substr(0, open), -1);
+        parts.back().second = std::stol(part.substr(open + 1, part.find(']') - open - 1));
+    }
+    return parts;
+}
+}  // namespace
+
+void insert_at(toml::table& t, const std::string& key, toml::node&& value) {
+    const auto parts = path_parts(key);
+    toml::table* cur = &t;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        const auto& [name, index] = parts[i];
+        if (index >= 0) {  // an element of an array of tables (it exists: checked by the caller)
+            cur = (*(*cur)[name].as_array())[static_cast<std::size_t>(index)].as_table();
+            continue;
+        }
+        auto* next = (*cur)[name].as_table();
+        if (!next) {
+            cur->insert_or_assign(name, toml::table{});
+            next = (*cur)[name].as_table();
+        }
+        cur = next;
+    }
+    cur->insert_or_assign(parts.back().first, std::move(value));
+}
+
+}  // namespace detail
+
 namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -41,44 +123,18 @@ std::string nearest(const std::string& key, const std::vector<std::string>& cand
     return best_d <= std::max<std::size_t>(2, key.size() / 3) ? best : std::string();
 }
 
-std::string show(const toml::node& n) {
-    std::ostringstream out;
-    if (n.is_string()) out << '"' << *n.value<std::string>() << '"';
-    else if (n.is_table()) out << "a table";
-    else if (n.is_array()) out << "an array";
-    else out << toml::toml_formatter(n);
-    return out.str();
-}
+constexpr double inf = std::numeric_limits<double>::infinity();
 
 const char* example_of(const std::string& unit) {
     static const std::map<std::string, const char*> examples = {
         {"ms", "a time like \"10 ms\""}, {"Hz", "a rate like \"5 Hz\""}, {"s^-1/2", "an intensity like \"10 s^-1/2\""},
-        {"mV", "a voltage like \"-65 mV\""}, {"pA", "a current like \"100 pA\""}};
+        {"mV", "a voltage like \"-65 mV\""}, {"pA", "a current like \"100 pA\""},
+        {"GOhm", "a resistance like \"1 GOhm\""}, {"pF", "a capacitance like \"200 pF\""},
+        {"nS", "a conductance like \"10 nS\""}, {"pA*ms", "a charge like \"3 nA ms\""},
+        {"pA/ms^1/2", "a noise intensity like \"10 pA/ms^1/2\""}, {"mV/ms^1/2", "\"1 mV/ms^1/2\""}};
     auto it = examples.find(unit);
     return it == examples.end() ? "a quantity" : it->second;
 }
-
-struct context {
-    const std::string& source;
-    const origin_list& origins;
-    problems& found;
-
-    std::string where(const std::string& key, const toml::node* n) const {
-        for (const auto& [k, o] : origins) {
-            if (k == key) return o;
-        }
-        for (const auto& [k, o] : origins) {  // a table created by an override: name the override
-            if (k.rfind(key + ".", 0) == 0 && o.rfind("--set", 0) == 0) return o;
-        }
-        if (n && n->source().begin.line > 0) {
-            return source + ":" + std::to_string(n->source().begin.line) + ":" + std::to_string(n->source().begin.column);
-        }
-        return source;
-    }
-    void fail(const std::string& key, const toml::node* n, const std::string& msg) const {
-        found.add(where(key, n), key, msg);
-    }
-};
 
 std::string range_text(const field& f) {
     std::ostringstream out;
@@ -103,6 +159,107 @@ bool in_range(const field& f, double v) {
     return v <= f.max;
 }
 
+std::string expected_quantity(const field& f) {
+    std::string e = example_of(f.unit);
+    for (const auto& u : f.alt_units) e += std::string(" or ") + example_of(u);
+    return e;
+}
+
+// A quantity string of field `f` in its unit (or an alt unit); reported and nullopt when wrong.
+std::optional<detail::field_quantity> check_quantity(const context& ctx, const std::string& key, const field& f,
+                                                     const toml::node& n, bool check_range = true) {
+    auto bad = [&](const std::string& expected) {
+        ctx.fail(key, &n, "expected " + expected + ", got " + show(n));
+        return std::nullopt;
+    };
+    if (!n.is_string()) return bad(expected_quantity(f) + (n.is_number() ? " (units are required)" : ""));
+    std::string why;
+    auto qv = units::parse_quantity(*n.value<std::string>(), &why);
+    if (!qv) return bad(expected_quantity(f) + " (" + why + ")");
+    auto v = detail::parse_field_quantity(f, *n.value<std::string>(), &why);
+    if (!v) {
+        auto want = units::parse_unit(f.unit);
+        return bad(expected_quantity(f) + " (" + units::describe(want->dim) + ")" + " but the unit is a " +
+                   units::describe(qv->dim));
+    }
+    if (check_range && !in_range(f, v->value)) return bad("a value " + range_text(f));
+    return v;
+}
+
+// A quantity, or {dist = <shape>, ...} whose parameters are quantities of the field's dimension
+// (all in the same unit family) except dimensionless ones such as cv.
+bool check_quantity_distribution(const context& ctx, const std::string& key, const field& f, const toml::node& n) {
+    if (!n.is_table()) return check_quantity(ctx, key, f, n).has_value();
+    const auto& t = *n.as_table();
+    std::string shapes;
+    for (const auto& x : f.shapes) shapes += (shapes.empty() ? "" : " | ") + x;
+    const auto name = t["dist"].value<std::string>();
+    const distribution_shape* shape = name ? find_shape(*name) : nullptr;
+    if (!shape || std::find(f.shapes.begin(), f.shapes.end(), *name) == f.shapes.end()) {
+        ctx.fail(key + ".dist", t.get("dist") ? t.get("dist") : &n,
+                 "expected dist = " + shapes + ", got " + (t.get("dist") ? show(*t.get("dist")) : std::string("nothing")));
+        return false;
+    }
+    bool ok = true;
+    std::string unit;  // the unit family of the first quantity parameter
+    std::map<std::string, double> value;
+    auto listed = [](const std::vector<std::string>& v, const std::string& x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    for (auto&& [k, v] : t) {
+        const std::string p(k.str());
+        if (p == "dist") continue;
+        const std::string pkey = key + "." + p;
+        if (!listed(shape->required, p) && !listed(shape->optional, p)) {
+            std::vector<std::string> names = shape->required;
+            names.insert(names.end(), shape->optional.begin(), shape->optional.end());
+            const auto hint = nearest(p, names);
+            ctx.fail(pkey, &v, "expected a parameter of a " + *name + " distribution, got an unknown key" +
+                                   (hint.empty() ? std::string() : " (did you mean " + key + "." + hint + "?)"));
+            ok = false;
+            continue;
+        }
+        if (listed(shape->numbers, p)) {
+            if (!v.is_number() || !std::isfinite(*v.value<double>()) || *v.value<double>() < 0) {
+                ctx.fail(pkey, &v, "expected a finite number >= 0, got " + show(v));
+                ok = false;
+            } else {
+                value[p] = *v.value<double>();
+            }
+            continue;
+        }
+        field pf = f;  // parameters share the field's units; only means and bounds share its range
+        if (p != "mean" && p != "low" && p != "high" && p != "max") pf.min = -inf;
+        auto qv = check_quantity(ctx, pkey, pf, v);
+        if (!qv) {
+            ok = false;
+            continue;
+        }
+        if (unit.empty()) unit = qv->unit;
+        if (qv->unit != unit) {
+            ctx.fail(pkey, &v, "expected the same kind of unit as the other parameters (" + unit + "), got " + show(v));
+            ok = false;
+        }
+        value[p] = qv->value;
+    }
+    for (const auto& need : shape->required) {
+        if (!t.contains(need)) {
+            ctx.fail(key, &n, "expected " + need + " in a " + *name + " distribution, got none");
+            ok = false;
+        }
+    }
+    if (!ok) return false;
+    auto bad = [&](const std::string& expected) {
+        ctx.fail(key, &n, "expected " + expected + ", got " + show(n));
+        return false;
+    };
+    if ((*name == "uniform" || *name == "uniform_steps") && value["low"] > value["high"]) return bad("low <= high");
+    if (*name == "normal" && (value.count("std") + value.count("cv") != 1)) return bad("exactly one of std and cv");
+    if (*name == "normal" && value.count("std") && value["std"] < 0) return bad("std >= 0");
+    if (*name == "lognormal" && (!(value["mean"] > 0) || value["std"] < 0)) return bad("mean > 0 and std >= 0");
+    return true;
+}
+
 // Checks one value against its field; returns false (after reporting) when it is wrong.
 bool check_value(const context& ctx, const std::string& key, const field& f, const toml::node& n) {
     auto bad = [&](const std::string& expected) {
@@ -110,21 +267,22 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
         return false;
     };
     switch (f.type) {
-        case kind::quantity: {
-            if (!n.is_string()) {
-                return bad(std::string(example_of(f.unit)) + (n.is_number() ? " (units are required)" : ""));
-            }
-            std::string why;
-            auto qv = units::parse_quantity(*n.value<std::string>(), &why);
-            if (!qv) return bad(std::string(example_of(f.unit)) + " (" + why + ")");
-            auto v = units::to_unit(*qv, f.unit);
-            if (!v) {
-                auto want = units::parse_unit(f.unit);
-                return bad(std::string(example_of(f.unit)) + " (" + units::describe(want->dim) + ")" +
-                           " but the unit is a " + units::describe(qv->dim));
-            }
-            if (!in_range(f, *v)) return bad("a value " + range_text(f));
-            return true;
+        case kind::quantity: return check_quantity(ctx, key, f, n).has_value();
+        case kind::quantity_distribution: return check_quantity_distribution(ctx, key, f, n);
+        case kind::quantity_list: {
+            if (!n.is_array()) return bad("a list of quantities like [\"100 ms\"]");
+            bool ok = true;
+            for (const auto& e : *n.as_array()) ok = check_quantity(ctx, key, f, e).has_value() && ok;
+            return ok;
+        }
+        case kind::selection: {
+            const std::string expected = "\"all\", a number k of first neurons, or [first, last) with first <= last";
+            if (n.is_string()) return *n.value<std::string>() == "all" ? true : bad(expected);
+            if (n.is_integer()) return *n.value<std::int64_t>() >= 0 ? true : bad(expected);
+            const auto* a = n.as_array();
+            if (!a || a->size() != 2 || !(*a)[0].is_integer() || !(*a)[1].is_integer()) return bad(expected);
+            const auto first = *(*a)[0].value<std::int64_t>(), last = *(*a)[1].value<std::int64_t>();
+            return first >= 0 && first <= last ? true : bad(expected);
         }
         case kind::number: {
             if (!n.is_number()) return bad("a number");
@@ -204,7 +362,6 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
     return true;
 }
 
-// Finds the field of `full` within `sec`, or null.
 const field* find_field(const section& sec, const std::string& rel) {
     for (const auto& f : sec.fields) {
         if (f.key == rel) return &f;
@@ -219,17 +376,31 @@ bool is_prefix_of_field(const section& sec, const std::string& rel) {
     return false;
 }
 
-void walk(const context& ctx, const section& sec, const toml::table& t, const std::string& rel_prefix) {
+std::string study_list(const std::vector<std::string>& s) {
+    std::string out;
+    for (const auto& x : s) out += " " + x;
+    return out;
+}
+
+// Checks the keys of one table: a fixed section, one instance of a named section
+// ("populations.E") or one element of an array section ("projections[2]").
+void walk(const context& ctx, const section& sec, const std::string& instance, const toml::table& t,
+          const std::string& rel_prefix, const std::string& study) {
     for (auto&& [k, v] : t) {
         const std::string rel = rel_prefix.empty() ? std::string(k.str()) : rel_prefix + "." + std::string(k.str());
-        const std::string full = sec.name + "." + rel;
-        if (const field* f = find_field(sec, rel)) {
+        const std::string full = instance + "." + rel;
+        const field* f = find_field(sec, rel);
+        if (f && uses(*f, study)) {
             check_value(ctx, full, *f, v);
+        } else if (f) {
+            ctx.fail(full, &v, "expected a key used by study \"" + study + "\", got a key used only by" + study_list(f->studies));
         } else if (v.is_table() && is_prefix_of_field(sec, rel)) {
-            walk(ctx, sec, *v.as_table(), rel);
+            walk(ctx, sec, instance, *v.as_table(), rel, study);
         } else {
             std::vector<std::string> names;
-            for (const auto& fl : sec.fields) names.push_back(sec.name + "." + fl.key);
+            for (const auto& fl : sec.fields) {
+                if (uses(fl, study)) names.push_back(instance + "." + fl.key);
+            }
             const auto hint = nearest(full, names);
             ctx.fail(full, &v, "expected a key of [" + sec.name + "] (einet describe " + sec.name + "), got an unknown key" +
                                    (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
@@ -237,43 +408,123 @@ void walk(const context& ctx, const section& sec, const toml::table& t, const st
     }
 }
 
-// Inserts `value` at a dotted path, creating tables on the way.
-void insert_at(toml::table& t, const std::string& key, toml::node&& value) {
-    toml::table* cur = &t;
-    std::stringstream ss(key);
-    std::string part;
-    std::vector<std::string> parts;
-    while (std::getline(ss, part, '.')) parts.push_back(part);
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-        auto* next = (*cur)[parts[i]].as_table();
-        if (!next) {
-            cur->insert_or_assign(parts[i], toml::table{});
-            next = (*cur)[parts[i]].as_table();
+// Instance names become SONATA group names and key path components.
+bool valid_instance_name(const std::string& name) {
+    return !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                                std::string::npos;
+}
+
+// Checks a section's value by its layout and returns the keys of its instances.
+std::vector<std::string> walk_section(const context& ctx, const section& sec, const toml::node& v, const std::string& study) {
+    std::vector<std::string> instances;
+    switch (sec.shape) {
+        case layout::fixed:
+            if (!v.is_table()) {
+                ctx.fail(sec.name, &v, "expected a table [" + sec.name + "], got " + show(v));
+                break;
+            }
+            walk(ctx, sec, sec.name, *v.as_table(), "", study);
+            instances.push_back(sec.name);
+            break;
+        case layout::named:
+            if (!v.is_table()) {
+                ctx.fail(sec.name, &v, "expected tables [" + sec.name + ".<name>], got " + show(v));
+                break;
+            }
+            for (auto&& [k, inst] : *v.as_table()) {
+                const std::string key = sec.name + "." + std::string(k.str());
+                if (!valid_instance_name(std::string(k.str()))) {
+                    ctx.fail(key, &inst, "expected a name of letters, digits and _, got \"" + std::string(k.str()) + "\"");
+                } else if (!inst.is_table()) {
+                    ctx.fail(key, &inst, "expected a table [" + key + "] (einet describe " + sec.name + "), got " + show(inst));
+                } else {
+                    walk(ctx, sec, key, *inst.as_table(), "", study);
+                    instances.push_back(key);
+                }
+            }
+            break;
+        case layout::array: {
+            const auto* a = v.as_array();
+            if (!a || !a->is_array_of_tables()) {
+                ctx.fail(sec.name, &v, "expected tables [[" + sec.name + "]], got " + show(v));
+                break;
+            }
+            for (std::size_t i = 0; i < a->size(); ++i) {
+                const std::string key = sec.name + "[" + std::to_string(i) + "]";
+                walk(ctx, sec, key, *(*a)[i].as_table(), "", study);
+                instances.push_back(key);
+            }
+            break;
         }
-        cur = next;
     }
-    cur->insert_or_assign(parts.back(), std::move(value));
+    return instances;
 }
 
 toml::table parse_value(const std::string& literal) { return toml::parse("v = " + literal); }
 
-bool uses(const section& sec, const std::string& study) {
-    return sec.studies.empty() || std::find(sec.studies.begin(), sec.studies.end(), study) != sec.studies.end();
+// Whether field `f` of `instance` applies: its when_key condition holds (after defaults of the
+// fields before it).
+bool applies(const toml::table& t, const std::string& instance, const field& f) {
+    if (f.when_key.empty()) return true;
+    auto w = t.at_path(instance + "." + f.when_key);
+    if (!w) return false;
+    if (f.when_values.empty()) return true;
+    const auto s = w.value<std::string>();
+    return s && std::find(f.when_values.begin(), f.when_values.end(), *s) != f.when_values.end();
+}
+
+// Fills the defaults of one instance in field order (so default_from and when_key see the
+// fields resolved before them) and reports required keys that are missing and keys whose
+// condition does not hold.
+void fill_defaults(const context& ctx, toml::table& t, const section& sec, const std::string& instance,
+                   origin_list& origins, const std::string& study) {
+    for (const auto& f : sec.fields) {
+        if (!uses(f, study)) continue;
+        const std::string full = instance + "." + f.key;
+        const bool on = applies(t, instance, f);
+        if (auto present = t.at_path(full)) {
+            if (!on && !ctx.found.reported(full)) {
+                std::string cond = f.when_key;
+                if (!f.when_values.empty()) {
+                    cond += " =";
+                    for (std::size_t i = 0; i < f.when_values.size(); ++i) cond += (i ? " |" : "") + (" " + f.when_values[i]);
+                }
+                auto w = t.at_path(instance + "." + f.when_key);
+                ctx.fail(full, present.node(),
+                         "expected this key only with " + cond + ", got it with " +
+                             (w ? instance + "." + f.when_key + " = " + show(*w.node()) : instance + "." + f.when_key + " unset"));
+            }
+            continue;
+        }
+        if (!on) continue;
+        if (!f.default_from.empty()) {
+            const std::string from = sec.shape == layout::fixed ? f.default_from : instance + "." + f.default_from;
+            if (auto src = t.at_path(from)) {
+                insert_at(t, full, toml::value<double>(src.value<double>().value_or(0.0)));
+                origins.emplace_back(full, ctx.source + " (default from " + from + ")");
+            }
+        } else if (!f.default_text.empty()) {
+            auto parsed = parse_value(f.default_text);
+            insert_at(t, full, std::move(*parsed.get("v")));
+            origins.emplace_back(full, ctx.source + " (default)");
+        } else if (!f.optional) {
+            ctx.fail(full, t.at_path(instance).node(), "expected a value (" + f.doc + "), got nothing: the key is required");
+        }
+    }
 }
 
 void check_cross_keys(const context& ctx, toml::table& t, const std::string& study);
 
+const section* section_named(const std::string& name, const std::string& study) {
+    for (const auto& sec : schema()) {
+        if (sec.name == name && uses(sec, study)) return &sec;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, origin_list& origins, problems& found) {
-    std::vector<std::string> all_keys;
-    std::map<std::string, kind> field_kinds;
-    for (const auto& sec : schema()) {
-        for (const auto& f : sec.fields) {
-            all_keys.push_back(sec.name + "." + f.key);
-            field_kinds[sec.name + "." + f.key] = f.type;
-        }
-    }
     for (const auto& o : overrides) {
         const auto eq = o.find('=');
         if (eq == std::string::npos || eq == 0) {
@@ -281,14 +532,36 @@ void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, 
             continue;
         }
         const std::string key = o.substr(0, eq), value = o.substr(eq + 1);
-        // A schema key, or a member of a distribution value (weights.EE.low).
-        const auto parent = key.substr(0, key.rfind('.'));
-        const auto field_it = field_kinds.find(parent);
-        const bool dist_member = field_it != field_kinds.end() && field_it->second == kind::distribution;
-        if (std::find(all_keys.begin(), all_keys.end(), key) == all_keys.end() && !dist_member) {
-            const auto hint = nearest(key, all_keys);
-            found.add("--set " + key, key, "expected a configuration key, got an unknown key" +
-                                               (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+        // A schema key, or a member of a distribution value (weights.EE.low, projections[0].weight.mean).
+        auto ref = lookup(key);
+        if (!ref || !ref->f) {
+            const auto dot = key.rfind('.');
+            auto parent = dot == std::string::npos ? std::nullopt : lookup(key.substr(0, dot));
+            const bool dist_member = parent && parent->f &&
+                                     (parent->f->type == kind::distribution || parent->f->type == kind::quantity_distribution);
+            if (!dist_member) {
+                // Candidates spelled with the user's instance ("populations.E.", "projections[1].").
+                std::vector<std::string> all_keys;
+                for (const auto& sec : schema()) {
+                    std::string inst = sec.name;
+                    if (sec.shape != layout::fixed && key.rfind(sec.name, 0) == 0) {
+                        const auto cut = sec.shape == layout::named ? key.find('.', sec.name.size() + 1) : key.find(']');
+                        if (cut != std::string::npos) inst = key.substr(0, cut + (sec.shape == layout::array ? 1 : 0));
+                    }
+                    for (const auto& f : sec.fields) all_keys.push_back(inst + "." + f.key);
+                }
+                const auto hint = nearest(key, all_keys);
+                found.add("--set " + key, key, "expected a configuration key, got an unknown key" +
+                                                   (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+                continue;
+            }
+            ref = parent;
+        }
+        if (ref->sec->shape == layout::array && !t.at_path(ref->instance)) {
+            const auto* a = t[ref->sec->name].as_array();
+            found.add("--set " + key, key,
+                      "expected an element that exists (the file has " + std::to_string(a ? a->size() : 0) + " [[" +
+                          ref->sec->name + "]]), got " + ref->instance);
             continue;
         }
         toml::table parsed;
@@ -304,7 +577,7 @@ void apply_overrides(toml::table& t, const std::vector<std::string>& overrides, 
 
 void validate_and_resolve(toml::table& t, const std::string& source, origin_list& origins, problems& found) {
     const context ctx{source, origins, found};
-    // The study decides which sections exist.
+    // The study decides which sections and keys exist.
     std::string study;
     if (auto s = t.at_path("experiment.study").value<std::string>()) study = *s;
     const auto& valid = studies();
@@ -312,50 +585,31 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
 
     std::vector<std::string> section_names;
     for (const auto& sec : schema()) section_names.push_back(sec.name);
+    std::map<std::string, std::vector<std::string>> instances;  // section -> instance keys
     for (auto&& [k, v] : t) {
         const std::string name(k.str());
-        auto it = std::find_if(schema().begin(), schema().end(), [&](const section& s) { return s.name == name; });
-        if (it == schema().end()) {
+        const section* sec = section_named(name, study);
+        if (!sec) {
+            if (const section* other = section_named(name, "")) {
+                ctx.fail(name, &v, "expected only sections used by study \"" + study + "\", got a section not used by it (used by:" +
+                                       study_list(other->studies) + ")");
+                continue;
+            }
             const auto hint = nearest(name, section_names);
             ctx.fail(name, &v, "expected a section of the schema (einet list), got an unknown section" +
                                    (hint.empty() ? std::string() : " (did you mean [" + hint + "]?)"));
             continue;
         }
-        if (!v.is_table()) {
-            ctx.fail(name, &v, "expected a table [" + name + "], got " + show(v));
-            continue;
-        }
-        if (!study.empty() && !uses(*it, study)) {
-            ctx.fail(name, &v, "expected only sections used by study \"" + study + "\", got a section not used by it (used by:" +
-                                   [&] {
-                                       std::string s;
-                                       for (const auto& x : it->studies) s += " " + x;
-                                       return s;
-                                   }() +
-                                   ")");
-            continue;
-        }
-        walk(ctx, *it, *v.as_table(), "");
+        instances[name] = walk_section(ctx, *sec, v, study);
     }
     // Defaults, in schema order (so default_from sees keys resolved before it).
     for (const auto& sec : schema()) {
         if (!study.empty() && !uses(sec, study)) continue;
-        for (const auto& f : sec.fields) {
-            const std::string full = sec.name + "." + f.key;
-            if (t.at_path(full)) continue;
-            if (!f.default_from.empty()) {
-                if (auto from = t.at_path(f.default_from)) {
-                    insert_at(t, full, toml::value<double>(from.value<double>().value_or(0.0)));
-                    origins.emplace_back(full, source + " (default from " + f.default_from + ")");
-                }
-            } else if (!f.default_text.empty()) {
-                auto parsed = parse_value(f.default_text);
-                insert_at(t, full, std::move(*parsed.get("v")));
-                origins.emplace_back(full, source + " (default)");
-            } else if (!f.optional) {
-                ctx.fail(full, nullptr, "expected a value (" + f.doc + "), got nothing: the key is required");
-            }
+        if (sec.shape == layout::fixed) {
+            fill_defaults(ctx, t, sec, sec.name, origins, study);
+            continue;
         }
+        for (const auto& inst : instances[sec.name]) fill_defaults(ctx, t, sec, inst, origins, study);
     }
     if (auto name = t.at_path("experiment.name").value<std::string>(); name && name->empty()) {
         insert_at(t, "experiment.name", toml::value<std::string>(std::filesystem::path(source).stem().string()));
@@ -363,6 +617,7 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
     // Cross-key checks run even after field errors (all problems are reported together); each
     // skips inputs that are absent or already reported.
     if (!study.empty()) check_cross_keys(ctx, t, study);
+    if (study == "spiking") detail::check_spiking(ctx, t);
 }
 
 namespace {

@@ -19,12 +19,15 @@ progress::~progress() {
     if (enabled_ && tty_ && !finished_) std::fputc('\n', stderr);
 }
 
+bool progress::due() const {
+    if (!enabled_ || finished_) return false;
+    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count();
+    return since >= (tty_ ? 0.2 : interval_);
+}
+
 void progress::update(std::size_t done, const std::string& extra) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    const double since = std::chrono::duration<double>(now - last_).count();
-    if (since < (tty_ ? 0.2 : interval_)) return;
-    last_ = now;
+    if (!due()) return;
+    last_ = std::chrono::steady_clock::now();
     print(done, extra, false);
 }
 

@@ -1,6 +1,7 @@
 #include "neuron_pass.hpp"
 
 #include <bit>
+#include <cmath>
 #include <utility>
 
 #include "einet/core/error.hpp"
@@ -24,7 +25,7 @@ inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
 // values, (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory
 // count, adaptation jump.
 template <std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
-bool pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     double* __restrict V = w.V;
     std::int32_t* __restrict ref = w.ref;
     const double* __restrict dec = w.decay;
@@ -57,8 +58,11 @@ bool pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     // folds at compile time, so no per-neuron parameter is loaded).
     const double drv0 = drv[0], dec0 = dec[0], th0 = th[0], rs0 = rs[0], amp0 = v_amp[0];
     const std::int32_t rsteps0 = rsteps[0];
-    int bad = 0;
-#pragma omp simd reduction(| : bad)
+    // Guards as reductions: a non-finite V makes the sum non-finite (one add per neuron instead
+    // of a test), and the spike count lets the caller skip the flag scan of a silent step.
+    double v_sum = 0.0;
+    std::uint32_t spikes = 0;
+#pragma omp simd reduction(+ : v_sum, spikes)
     for (std::size_t i = i0; i < i1; ++i) {
         // Every operand is loaded unconditionally: a load behind a condition is control flow
         // that stops the vectoriser.
@@ -87,13 +91,14 @@ bool pass(const pass_view& w, std::size_t i0, std::size_t i1) {
         ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
         v = choose(reset, v_reset, v);
         flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
-        bad |= (v - v == 0.0) ? 0 : 1;  // NaN and infinities give NaN here
+        v_sum += v;
+        spikes += static_cast<std::uint32_t>(fire);
         V[i] = v;
     }
-    return bad == 0;
+    return {spikes, std::isfinite(v_sum)};
 }
 
-using pass_fn = bool (*)(const pass_view&, std::size_t, std::size_t);
+using pass_fn = pass_result (*)(const pass_view&, std::size_t, std::size_t);
 
 template <std::size_t K>
 pass_fn pick(bool noise, bool adapt, bool uniform) {
@@ -114,7 +119,7 @@ pass_fn pick_for(std::size_t K, bool noise, bool adapt, bool uniform, std::index
 
 }  // namespace
 
-bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
     return pick_for(w.channels, w.noise, w.adapt, w.uniform, std::make_index_sequence<max_channels + 1>{})(w, i0, i1);
 }

@@ -30,7 +30,11 @@ struct pass_view {
     bool noise, adapt, uniform, strict, defer;
 };
 
-// Runs the pass over [i0, i1); returns false when a non-finite V appeared.
-bool neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1);
+struct pass_result {
+    std::uint32_t crossings = 0;  // neurons flagged flag_spike
+    bool finite = true;           // false when a non-finite V appeared
+};
+// Runs the pass over [i0, i1).
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1);
 
 }  // namespace einet::engine::detail

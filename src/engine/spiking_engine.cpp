@@ -171,8 +171,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                                std::to_string(st.channels.size()));
         }
         update_uniform(p);
-        st.ring.assign(R, aligned_vector<double>(ring_slots_ * n, 0.0));
-        st.touched.assign(R, std::vector<std::vector<std::uint32_t>>(ring_slots_));
+        st.ring.assign(R, detail::delay_ring(ring_slots_, n));
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
         nonfinite_.push_back(0);
         flags_offset_.push_back(flags_.size());
@@ -186,6 +185,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         spike_input_steps_.push_back(std::move(steps));
     }
     spike_input_next_.assign(spike_input_steps_.size(), 0);
+    slot_of_delay_.assign(ring_slots_, 0);
 }
 
 const double* spiking_engine::receptor_current(std::size_t pop, std::size_t r) const {
@@ -250,20 +250,22 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
     w.uniform = st.uniform;
     w.strict = pop.strict_threshold;
     w.defer = policy_ != nullptr;
-    const bool finite = detail::neuron_pass(w, i0, i1);
-    // Spikes are rare: test sixteen flags at a time and look closer only where one is set.
+    const auto result = detail::neuron_pass(w, i0, i1);
+    const bool finite = result.finite;
+    // Collect the flagged ids: skip blocks of sixteen without a crossing, stop after the last.
     const std::uint32_t* flags = w.flags;
-    std::size_t i = i0;
-    for (; i + 16 <= i1; i += 16) {
+    std::uint32_t left = result.crossings;
+    for (std::size_t i = i0; i < i1 && left > 0; i += 16) {
+        const std::size_t end = std::min(i + 16, i1);
         std::uint32_t any = 0;
-        for (std::size_t j = i; j < i + 16; ++j) any |= flags[j];
+        for (std::size_t j = i; j < end; ++j) any |= flags[j];
         if ((any & flag_spike) == 0) continue;
-        for (std::size_t j = i; j < i + 16; ++j) {
-            if (flags[j] & flag_spike) out.push_back(static_cast<std::uint32_t>(j));
+        for (std::size_t j = i; j < end; ++j) {
+            if (flags[j] & flag_spike) {
+                out.push_back(static_cast<std::uint32_t>(j));
+                --left;
+            }
         }
-    }
-    for (; i < i1; ++i) {
-        if (flags[i] & flag_spike) out.push_back(static_cast<std::uint32_t>(i));
     }
     if (!finite) {
 #pragma omp atomic write
@@ -296,16 +298,11 @@ void spiking_engine::apply_policy() {
 }
 
 void spiking_engine::add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value) {
-    auto& st = pops_[pop];
-    const std::size_t n = net_.populations[pop].n;
-    auto put = [&](std::size_t d, double v) {
-        std::size_t slot = ring_now_ + d;  // < 2·ring_slots_: no division
-        slot = slot >= ring_slots_ ? slot - ring_slots_ : slot;
-        st.ring[r][slot * n + target] += v;
-        st.touched[r][slot].push_back(target);
-    };
-    put(delay, value);
-    if (st.pulse_steps[r] != 0) put(delay + st.pulse_steps[r], -value);  // the pulse ends L steps later
+    auto& ring = pops_[pop].ring[r];
+    auto slot = [&](std::size_t d) { return (ring_now_ + d) % ring_slots_; };
+    ring.add(slot(delay), target, value);
+    const auto pulse = pops_[pop].pulse_steps[r];
+    if (pulse != 0) ring.add(slot(delay + pulse), target, -value);  // the pulse ends L steps later
 }
 
 void spiking_engine::apply_inputs() {
@@ -388,6 +385,19 @@ void spiking_engine::apply_inputs() {
 }
 
 void spiking_engine::write_out() {
+    for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
+    // Rows of a step's spikes are short and scattered (mostly outside L2): ask for all of them
+    // first, so their memory latencies overlap instead of adding up row after row.
+    for (const auto& pr : net_.projections) {
+        const auto& syn = pr.synapses;
+        for (std::uint32_t j : spiked_[pr.pre]) {
+            const std::uint64_t k = syn.row_begin(j);
+            if (k == syn.row_end(j)) continue;
+            __builtin_prefetch(syn.target.data() + k);
+            __builtin_prefetch(syn.weight.data() + k);
+            __builtin_prefetch(syn.delay_steps.data() + k);
+        }
+    }
     for (const auto& pr : net_.projections) {
         const auto& syn = pr.synapses;
         const std::size_t n_post = net_.populations[pr.post].n;
@@ -401,14 +411,16 @@ void spiking_engine::write_out() {
             }
             continue;
         }
-        double* ring = st.ring[pr.receptor].data();
-        auto& touched = st.touched[pr.receptor];
+        // Slot of each delay, computed once per step (no division per event).
+        auto& ring = st.ring[pr.receptor];
+        const std::size_t* slot_of = slot_of_delay_.data();
+        const std::uint32_t* target = syn.target.data();
+        const float* weight = syn.weight.data();
+        const std::uint16_t* delay = syn.delay_steps.data();
         for (std::uint32_t j : spiked_[pr.pre]) {
-            for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
-                std::size_t slot = ring_now_ + syn.delay_steps[k];  // < 2·ring_slots_: no division
-                slot = slot >= ring_slots_ ? slot - ring_slots_ : slot;
-                ring[slot * n_post + syn.target[k]] += sign * static_cast<double>(syn.weight[k]);
-                touched[slot].push_back(syn.target[k]);
+            const std::uint64_t end = syn.row_end(j);
+            for (std::uint64_t k = syn.row_begin(j); k < end; ++k) {
+                ring.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
             }
         }
     }
@@ -420,30 +432,22 @@ void spiking_engine::deliver() {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
-        const std::size_t n = pop.n;
         const std::uint32_t* flags = flags_.data() + flags_offset_[p];
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
-            double* slot = st.ring[r].data() + ring_now_ * n;
-            auto& list = st.touched[r][ring_now_];
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 double* V = st.V.data();
                 const std::int32_t* ref_steps = st.ref_steps.data();
-                for (std::uint32_t i : list) {
+                st.ring[r].drain(ring_now_, [&](std::uint32_t i, double w) {
                     // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
                     const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
-                    if (!closed) V[i] += slot[i];
-                    slot[i] = 0.0;
-                }
+                    if (!closed) V[i] += w;
+                });
             } else {
                 double* x = st.channels[k].x.data();
                 const double scale = st.input_scale[r];
-                for (std::uint32_t i : list) {
-                    x[i] += scale * slot[i];
-                    slot[i] = 0.0;
-                }
+                st.ring[r].drain(ring_now_, [&](std::uint32_t i, double w) { x[i] += scale * w; });
             }
-            list.clear();
         }
     }
     ring_now_ = (ring_now_ + 1) % ring_slots_;
@@ -526,7 +530,7 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].begin(), st.ring[r].end()}});
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].values().begin(), st.ring[r].values().end()}});
         }
     }
     return out;
@@ -560,17 +564,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            const auto& ring = find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n);
-            std::copy(ring.begin(), ring.end(), st.ring[r].begin());
-            // The touched lists are the entries a delivery must visit: every non-zero one
-            // (an entry whose sum is exactly 0 adds nothing either way).
-            for (std::size_t slot = 0; slot < ring_slots_; ++slot) {
-                auto& list = st.touched[r][slot];
-                list.clear();
-                for (std::size_t i = 0; i < pop.n; ++i) {
-                    if (ring[slot * pop.n + i] != 0.0) list.push_back(static_cast<std::uint32_t>(i));
-                }
-            }
+            st.ring[r].assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n));
         }
         // Noise of the current 4-step block is regenerated by the next pass only at block starts:
         // regenerate it now so a restore in mid-block continues with the same numbers.

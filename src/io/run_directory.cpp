@@ -31,7 +31,8 @@ run_directory::run_directory(fs::path path, bool overwrite, json manifest_base)
             }
             // Remove only what einet writes, so a mistaken --out never deletes foreign files.
             static const char* owned[] = {"config.toml", "summary.json", "manifest.json", "log.txt",
-                                          "report.html", "arrays",       "figures"};
+                                          "report.html", "arrays",       "figures",
+                                          "spikes.h5"};
             for (const char* name : owned) fs::remove_all(path_ / name, ec);
         }
     }

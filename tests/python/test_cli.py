@@ -91,8 +91,13 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
     assert resolved["experiment"]["name"] == path.stem
     assert resolved["experiment"]["study"] == declared["experiment"]["study"]
     # Every default is filled in.
-    assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
-    assert resolved["run"]["dt"] == "0.1 ms"
+    if declared["experiment"]["study"] == "spiking":
+        for pop in resolved["populations"].values():
+            assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
+        assert all("connectivity" in p and "delay" in p for p in resolved["projections"])
+    else:
+        assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
+        assert resolved["run"]["dt"] == "0.1 ms"
     for cls, value in declared.get("weights", {}).items():
         assert resolved["weights"][cls] == pytest.approx(value, rel=1e-15)
     # The resolved config loads again and resolves to itself.

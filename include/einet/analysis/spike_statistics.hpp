@@ -1,7 +1,7 @@
 #pragma once
 // Statistics of spike trains (issue 4): firing rates, the coefficient of variation of inter-spike
-// intervals, Fano factors of spike counts, and binned population rates. Spikes are given as
-// (time in ms, neuron id) pairs of one population, in any order.
+// intervals, Fano factors of spike counts, binned population rates, and the E/I balance of input
+// currents. Spikes are given as (time in ms, neuron id) pairs of one population, in any order.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -30,5 +30,20 @@ std::vector<double> fano_factor(const spike_train_view& s, double t0_ms, double 
 
 // Population rate (Hz per neuron) in bins of `bin_ms` over [t0, t1).
 std::vector<double> binned_rate_hz(const spike_train_view& s, double t0_ms, double t1_ms, double bin_ms);
+
+// E/I balance of the input currents of the same neurons, from time-major traces
+// [sample * neurons + neuron] of the excitatory current E and the inhibitory current I (negative,
+// signed as it enters the membrane: record::trace_recorder's "I_<receptor>" or the population
+// means of record::ei_current_recorder with neurons = 1).
+struct ei_balance {
+    // Per neuron |⟨I⟩_t| / ⟨E⟩_t: 1 = inhibition cancels excitation on average (NaN when ⟨E⟩_t ≤ 0).
+    std::vector<double> ratio;
+    // Per neuron Pearson correlation over time of E(t) and −I(t): near 1 when inhibition tracks
+    // excitation moment by moment ("tight" balance), near 0 when it only cancels on average
+    // (NaN when either trace is constant).
+    std::vector<double> correlation;
+    double mean_ratio = 0, mean_correlation = 0;  // mean_finite of the above
+};
+ei_balance ei_current_balance(const double* E, const double* I, std::size_t samples, std::size_t neurons);
 
 }  // namespace einet::analysis

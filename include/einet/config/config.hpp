@@ -7,6 +7,8 @@
 // config.toml in the run directory.
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,23 @@ struct distribution {
     double a = 0.0, b = 0.0;  // constant: a; uniform: [a, b); normal: mean a, std b
     // Draw for one entity: u1 in (0, 1] and u2 in [0, 1) independent uniforms.
     double sample(double u1, double u2) const;
+};
+
+// A quantity or a distribution of it, as written for a quantity_distribution key: the shape
+// ("constant" for a plain quantity) and its parameters in `unit` (the field's unit or one of its
+// alt units; dimensionless parameters such as cv as numbers).
+struct quantity_dist {
+    std::string shape = "constant";
+    std::string unit;
+    double value = 0.0;  // constant
+    double param(const std::string& name, double fallback = 0.0) const;
+    bool has(const std::string& name) const;
+    std::vector<std::pair<std::string, double>> params;
+};
+
+// Neurons of a population chosen by a selection key: [first, last).
+struct neuron_range {
+    std::size_t first = 0, last = 0;
 };
 
 class resolved_config {
@@ -45,6 +64,14 @@ public:
     std::vector<std::string> string_list(const std::string& key) const;
     distribution dist(const std::string& key) const;
     bool has(const std::string& key) const;
+    // A quantity key in `unit` when its value has that dimension (fields with alt units).
+    std::optional<double> quantity_in(const std::string& key, const std::string& unit) const;
+    quantity_dist qdist(const std::string& key) const;
+    std::vector<double> quantity_list(const std::string& key) const;
+    neuron_range selection(const std::string& key, std::size_t population_size) const;
+    // Instance keys of a named or array section, in file order for arrays and name order for
+    // named tables: {"populations.E", "populations.I"}, {"projections[0]", ...}.
+    std::vector<std::string> instances(const std::string& section) const;
 
     // Where a key was set: "FILE:LINE:COL", "--set", or "default" (for run-time messages).
     std::string origin(const std::string& key) const;

@@ -15,6 +15,8 @@ public:
     ~progress();
     // `done` units finished; `extra` is appended (e.g. "E 5.1 Hz  I 13.9 Hz").
     void update(std::size_t done, const std::string& extra = "");
+    // Whether update() would print now: lets a caller skip composing `extra` on most calls.
+    bool due() const;
     // Final line with the number actually done (a run may stop early).
     void finish(std::size_t done, const std::string& extra = "");
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "einet/core/aligned.hpp"
+#include "einet/engine/delay_ring.hpp"
 #include "einet/network/spiking_network.hpp"
 
 namespace einet::engine {
@@ -111,8 +112,7 @@ private:
         std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
         std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
-        std::vector<aligned_vector<double>> ring;       // per receptor: [slot * n + neuron]
-        std::vector<std::vector<std::vector<std::uint32_t>>> touched;  // per receptor, per slot
+        std::vector<detail::delay_ring> ring;           // per receptor
         bool adaptive = false;
         bool uniform = false;  // every per-neuron parameter equal: the pass keeps them in registers
     };
@@ -138,6 +138,7 @@ private:
     std::vector<std::size_t> flags_offset_;    // first flag of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
     std::size_t ring_slots_ = 1, ring_now_ = 0;
+    std::vector<std::size_t> slot_of_delay_;   // scratch: ring slot of each delay this step
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
