@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
         const auto t0 = std::chrono::steady_clock::now();
         einet::engine::spiking_engine eng(p001(1), static_cast<std::uint64_t>(r + 1));
         const auto t1 = std::chrono::steady_clock::now();
+        if (const char* m = std::getenv("EINET_MIN_NEURONS_PER_THREAD")) eng.set_min_neurons_per_thread(std::strtoull(m, nullptr, 10));
         counter c;
         eng.run(static_cast<std::size_t>(seconds * 1e4 + 0.5), &c, threads);
         const auto t2 = std::chrono::steady_clock::now();

@@ -3,10 +3,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <type_traits>
 
 #include "einet/core/error.hpp"
@@ -14,6 +16,7 @@
 #include "einet/core/rng_block.hpp"
 #include "linear_propagator.hpp"
 #include "neuron_pass.hpp"
+#include "spin_barrier.hpp"
 
 namespace einet::engine {
 
@@ -26,6 +29,12 @@ using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
+
+// The step at which an input window opens or closes; an infinite time (no end) never comes.
+std::uint64_t window_step(double t, double h) {
+    const double steps = std::nearbyint(t / h);
+    return steps >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(steps);
+}
 
 // The linear system of receptor r (or of adaptation) for the propagator.
 detail::channel_matrix receptor_matrix(const network::receptor& r, double R_over_tau_m) {
@@ -180,7 +189,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     }
     for (const auto& in : net_.inputs.spikes) {
         std::vector<std::uint64_t> steps;
-        for (double t : in.times) steps.push_back(static_cast<std::uint64_t>(steps_of(t, h)));
+        for (double t : in.times) steps.push_back(window_step(t, h));
         std::sort(steps.begin(), steps.end());
         spike_input_steps_.push_back(std::move(steps));
     }
@@ -300,9 +309,10 @@ void spiking_engine::apply_policy() {
 void spiking_engine::add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value) {
     auto& ring = pops_[pop].ring[r];
     auto slot = [&](std::size_t d) { return (ring_now_ + d) % ring_slots_; };
-    ring.add(slot(delay), target, value);
+    const std::size_t part = ring.part_of(target);
+    ring.add(slot(delay), part, target, value);
     const auto pulse = pops_[pop].pulse_steps[r];
-    if (pulse != 0) ring.add(slot(delay + pulse), target, -value);  // the pulse ends L steps later
+    if (pulse != 0) ring.add(slot(delay + pulse), part, target, -value);  // the pulse ends L steps later
 }
 
 void spiking_engine::apply_inputs() {
@@ -313,7 +323,7 @@ void spiking_engine::apply_inputs() {
     bool changed_any = false;
     std::vector<char> changed(pops_.size(), 0);
     for (const auto& in : net_.inputs.steps) {
-        const auto s0 = static_cast<std::uint64_t>(steps_of(in.start, h)), s1 = static_cast<std::uint64_t>(steps_of(in.stop, h));
+        const auto s0 = window_step(in.start, h), s1 = window_step(in.stop, h);
         if (step_ == s0 || step_ == s1 || restored_inputs_pending_) {
             changed[in.population] = 1;
             changed_any = true;
@@ -328,7 +338,7 @@ void spiking_engine::apply_inputs() {
             std::vector<double> I(st.I_e_base.begin(), st.I_e_base.end());
             for (const auto& in : net_.inputs.steps) {
                 if (in.population != p) continue;
-                const auto s0 = static_cast<std::uint64_t>(steps_of(in.start, h)), s1 = static_cast<std::uint64_t>(steps_of(in.stop, h));
+                const auto s0 = window_step(in.start, h), s1 = window_step(in.stop, h);
                 if (step_ < s0 || step_ >= s1) continue;
                 if (in.neurons.empty()) {
                     for (std::size_t i = 0; i < n; ++i) I[i] += in.amplitude;
@@ -384,49 +394,64 @@ void spiking_engine::apply_inputs() {
     }
 }
 
-void spiking_engine::write_out() {
-    for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
-    // Rows of a step's spikes are short and scattered (mostly outside L2): ask for all of them
-    // first, so their memory latencies overlap instead of adding up row after row.
-    for (const auto& pr : net_.projections) {
-        const auto& syn = pr.synapses;
-        for (std::uint32_t j : spiked_[pr.pre]) {
-            const std::uint64_t k = syn.row_begin(j);
-            if (k == syn.row_end(j)) continue;
-            __builtin_prefetch(syn.target.data() + k);
-            __builtin_prefetch(syn.weight.data() + k);
-            __builtin_prefetch(syn.delay_steps.data() + k);
-        }
+template <class F>
+void spiking_engine::for_each_spike(std::size_t p, F&& f) const {
+    // Without a policy the step's spikes are the workers' lists in worker order (ascending ids);
+    // with one, the policy's selection in spiked_.
+    if (policy_) {
+        for (auto j : spiked_[p]) f(j);
+        return;
     }
+    for (const auto& part : found_[p]) {
+        for (auto j : part) f(j);
+    }
+}
+
+void spiking_engine::write_out(std::size_t w) {
+    // Worker w writes only the synapses onto its own targets: rows are sorted by target, so its
+    // share of a row is one contiguous stretch. Every target therefore receives its inputs in the
+    // same order (projection, spike, row) for any number of workers.
+    const bool split = workers_ > 1;
     for (const auto& pr : net_.projections) {
         const auto& syn = pr.synapses;
-        const std::size_t n_post = net_.populations[pr.post].n;
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
         auto& st = pops_[pr.post];
-        if (st.pulse_steps[pr.receptor] != 0) {
-            for (std::uint32_t j : spiked_[pr.pre]) {
-                for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
-                    add_to_ring(pr.post, pr.receptor, syn.delay_steps[k], syn.target[k], sign * static_cast<double>(syn.weight[k]));
-                }
-            }
-            continue;
-        }
-        // Slot of each delay, computed once per step (no division per event).
         auto& ring = st.ring[pr.receptor];
-        const std::size_t* slot_of = slot_of_delay_.data();
+        const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
+        const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
-        for (std::uint32_t j : spiked_[pr.pre]) {
-            const std::uint64_t end = syn.row_end(j);
-            for (std::uint64_t k = syn.row_begin(j); k < end; ++k) {
-                ring.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+        auto& rows = row_scratch_[w];
+        rows.clear();
+        // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
+        // all of them first, so their memory latencies overlap instead of adding up.
+        for_each_spike(pr.pre, [&](std::uint32_t j) {
+            std::uint64_t k0 = syn.row_begin(j), k1 = syn.row_end(j);
+            if (split) {
+                k0 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, lo) - target);
+                k1 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, hi) - target);
+            }
+            if (k0 == k1) return;
+            __builtin_prefetch(target + k0);
+            __builtin_prefetch(weight + k0);
+            __builtin_prefetch(delay + k0);
+            rows.emplace_back(k0, k1);
+        });
+        const std::uint32_t pulse = st.pulse_steps[pr.receptor];
+        const std::size_t* slot_of = slot_of_delay_.data();
+        for (const auto& [k0, k1] : rows) {
+            for (std::uint64_t k = k0; k < k1; ++k) {
+                const double value = sign * static_cast<double>(weight[k]);
+                ring.add(slot_of[delay[k]], w, target[k], value);
+                // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
+                if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
             }
         }
     }
 }
 
-void spiking_engine::deliver() {
+void spiking_engine::deliver(std::size_t w) {
     // Only the entries that spikes wrote to are visited (events, not neurons); a target listed
     // twice receives its sum the first time and 0 the second.
     for (std::size_t p = 0; p < pops_.size(); ++p) {
@@ -438,19 +463,18 @@ void spiking_engine::deliver() {
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 double* V = st.V.data();
                 const std::int32_t* ref_steps = st.ref_steps.data();
-                st.ring[r].drain(ring_now_, [&](std::uint32_t i, double w) {
+                st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x) {
                     // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
                     const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
-                    if (!closed) V[i] += w;
+                    if (!closed) V[i] += x;
                 });
             } else {
                 double* x = st.channels[k].x.data();
                 const double scale = st.input_scale[r];
-                st.ring[r].drain(ring_now_, [&](std::uint32_t i, double w) { x[i] += scale * w; });
+                st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
             }
         }
     }
-    ring_now_ = (ring_now_ + 1) % ring_slots_;
 }
 
 void spiking_engine::check_finite() {
@@ -465,55 +489,103 @@ void spiking_engine::check_finite() {
     }
 }
 
+void spiking_engine::partition(std::size_t workers) {
+    // Each population is split into `workers` contiguous ranges starting at multiples of 16 (whole
+    // cache lines of flags and counters); rings are partitioned the same way.
+    workers_ = workers;
+    bounds_.assign(pops_.size(), {});
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        const std::size_t n = net_.populations[p].n;
+        for (std::size_t w = 0; w <= workers; ++w) {
+            bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
+        }
+        for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
+    }
+    found_.assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
+    row_scratch_.assign(workers, {});
+}
+
 void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
+    if (steps == 0) return;
     if (threads <= 0) threads = omp_get_max_threads();
     const std::size_t P = net_.populations.size();
-    // Each population is split into `workers` contiguous ranges starting at multiples of 16. A
-    // parallel region per step costs a few microseconds, more than a small network's step: below
-    // ~8k neurons per worker the step runs on fewer threads (the results do not depend on it).
+    // Threads synchronise three times per step; below ~min_neurons_per_thread_ neurons per thread
+    // that costs more than it saves, so small networks use fewer threads (results never depend on it).
     std::size_t total = 0;
     for (const auto& pop : net_.populations) total += pop.n;
-    std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
-                                                  static_cast<std::size_t>(threads));
-    threads = static_cast<int>(workers);
-    std::vector<std::vector<std::vector<std::uint32_t>>> found(P, std::vector<std::vector<std::uint32_t>>(workers));
-    auto bound = [&](std::size_t p, std::size_t w) {
-        const std::size_t n = net_.populations[p].n;
-        return w >= workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16);
-    };
-    for (std::size_t s = 0; s < steps; ++s) {
-        apply_inputs();
-        std::exception_ptr failure;
-        auto pass = [&](std::size_t w) {
-            for (std::size_t p = 0; p < P; ++p) {
-                found[p][w].clear();
-                advance_neurons(p, bound(p, w), bound(p, w + 1), found[p][w]);
-            }
-        };
-        if (workers == 1) {
-            pass(0);
-        } else {
-#pragma omp parallel for schedule(static, 1) num_threads(threads)
-            for (std::size_t w = 0; w < workers; ++w) {
-                try {
-                    pass(w);
-                } catch (...) {
+    const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
+                                                        static_cast<std::size_t>(threads));
+    if (workers != workers_ || bounds_.empty()) partition(workers);
+    for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
+    apply_inputs();
+
+    detail::spin_barrier barrier(workers);
+    std::exception_ptr failure;
+    std::atomic<bool> stop{false};
+    auto guarded = [&](auto&& phase) {
+        try {
+            phase();
+        } catch (...) {
 #pragma omp critical(einet_spiking_failure)
-                    if (!failure) failure = std::current_exception();
+            if (!failure) failure = std::current_exception();
+            stop.store(true, std::memory_order_relaxed);
+        }
+    };
+    // The step order of spiking_engine.hpp; serial parts run on worker 0 between barriers, and
+    // every worker reads `stop` right after a barrier, so all leave the loop at the same point.
+    auto work = [&](std::size_t w) {
+        for (std::size_t s = 0; s < steps; ++s) {
+            guarded([&] {
+                for (std::size_t p = 0; p < P; ++p) {
+                    found_[p][w].clear();
+                    advance_neurons(p, bounds_[p][w], bounds_[p][w + 1], found_[p][w]);
                 }
+            });
+            barrier.wait();
+            if (stop.load(std::memory_order_relaxed)) return;
+            if (policy_) {
+                if (w == 0) guarded([&] {
+                    ++step_;  // the policy sees the crossings at their time stamp
+                    merge_spikes();
+                    apply_policy();
+                });
+                barrier.wait();
+                if (stop.load(std::memory_order_relaxed)) return;
             }
+            guarded([&] {
+                write_out(w);
+                deliver(w);
+            });
+            barrier.wait();
+            if (stop.load(std::memory_order_relaxed)) return;
+            if (w == 0) guarded([&] {
+                if (!policy_) {
+                    ++step_;
+                    merge_spikes();
+                }
+                ring_now_ = (ring_now_ + 1) % ring_slots_;
+                for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
+                if (hook) hook->on_step(*this);
+                check_finite();
+                if (s + 1 < steps) apply_inputs();
+            });
+            barrier.wait();
+            if (stop.load(std::memory_order_relaxed)) return;
         }
-        if (failure) std::rethrow_exception(failure);
-        ++step_;
-        for (std::size_t p = 0; p < P; ++p) {
-            spiked_[p].clear();
-            for (const auto& part : found[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
-        }
-        if (policy_) apply_policy();
-        write_out();
-        deliver();
-        if (hook) hook->on_step(*this);
-        check_finite();
+    };
+    if (workers == 1) {
+        work(0);
+    } else {
+#pragma omp parallel num_threads(static_cast<int>(workers))
+        work(static_cast<std::size_t>(omp_get_thread_num()));
+    }
+    if (failure) std::rethrow_exception(failure);
+}
+
+void spiking_engine::merge_spikes() {
+    for (std::size_t p = 0; p < found_.size(); ++p) {
+        spiked_[p].clear();
+        for (const auto& part : found_[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
     }
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 // Delay ring of one receptor of one population: slot s holds, per target neuron, the summed
 // weight of the spikes that arrive s steps after the ring's current position (exact for linear
-// kinetics, no per-synapse state). Each slot keeps the list of targets it holds input for, so a
-// delivery visits events, not neurons; a slot that has input for every target is delivered as a
-// dense vector. A target enters the list when its entry goes from 0 to non-zero (an entry that
-// cancels to exactly 0 and is written again appears twice: the second visit adds 0).
+// kinetics, no per-synapse state). Targets are split into parts (the threads' neuron ranges);
+// each slot keeps, per part, the list of targets it holds input for, so a delivery visits events,
+// not neurons, and a part with input for every target is delivered as a dense vector. A target
+// enters its list when its entry goes from 0 to non-zero (an entry that cancels to exactly 0 and
+// is written again appears twice: the second visit adds 0). Parts never share memory, so the
+// threads write and deliver their own targets without synchronisation.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -16,54 +19,78 @@ namespace einet::engine::detail {
 class delay_ring {
 public:
     delay_ring() = default;
-    delay_ring(std::size_t slots, std::size_t n) : n_(n), value_(slots * n, 0.0), list_(slots * n), count_(slots, 0) {}
+    delay_ring(std::size_t slots, std::size_t n) : slots_(slots), n_(n), value_(slots * n, 0.0), list_(slots * n) {
+        partition({0, n});
+    }
 
-    std::size_t slots() const { return count_.size(); }
+    std::size_t slots() const { return slots_; }
     std::size_t size() const { return n_; }
-    double* slot(std::size_t s) { return value_.data() + s * n_; }
     const aligned_vector<double>& values() const { return value_; }
 
-    void add(std::size_t s, std::uint32_t target, double w) {
+    // Splits the targets into parts at `bounds` (ascending, from 0 to n); pending input is kept.
+    void partition(std::vector<std::size_t> bounds) {
+        bounds_ = std::move(bounds);
+        count_.assign(slots_ * parts(), 0);
+        rebuild_lists();
+    }
+    std::size_t parts() const { return bounds_.size() - 1; }
+    // The part that holds `target`.
+    std::size_t part_of(std::uint32_t target) const {
+        return static_cast<std::size_t>(std::upper_bound(bounds_.begin(), bounds_.end(), target) - bounds_.begin()) - 1;
+    }
+
+    void add(std::size_t s, std::size_t part, std::uint32_t target, double w) {
         double& e = value_[s * n_ + target];
-        if (e == 0.0 && count_[s] < n_) list_[s * n_ + count_[s]++] = target;
+        std::size_t& c = count_[s * parts() + part];
+        if (e == 0.0 && c < bounds_[part + 1] - bounds_[part]) list_[s * n_ + bounds_[part] + c++] = target;
         e += w;
     }
 
-    // Calls f(i, value) for every target with pending input in slot s, then clears the slot.
+    // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.
     template <class F>
-    void drain(std::size_t s, F&& f) {
-        double* v = slot(s);
-        if (count_[s] == n_) {  // every target listed (or more): dense
-            for (std::size_t i = 0; i < n_; ++i) {
+    void drain(std::size_t s, std::size_t part, F&& f) {
+        double* v = value_.data() + s * n_;
+        std::size_t& c = count_[s * parts() + part];
+        const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
+        if (c == b1 - b0) {  // every target of the part listed (or more): dense
+            for (std::size_t i = b0; i < b1; ++i) {
                 f(static_cast<std::uint32_t>(i), v[i]);
                 v[i] = 0.0;
             }
         } else {
-            const std::uint32_t* l = list_.data() + s * n_;
-            for (std::size_t k = 0; k < count_[s]; ++k) {
+            const std::uint32_t* l = list_.data() + s * n_ + b0;
+            for (std::size_t k = 0; k < c; ++k) {
                 f(l[k], v[l[k]]);
                 v[l[k]] = 0.0;
             }
         }
-        count_[s] = 0;
+        c = 0;
     }
 
     // Replaces the contents (a checkpoint); the lists are rebuilt from the non-zero entries.
     void assign(const std::vector<double>& values) {
         std::copy(values.begin(), values.end(), value_.begin());
-        for (std::size_t s = 0; s < slots(); ++s) {
-            count_[s] = 0;
-            for (std::size_t i = 0; i < n_; ++i) {
-                if (value_[s * n_ + i] != 0.0) list_[s * n_ + count_[s]++] = static_cast<std::uint32_t>(i);
+        rebuild_lists();
+    }
+
+private:
+    void rebuild_lists() {
+        for (std::size_t s = 0; s < slots_; ++s) {
+            for (std::size_t q = 0; q < parts(); ++q) {
+                std::size_t& c = count_[s * parts() + q];
+                c = 0;
+                for (std::size_t i = bounds_[q]; i < bounds_[q + 1]; ++i) {
+                    if (value_[s * n_ + i] != 0.0) list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
+                }
             }
         }
     }
 
-private:
-    std::size_t n_ = 0;
+    std::size_t slots_ = 0, n_ = 0;
     aligned_vector<double> value_;
     aligned_vector<std::uint32_t> list_;
-    std::vector<std::size_t> count_;
+    std::vector<std::size_t> bounds_;
+    std::vector<std::size_t> count_;  // [slot * parts + part]
 };
 
 }  // namespace einet::engine::detail

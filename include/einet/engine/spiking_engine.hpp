@@ -118,13 +118,17 @@ private:
     };
 
     void update_uniform(std::size_t p);
+    void partition(std::size_t workers);
     void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1);
     void apply_inputs();
+    void merge_spikes();
     void apply_policy();
-    void write_out();
+    template <class F>
+    void for_each_spike(std::size_t p, F&& f) const;
+    void write_out(std::size_t worker);
     void add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value);
-    void deliver();
+    void deliver(std::size_t worker);
     void check_finite();
 
     network::spiking_network net_;
@@ -139,6 +143,10 @@ private:
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
     std::size_t ring_slots_ = 1, ring_now_ = 0;
     std::vector<std::size_t> slot_of_delay_;   // scratch: ring slot of each delay this step
+    std::size_t workers_ = 0;                  // threads the neurons and rings are partitioned for
+    std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
+    std::vector<std::vector<std::vector<std::uint32_t>>> found_;     // [pop][worker]: crossings of the step
+    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> row_scratch_;  // [worker]: rows to write
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
