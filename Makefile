@@ -30,8 +30,7 @@ test: build
 bench: build
 	@$(BUILD)/bench/micro_rng --benchmark_min_time=0.2
 	@$(PY) bench/run_bench.py --build $(BUILD)
-	@echo "CUBA, einet (one thread, then two):"; $(BUILD)/bench/bench_cuba 10 1 3; $(BUILD)/bench/bench_cuba 10 2 3
-	@echo "CUBA, Brian2 cpp_standalone (compilation excluded):"; $(PY) bench/brian2_cuba_bench.py --repeats 5
+	@$(PY) bench/spiking_bench.py --build $(BUILD) --repeats 3
 
 check-slow: build
 	@EINET_SLOW=1 PYTHONPATH=$(BUILD)/python $(PY) -m pytest -q -p no:cacheprovider -m slow tests/python
