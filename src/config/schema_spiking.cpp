@@ -77,7 +77,7 @@ section populations() {
 
 section projections() {
     const std::string c = "connectivity";
-    const std::vector<std::string> built{"fixed_probability", "fixed_total", "fixed_indegree"};
+    const std::vector<std::string> built{"fixed_probability", "fixed_total", "fixed_indegree", "all_to_all"};
     const std::vector<std::string> from_file{"from_file"};
     auto file_key = [&](std::string key, std::string doc) {
         field f = text(std::move(key), "", std::move(doc));
@@ -89,9 +89,10 @@ section projections() {
             {"spiking"},
             {required(text("pre", "", "presynaptic population")),
              required(text("post", "", "postsynaptic population")),
-             choice(c, {"fixed_probability", "fixed_total", "fixed_indegree", "from_file"}, "fixed_probability",
+             choice(c, {"fixed_probability", "fixed_total", "fixed_indegree", "all_to_all", "from_file"}, "fixed_probability",
                     "fixed_probability: each pair with probability p; fixed_total: exactly round(p·N_pre·N_post) "
-                    "pairs (spec 001 §5.3); fixed_indegree: indegree sources per target; from_file: .npy arrays"),
+                    "pairs (spec 001 §5.3); fixed_indegree: indegree sources per target; all_to_all: every "
+                    "pair (dense); from_file: .npy arrays"),
              when(required(num("p", "", 0.0, 1.0, "connection probability")), c, {"fixed_probability", "fixed_total"}),
              when(required(integer("indegree", "", 0, 4294967295.0, "sources per target")), c, {"fixed_indegree"}),
              when(flag("autapses", true, "allow i -> i when pre = post"), c, built),

@@ -227,6 +227,8 @@ struct lowering {
                 } else if (conn == "fixed_total") {  // spec 001 §5.3: exactly round(p·N_pre·N_post)
                     const auto k = network::exact_count(cfg.number(pr + ".p"), n_pre, n_post, autapses);
                     proj.synapses = network::fixed_total_number(n_pre, n_post, k, autapses, seed, id);
+                } else if (conn == "all_to_all") {
+                    proj.synapses = network::all_to_all(n_pre, n_post, autapses);
                 } else {
                     proj.synapses = network::fixed_indegree(n_pre, n_post, static_cast<std::size_t>(cfg.integer(pr + ".indegree")),
                                                             autapses, seed, id, threads);

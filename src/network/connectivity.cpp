@@ -391,6 +391,51 @@ synapse_table fixed_indegree(std::size_t n_pre, std::size_t n_post, std::size_t 
     return from_target_lists(n_pre, n_post, in_ptr, sources);
 }
 
+synapse_table all_to_all(std::size_t n_pre, std::size_t n_post, bool autapses) {
+    check_populations(n_pre, n_post, autapses);
+    synapse_table t;
+    t.n_pre = n_pre;
+    t.n_post = n_post;
+    const std::size_t per_row = autapses ? n_post : n_post - 1;
+    t.row_ptr.resize(n_pre + 1);
+    for (std::size_t i = 0; i <= n_pre; ++i) t.row_ptr[i] = i * per_row;
+    t.target.resize(n_pre * per_row);
+    for (std::size_t i = 0; i < n_pre; ++i) {
+        std::uint32_t* row = t.target.data() + i * per_row;
+        std::size_t k = 0;
+        for (std::size_t j = 0; j < n_post; ++j) {
+            if (autapses || j != i) row[k++] = static_cast<std::uint32_t>(j);
+        }
+    }
+    t.weight.assign(t.target.size(), 0.0f);
+    t.delay_steps.assign(t.target.size(), 1);
+    return t;
+}
+
+synapse_table from_dense(std::size_t n_pre, std::size_t n_post, std::span<const float> W, bool keep_zeros,
+                         std::uint16_t delay_steps) {
+    check_populations(n_pre, n_post, true);
+    if (W.size() != n_pre * n_post)
+        throw config_error("weight matrix has " + str(W.size()) + " entries, expected n_post·n_pre = " + str(n_post) +
+                           "·" + str(n_pre));
+    std::vector<std::uint32_t> sources, targets;
+    std::vector<float> weights;
+    for (std::size_t j = 0; j < n_post; ++j) {
+        for (std::size_t i = 0; i < n_pre; ++i) {
+            const float w = W[j * n_pre + i];
+            if (!(w >= 0.0f) || !std::isfinite(w))
+                throw config_error("weight matrix [" + str(j) + ", " + str(i) + "] = " + num(w) +
+                                   ": expected a finite magnitude >= 0 (the sign is the presynaptic population's)");
+            if (w == 0.0f && !keep_zeros) continue;
+            sources.push_back(static_cast<std::uint32_t>(i));
+            targets.push_back(static_cast<std::uint32_t>(j));
+            weights.push_back(w);
+        }
+    }
+    std::vector<std::uint16_t> delays(sources.size(), delay_steps);
+    return from_arrays(n_pre, n_post, sources, targets, weights, delays);
+}
+
 synapse_table from_arrays(std::size_t n_pre, std::size_t n_post, std::span<const std::uint32_t> sources,
                           std::span<const std::uint32_t> targets, std::span<const float> weights,
                           std::span<const std::uint16_t> delays, std::uint32_t max_delay_steps) {

@@ -566,3 +566,40 @@ TEST(connectivity, bad_arguments_are_config_errors_naming_the_argument_and_value
     EXPECT_THROW(initialise_weights(t, weight_distribution::lognormal(-1.0, 1.0), 1, 0), config_error);
     EXPECT_EQ(moments_of(t).max, 0.0);
 }
+
+TEST(connectivity, all_to_all_has_every_allowed_pair_once) {
+    for (bool autapses : {true, false}) {
+        const auto t = all_to_all(7, 7, autapses);
+        t.check_invariants();
+        EXPECT_EQ(t.size(), autapses ? 49u : 42u);
+        for (std::size_t i = 0; i < 7; ++i) {
+            std::set<std::uint32_t> targets(t.target.begin() + static_cast<std::ptrdiff_t>(t.row_begin(i)),
+                                            t.target.begin() + static_cast<std::ptrdiff_t>(t.row_end(i)));
+            EXPECT_EQ(targets.size(), t.out_degree(i));
+            EXPECT_EQ(targets.count(static_cast<std::uint32_t>(i)), autapses ? 1u : 0u);
+        }
+    }
+    EXPECT_EQ(all_to_all(3, 5, true).size(), 15u);
+    EXPECT_THROW(all_to_all(3, 5, false), einet::config_error);  // autapses need pre = post
+}
+
+TEST(connectivity, from_dense_keeps_the_non_zero_entries_with_their_weights) {
+    // W[post][pre], 2 targets x 3 sources.
+    const std::vector<float> W{0.5f, 0.0f, 2.0f,
+                               0.0f, 1.5f, 0.0f};
+    const auto t = from_dense(3, 2, W, false, 4);
+    t.check_invariants();
+    ASSERT_EQ(t.size(), 3u);
+    std::map<std::pair<std::uint32_t, std::uint32_t>, float> got;
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        for (auto k = t.row_begin(i); k < t.row_end(i); ++k) {
+            got[{i, t.target[k]}] = t.weight[k];
+            EXPECT_EQ(t.delay_steps[k], 4);
+        }
+    }
+    const std::map<std::pair<std::uint32_t, std::uint32_t>, float> want{{{0, 0}, 0.5f}, {{2, 0}, 2.0f}, {{1, 1}, 1.5f}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(from_dense(3, 2, W, true).size(), 6u);
+    EXPECT_THROW(from_dense(3, 2, std::vector<float>(5, 1.0f)), einet::config_error);
+    EXPECT_THROW(from_dense(3, 2, std::vector<float>{1, 1, 1, 1, -1, 1}), einet::config_error);
+}

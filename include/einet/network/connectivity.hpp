@@ -111,6 +111,16 @@ synapse_table fixed_total_number(std::size_t n_pre, std::size_t n_post, std::uin
 synapse_table fixed_indegree(std::size_t n_pre, std::size_t n_post, std::size_t k, bool autapses,
                              std::uint64_t seed, std::uint32_t projection_id, int threads = 1);
 
+// Every allowed pair (dense connectivity stored as full CSR rows: write-out then streams
+// contiguous targets). Weight 0, delay 1 step, like the other builders.
+synapse_table all_to_all(std::size_t n_pre, std::size_t n_post, bool autapses);
+
+// A table from a dense weight matrix `W` [n_post][n_pre] (row-major: W[post·n_pre + pre], the
+// usual "onto post from pre" layout); entries equal to 0 are not synapses unless `keep_zeros`.
+// Weights must be finite and >= 0 (magnitudes); delays `delay_steps` for all.
+synapse_table from_dense(std::size_t n_pre, std::size_t n_post, std::span<const float> W, bool keep_zeros = false,
+                         std::uint16_t delay_steps = 1);
+
 // A table from explicit lists of (source, target[, weight, delay]). `weights` / `delays` may be
 // empty (weight 0, delay 1 step) or must have one entry per synapse. Duplicate pairs (multapses)
 // are kept in their input order. Weights must be finite; delays 1 .. max_delay_steps.
