@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
     run->add_option("--set", overrides, "override a config key: --set key.path=value (repeatable)");
     run->add_option("--threads", opt.threads, "worker threads (0 = all cores; results do not depend on it)");
     run->add_flag("--overwrite", opt.overwrite, "replace the contents of a non-empty --out directory");
+    run->add_flag("--resume", opt.resume,
+                  "continue the spiking run in --out from its checkpoint (run.checkpoint_interval; same config)");
     run->add_option("--progress", progress_name, "auto | bar | lines | none");
     run->add_flag("--quiet,-q", quiet, "no progress output");
     run->add_flag("--no-report", no_report, "skip figures and the HTML report");

@@ -21,6 +21,7 @@ extern char** environ;
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
 #include "einet/config/spiking_study.hpp"
+#include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
 #include "einet/io/atomic_file.hpp"
@@ -113,6 +114,12 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     // Build everything that can fail on the model before the directory exists.
     const auto study = cfg.study();
     const bool spiking = study == "spiking";
+    if (opt.resume) {
+        if (!spiking) throw config_error("--resume continues spiking runs only; study \"" + study + "\" has no checkpoints");
+        if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
+        if (opt.overwrite) throw config_error("--resume and --overwrite exclude each other");
+        check_resumable(cfg, out_path);
+    }
     std::unique_ptr<engine::rate_engine> eng;
     network::spiking_network spiking_net;
     if (spiking) {
@@ -141,7 +148,9 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
-    io::run_directory dir(out_path, opt.overwrite, manifest);
+    using existing = io::run_directory::existing;
+    io::run_directory dir(out_path, opt.resume ? existing::keep : opt.overwrite ? existing::replace : existing::refuse,
+                          manifest);
     const std::string config_text = cfg.to_toml();
     dir.write_text("config.toml", config_text);
 

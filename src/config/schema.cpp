@@ -54,9 +54,15 @@ std::vector<section> build() {
                                      "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme)"),
                               spiking),
                   for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
-                                          "runaway guard: the run stops (status failed) when the mean rate of all "
-                                          "neurons in one record.rate_bin exceeds this (\"inf Hz\": no guard)",
+                                          "runaway guard: the run stops (status failed) when the mean rate per "
+                                          "neuron of a population over the last record.rate_bin exceeds this "
+                                          "(\"inf Hz\": no guard)",
                                           true)),
+                              spiking),
+                  for_studies(optional(q("checkpoint_interval", "ms", "", 0.0, inf,
+                                         "write <run dir>/checkpoint every this much simulated time (a multiple of "
+                                         "dt), so `einet run --resume` can continue an interrupted run; absent: none",
+                                         true)),
                               spiking)}});
     s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", rate_studies,
                  {choice("kind", {"wilson_cowan"}, "wilson_cowan", "rate model"),
@@ -151,18 +157,23 @@ std::vector<section> build() {
                   for_studies(flag("spikes", true, "write every spike to spikes.h5 (SONATA) and arrays spike_times_<pop>, spike_ids_<pop>"),
                               spiking),
                   for_studies(q("rate_bin", "ms", "10 ms", 0.0, inf,
-                                "bin width of the population rates (arrays rate_<pop>) and of the max_rate guard", true),
+                                "bin width of the population rates (arrays rate_<pop>) and window of the max_rate guard", true),
                               spiking),
                   for_studies(q("rate_from", "ms", "0 ms", 0.0, inf,
                                 "summary rates count spikes from this time on (e.g. after a kick)"),
                               spiking),
                   for_studies(integer("trace_neurons", "0", 0, 1e9,
                                       "membrane potential of the first this many neurons of every population, "
-                                      "every trace_every (arrays V_<pop>)"),
+                                      "every trace_every (arrays trace_<pop>_V, trace_<pop>_neurons, trace_t)"),
                               spiking),
                   for_studies(flag("currents", false,
-                                   "population mean of every receptor current, every trace_every "
-                                   "(arrays current_<pop>_<receptor>: the E and I input currents)"),
+                                   "population-mean excitatory and inhibitory input currents, averaged over bins of "
+                                   "trace_every (arrays current_<pop>_E, current_<pop>_I, current_t; summary "
+                                   "ei_ratio_<pop>, ei_correlation_<pop>)"),
+                              spiking),
+                  for_studies(flag("weights", false,
+                                   "every projection's synapses (arrays weights_<pre>_<post>_<receptor>_sources, "
+                                   "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
     return s;

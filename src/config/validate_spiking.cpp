@@ -70,6 +70,8 @@ struct spiking_checker {
         if (usable("run.dt")) dt = *in("run.dt", "ms");
         steps("run.duration", "a duration");
         steps("record.rate_bin", "a bin width");
+        steps("record.trace_every", "a sampling interval");
+        steps("run.checkpoint_interval", "a checkpoint interval");
         if (names("populations").empty()) {
             ctx.fail("populations", nullptr, "expected at least one [populations.<name>] table, got none");
         }

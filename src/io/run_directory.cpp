@@ -19,20 +19,20 @@ std::string utc_now() {
 }
 }  // namespace
 
-run_directory::run_directory(fs::path path, bool overwrite, json manifest_base)
+run_directory::run_directory(fs::path path, existing if_not_empty, json manifest_base)
     : path_(std::move(path)), manifest_(std::move(manifest_base)) {
     std::error_code ec;
     if (fs::exists(path_, ec)) {
         if (!fs::is_directory(path_)) throw io_error(path_.string() + " exists and is not a directory");
-        if (!fs::is_empty(path_)) {
-            if (!overwrite) {
+        if (!fs::is_empty(path_) && if_not_empty != existing::keep) {
+            if (if_not_empty == existing::refuse) {
                 throw io_error("output directory " + path_.string() +
                                " is not empty (pass --overwrite to replace its contents)");
             }
             // Remove only what einet writes, so a mistaken --out never deletes foreign files.
             static const char* owned[] = {"config.toml", "summary.json", "manifest.json", "log.txt",
                                           "report.html", "arrays",       "figures",
-                                          "spikes.h5"};
+                                          "spikes.h5",   "checkpoint"};
             for (const char* name : owned) fs::remove_all(path_ / name, ec);
         }
     }

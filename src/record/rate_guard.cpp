@@ -7,8 +7,8 @@
 
 namespace einet::record {
 
-rate_guard::rate_guard(const engine::spiking_engine& eng, double limit_hz, double window_ms)
-    : limit_hz_(limit_hz), dt_(eng.dt()) {
+rate_guard::rate_guard(const engine::spiking_engine& eng, double limit_hz, double window_ms, std::string limit_key)
+    : limit_hz_(limit_hz), dt_(eng.dt()), limit_key_(std::move(limit_key)) {
     if (!(limit_hz > 0)) throw config_error("rate guard: the limit must be a positive rate (Hz)");
     if (!(window_ms >= eng.dt())) throw config_error("rate guard: the window must be at least one step (dt)");
     window_ = static_cast<std::size_t>(std::llround(window_ms / dt_));
@@ -47,8 +47,9 @@ void rate_guard::fail(const engine::spiking_engine& eng, std::size_t p) const {
     char msg[512];
     std::snprintf(msg, sizeof msg,
                   "runaway activity: population %s fired at %.6g Hz per neuron over the %.6g ms up to t = %.10g ms, "
-                  "above the limit of %.6g Hz; the excess began at t = %.10g ms",
+                  "above the limit of %.6g Hz%s; the excess began at t = %.10g ms",
                   eng.network().populations[p].name.c_str(), rate, window_ms, eng.time(), limit_hz_,
+                  limit_key_.empty() ? "" : (" (" + limit_key_ + ")").c_str(),
                   static_cast<double>(q.excess_from) * dt_);
     throw numerical_error(msg);
 }

@@ -109,7 +109,7 @@ TEST_F(io_test, run_directory_lifecycle) {
     json base = json::object();
     base["seed"] = 42;
     {
-        run_directory rd(out, false, base);
+        run_directory rd(out, run_directory::existing::refuse, base);
         auto manifest = slurp(out / "manifest.json");
         EXPECT_TRUE(has(manifest, "\"status\": \"running\"")) << manifest;
         EXPECT_TRUE(has(manifest, "\"seed\": 42"));
@@ -131,14 +131,19 @@ TEST_F(io_test, run_directory_lifecycle) {
     }
     for (const auto& e : fs::recursive_directory_iterator(out)) EXPECT_FALSE(has(e.path().filename().string(), ".tmp-"));
     // A non-empty directory is refused without overwrite ...
-    EXPECT_THROW(run_directory(out, false, json::object()), einet::io_error);
+    EXPECT_THROW(run_directory(out, run_directory::existing::refuse, json::object()), einet::io_error);
     // ... and with overwrite only einet's files go; foreign files stay.
     { std::ofstream(out / "mine.txt") << "keep"; }
-    run_directory again(out, true, json::object());
+    run_directory again(out, run_directory::existing::replace, json::object());
     EXPECT_TRUE(fs::exists(out / "mine.txt"));
     EXPECT_FALSE(fs::exists(out / "arrays" / "E_hz.npy"));
     EXPECT_FALSE(fs::exists(out / "config.toml"));
     again.set_status("failed", "trial 3: non-finite weight");
     const auto manifest = slurp(out / "manifest.json");
     EXPECT_TRUE(has(manifest, "\"status\": \"failed\"") && has(manifest, "\"reason\": \"trial 3: non-finite weight\""));
+    // Resuming keeps what is there and starts a new manifest.
+    again.write_text("config.toml", "x = 2\n");
+    run_directory resumed(out, run_directory::existing::keep, json::object());
+    EXPECT_EQ(slurp(out / "config.toml"), "x = 2\n");
+    EXPECT_TRUE(has(slurp(out / "manifest.json"), "\"status\": \"running\""));
 }

@@ -12,6 +12,7 @@ namespace einet::config {
 struct run_options {
     std::string out;             // run directory; empty = runs/<name>-<UTC time>
     bool overwrite = false;
+    bool resume = false;         // continue the spiking run in `out` from its checkpoint (same config)
     int threads = 0;             // 0 = all hardware threads
     progress::mode progress_mode = progress::mode::automatic;
     std::vector<std::string> argv;

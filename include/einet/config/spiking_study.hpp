@@ -1,9 +1,11 @@
 #pragma once
 // Study "spiking" (internal to config/): runs a lowered spiking network for run.duration with
-// the spike recorder writing spikes.h5 (SONATA) into the run directory, writes the arrays
-// (spikes, binned population rates, traces, receptor currents) and returns the summary:
-// rate_hz_mean, rate_<pop>_hz, n_spikes, cv_isi_mean, n_synapses, upstate_duration_s and
-// rate_<pop>_up_hz (spec 001 §5.5, on the inhibitory population).
+// the recorders and the runaway guard that [record] and run.max_rate ask for
+// (src/config/spiking_recording.hpp), progress on stderr, and — with run.checkpoint_interval —
+// a checkpoint in <run dir>/checkpoint that `opt.resume` continues from
+// (src/config/spiking_checkpoint.hpp); then writes the arrays and returns the summary
+// (src/config/spiking_summary.hpp). A run stopped by a guard returns its failure with everything
+// recorded up to the step that stopped it.
 #include "einet/config/rate_studies.hpp"
 #include "einet/network/spiking_network.hpp"
 

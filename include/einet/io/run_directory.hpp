@@ -22,9 +22,11 @@ struct array_info {
 
 class run_directory {
 public:
-    // Creates <path> (and parents). Refuses an existing non-empty directory unless overwrite,
-    // in which case einet-owned files in it are removed first.
-    run_directory(std::filesystem::path path, bool overwrite, json manifest_base);
+    // What to do with an existing non-empty directory at <path>: refuse it (io_error), replace
+    // the einet-owned files in it, or keep them (resuming an interrupted run into it).
+    enum class existing { refuse, replace, keep };
+    // Creates <path> (and parents) and writes the manifest with status "running".
+    run_directory(std::filesystem::path path, existing if_not_empty, json manifest_base);
 
     const std::filesystem::path& path() const { return path_; }
 

@@ -33,6 +33,7 @@ public:
     ei_current_recorder(const engine::spiking_engine& eng, std::size_t bin_steps, std::size_t expected_steps = 0);
     void on_step(engine::spiking_engine& eng) override;
 
+    std::size_t steps_per_bin() const { return bins_.steps_per_bin(); }
     std::size_t complete_bins() const { return bins_.complete(); }
     // Bin means (complete bins only) of the population-mean E or I current of `pop`.
     std::vector<double> excitatory(std::size_t pop) const { return bin_means(e_sum_[pop]); }

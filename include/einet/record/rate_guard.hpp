@@ -9,6 +9,7 @@
 // the first step of the excess stretch that ends at the detection, so a burst that starts at
 // 50 ms is reported as beginning at 50 ms, not at the start of the window that first exceeded.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "einet/engine/spiking_engine.hpp"
@@ -18,7 +19,9 @@ namespace einet::record {
 
 class rate_guard final : public engine::spike_hook, public checkpointable {
 public:
-    explicit rate_guard(const engine::spiking_engine& eng, double limit_hz = 1000.0, double window_ms = 10.0);
+    // `limit_key` (e.g. "run.max_rate") is named in the message, so a user knows what to change.
+    explicit rate_guard(const engine::spiking_engine& eng, double limit_hz = 1000.0, double window_ms = 10.0,
+                        std::string limit_key = {});
     void on_step(engine::spiking_engine& eng) override;
 
     std::size_t window_steps() const { return window_; }
@@ -38,6 +41,7 @@ private:
     [[noreturn]] void fail(const engine::spiking_engine& eng, std::size_t p) const;
 
     double limit_hz_, dt_;
+    std::string limit_key_;
     std::size_t window_;
     std::size_t seen_ = 0;  // steps observed, up to window_ (the window is full when equal)
     std::size_t slot_ = 0;  // ring position of the next step
