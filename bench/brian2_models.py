@@ -62,7 +62,7 @@ __all__ = [
     "single_lif", "lif_period_analytic_ms", "lif_grid_spike_times_ms",
     "lif_exp_synapse_psp", "psp_exp_closed_form", "small_network_connectivity", "small_network",
     "cuba_connectivity", "cuba", "cv_isi_mean", "p001_connectivity", "p001_network",
-    "CUBA_PARAMS", "P001_PARAMS",
+    "adaptive_lif", "CUBA_PARAMS", "P001_PARAMS",
 ]
 
 
@@ -638,10 +638,11 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
                  kick: bool = True, seed: int = 1, conn_seed: int = 1,
                  device: str = "runtime", codegen_target: str = "cython", threads: int = 1,
                  repeats: int = 1, directory: str | None = None, keep_directory: bool = False,
-                 record_v: int = 0) -> dict:
+                 record_v: int = 0, method: str = "euler", tonic_pA: Any = None,
+                 n_kick: int | None = None) -> dict:
     """Paper-001 spiking network (spec 001 §5.1-5.4), one trial, forward Euler(-Maruyama), in Brian2.
 
-      dv/dt = (g_L (E_L - v) + sE - sI + s_ext - iA)/C_m + sigma tau_m^{-1/2} xi : volt (unless refractory)
+      dv/dt = (g_L (E_L - v) + sE - sI + s_ext - iA + I_e)/C_m + sigma tau_m^{-1/2} xi : volt (unless refractory)
       diA/dt = -iA/tau_adapt : amp
       duE/dt = -uE/tau_rE ;  dsE/dt = (-sE + uE)/tau_dE     (E-type kinetics, τr 8, τd 23 ms)
       duI/dt = -uI/tau_rI ;  dsI/dt = (-sI + uI)/tau_dI     (I-type kinetics, τr = τd = 1 ms)
@@ -653,7 +654,11 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
 
     Units pA, mV, ms, pF, nS (Table S1: E_L 7.6/6.5 mV, V_reset 14, V_th 20 mV, t_ref 5/2 ms,
     C_m 200/100 pF, g_L 10 nS, β 3/0 nA·ms, τ_adapt 500 ms, σ 2.5 mV). Initial state v = E_L, all
-    else 0. Method 'euler' (Brian2 Euler–Maruyama: v += dt·f + σ·sqrt(dt/τ_m)·N(0,1)).
+    else 0. Method 'euler' (Brian2 Euler–Maruyama: v += dt·f + σ·sqrt(dt/τ_m)·N(0,1)); 'exact'
+    only with sigma_mV = 0 (the xi term is left out when σ = 0; with τ_r = τ_d the I kinetics are
+    written with one time constant, so sympy solves the Jordan block instead of dividing by
+    τ_d − τ_r). tonic_pA: constant current I_e added to every unit's dv/dt numerator (scalar or
+    [n]; default 0). n_kick: units kicked (default 100 = P001_PARAMS["n_kick"]).
     `connectivity` from `p001_connectivity` (default: p001_connectivity(weights_pA, conn_seed)).
     device 'runtime' (codegen_target) or 'cpp_standalone' (timed as in `cuba`).
 
@@ -682,8 +687,9 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
               "tau_rI": P["tau_r_ms"][1] * ms, "tau_dI": P["tau_d_ms"][1] * ms,
               "tau_adapt": P["tau_adapt_ms"] * ms, "sigma": sigma_mV * mV,
               "kappa": P["kappa_ms"] * ms, "kick_amp": P["kick_pA"] * pA}
+        noise = " + sigma*(C_m/g_L)**-0.5*xi" if sigma_mV != 0 else ""
         eqs = """
-        dv/dt = (g_L*(E_L - v) + sE - sI + s_ext - iA)/C_m + sigma*(C_m/g_L)**-0.5*xi : volt (unless refractory)
+        dv/dt = (g_L*(E_L - v) + sE - sI + s_ext - iA + I_e)/C_m""" + noise + """ : volt (unless refractory)
         diA/dt = -iA/tau_adapt : amp
         duE/dt = -uE/tau_rE : amp
         dsE/dt = (-sE + uE)/tau_dE : amp
@@ -698,10 +704,15 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
         g_L : siemens (constant)
         beta : amp*second (constant)
         t_ref : second (constant)
+        I_e : amp (constant)
         """
+        if P["tau_r_ms"][1] == P["tau_d_ms"][1]:
+            eqs = eqs.replace("(-sI + uI)/tau_dI", "(-sI + uI)/tau_rI")
         G = b2.NeuronGroup(n, eqs, threshold="v >= V_th",
                            reset="v = V_reset\niA += beta/tau_adapt", refractory="t_ref",
-                           method="euler", namespace=ns)
+                           method=method, namespace=ns)
+        G.I_e = (np.zeros(n) if tonic_pA is None else np.broadcast_to(
+            np.asarray(tonic_pA, dtype=np.float64), (n,)).copy()) * pA
         for k, sl in enumerate((slice(0, n_exc), slice(n_exc, n))):
             G.E_L[sl] = P["E_L_mV"][k] * mV
             G.V_reset[sl] = P["V_reset_mV"][k] * mV
@@ -725,7 +736,7 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
         if kick:
             src = b2.SpikeGeneratorGroup(1, np.array([0]), np.array([P["kick_time_ms"]]) * ms)
             K = b2.Synapses(src, G, on_pre="u_ext_post += kick_amp", namespace=ns)
-            K.connect(i=0, j=np.arange(P["n_kick"]))
+            K.connect(i=0, j=np.arange(P["n_kick"] if n_kick is None else int(n_kick)))
             objs += [src, K]
         sm = b2.SpikeMonitor(G)
         objs.append(sm)
@@ -769,3 +780,56 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
     if trace is not None:
         res["t_ms"], res["v_mV"] = trace
     return res
+
+
+# --------------------------------------------------------------------------------------------
+# Single adaptive LIF unit of paper 001 driven by a step current
+# --------------------------------------------------------------------------------------------
+
+def adaptive_lif(I_step_pA: float, step_start_ms: float, step_stop_ms: float,
+                 t_stop_ms: float = 1000.0, dt_ms: float = 0.1, method: str = "euler",
+                 E_L_mV: float = 7.6, V_th_mV: float = 20.0, V_reset_mV: float = 14.0,
+                 t_ref_ms: float = 5.0, C_m_pF: float = 200.0, g_L_nS: float = 10.0,
+                 beta_nA_ms: float = 3.0, tau_adapt_ms: float = 500.0,
+                 codegen_target: str = "numpy") -> dict:
+    """One deterministic adaptive LIF unit (spec 001 §5.1, Table S1 E defaults), in Brian2.
+
+      dv/dt = (g_L (E_L - v) + I_inj - iA)/C_m : volt (unless refractory)
+      diA/dt = -iA/tau_adapt : amp
+      threshold v >= V_th; reset v = V_reset, iA += beta/tau_adapt; refractory t_ref
+
+    pA, mV, ms, pF, nS. v(0) = E_L, iA(0) = 0. I_inj is a parameter set between three runs:
+    0 before step_start, I_step in [step_start, step_stop), 0 after — i.e. it is I_step in the
+    updates of steps round(start/dt) … round(stop/dt) - 1 (einet's step-current window).
+    `method` 'euler' or 'exact' (the linear system (v, iA); needs τ_a ≠ C_m/g_L).
+
+    Returns dict: spike_t_ms, spike_i, t_ms [T], v_mV [T], iA_pA [T] (recorded at the start of each
+    step), n_spikes, method, dt_ms.
+    """
+    b2 = _use_runtime(codegen_target)
+    ms, mV, pA, pF, nS = b2.ms, b2.mV, b2.pA, b2.pF, b2.nS
+    b2.defaultclock.dt = dt_ms * ms
+    ns = {"g_L": g_L_nS * nS, "C_m": C_m_pF * pF, "E_L": E_L_mV * mV, "V_th": V_th_mV * mV,
+          "V_reset": V_reset_mV * mV, "tau_adapt": tau_adapt_ms * ms,
+          "beta": beta_nA_ms * b2.nA * ms}
+    eqs = """
+    dv/dt = (g_L*(E_L - v) + I_inj - iA)/C_m : volt (unless refractory)
+    diA/dt = -iA/tau_adapt : amp
+    I_inj : amp
+    """
+    G = b2.NeuronGroup(1, eqs, threshold="v >= V_th", reset="v = V_reset\niA += beta/tau_adapt",
+                       refractory=t_ref_ms * ms, method=method, namespace=ns)
+    G.v = E_L_mV * mV
+    sm = b2.SpikeMonitor(G)
+    st = b2.StateMonitor(G, ["v", "iA"], record=0)
+    net = b2.Network(G, sm, st)
+    for t0, t1, current in ((0.0, step_start_ms, 0.0), (step_start_ms, step_stop_ms, I_step_pA),
+                            (step_stop_ms, t_stop_ms, 0.0)):
+        G.I_inj = current * pA
+        if t1 > t0:
+            net.run((t1 - t0) * ms, namespace={})
+    t, i = _spikes(sm, ms)
+    return {"spike_t_ms": t, "spike_i": i, "t_ms": np.asarray(st.t / ms, dtype=np.float64),
+            "v_mV": np.asarray(st.v[0] / mV, dtype=np.float64),
+            "iA_pA": np.asarray(st.iA[0] / pA, dtype=np.float64), "n_spikes": int(t.size),
+            "method": method, "dt_ms": dt_ms}
