@@ -1,6 +1,7 @@
 // The Vogels–Abbott CUBA benchmark (Brette et al. 2007 #2; Brian2's examples/CUBA.py) on the
 // spiking engine: 3200 E / 800 I current-based LIF, p = 0.02, exponential currents, exact
-// integration. Usage: bench_cuba SECONDS THREADS REPEATS -> one JSON line per repeat.
+// integration. Usage: bench_cuba SECONDS THREADS REPEATS [NEURONS] -> one JSON line per repeat.
+// NEURONS scales the network (4:1 E/I) at a fixed 80 synapses per neuron (p = 80/NEURONS).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,14 +16,14 @@ struct counter final : einet::engine::spike_hook {
     void on_step(einet::engine::spiking_engine& e) override { n += e.spikes(0).size() + e.spikes(1).size(); }
 };
 
-einet::network::spiking_network cuba(std::uint64_t seed) {
+einet::network::spiking_network cuba(std::uint64_t seed, std::size_t neurons) {
     using namespace einet::network;
     spiking_network net;
     net.dt = 0.1;
     net.method = integrator::exact;
     // τm 20 ms, El −49 mV, Vt −50 mV, Vr −60 mV, refractory 5 ms; synapses in mV (R = 1).
-    auto e = spiking_population::uniform("E", 3200, true, 20.0, -49.0, -50.0, -60.0, 5.0);
-    auto i = spiking_population::uniform("I", 800, false, 20.0, -49.0, -50.0, -60.0, 5.0);
+    auto e = spiking_population::uniform("E", neurons * 4 / 5, true, 20.0, -49.0, -50.0, -60.0, 5.0);
+    auto i = spiking_population::uniform("I", neurons - neurons * 4 / 5, false, 20.0, -49.0, -50.0, -60.0, 5.0);
     e.strict_threshold = i.strict_threshold = true;  // Brian2 CUBA: v > Vt
     for (auto* p : {&e, &i}) {
         p->receptors = {{"E", kinetics::exponential, 5.0, 0.0}, {"I", kinetics::exponential, 10.0, 0.0}};
@@ -40,7 +41,7 @@ einet::network::spiking_network cuba(std::uint64_t seed) {
             pr.pre = pre;
             pr.post = post;
             pr.receptor = pre;
-            pr.synapses = fixed_probability(net.populations[pre].n, net.populations[post].n, 0.02, true, seed, id++);
+            pr.synapses = fixed_probability(net.populations[pre].n, net.populations[post].n, 80.0 / static_cast<double>(neurons), true, seed, id++);
             initialise_weights(pr.synapses, weight_distribution::constant(pre == 0 ? 1.62 : 9.0), seed, id);
             initialise_delays(pr.synapses, delay_distribution::constant(0), seed, id);
             net.projections.push_back(std::move(pr));
@@ -55,9 +56,10 @@ int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 10.0;
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
+    const std::size_t neurons = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 4000;
     for (int r = 0; r < repeats; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        einet::engine::spiking_engine eng(cuba(1), 1);
+        einet::engine::spiking_engine eng(cuba(1, neurons), 1);
         const auto t1 = std::chrono::steady_clock::now();
         if (const char* m = std::getenv("EINET_MIN_NEURONS_PER_THREAD")) eng.set_min_neurons_per_thread(std::strtoull(m, nullptr, 10));
         counter c;
@@ -69,7 +71,7 @@ int main(int argc, char** argv) {
         std::printf("{\"model\": \"cuba\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
                     "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu}\n",
                     seconds, threads, std::chrono::duration<double>(t1 - t0).count(), run_s,
-                    static_cast<unsigned long long>(c.n), static_cast<double>(c.n) / 4000.0 / seconds, synapses);
+                    static_cast<unsigned long long>(c.n), static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, synapses);
     }
     return 0;
 }

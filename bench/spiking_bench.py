@@ -46,7 +46,7 @@ def brian2_run(model: str, repeats: int) -> dict:
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         rows = json.loads(path.read_text())["results"]
     for row in rows:
-        if row["model"].startswith(model):
+        if row["model"].lower().startswith(model):
             return row
     raise RuntimeError(f"no Brian2 result for {model}: {rows}")
 
