@@ -20,7 +20,7 @@
 #include "einet/record/rate_recorder.hpp"
 #include "einet/record/spike_recorder.hpp"
 #include "einet/record/trace_recorder.hpp"
-#include "recording_test_network.hpp"
+#include "spiking_test_networks.hpp"
 
 using namespace einet;
 

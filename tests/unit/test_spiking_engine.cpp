@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "einet/engine/spiking_engine.hpp"
+#include "spiking_test_networks.hpp"
 
 using namespace einet;
 using network::kinetics;
@@ -102,7 +103,7 @@ network::spiking_network psp_net(kinetics kind, double w, std::uint16_t delay, n
 
 TEST(spiking_engine, exponential_psp_has_the_closed_form_shape_after_the_delay) {
     const double w = 2.0;
-    for (std::uint16_t d : {0, 3}) {
+    for (std::uint16_t d : {std::uint16_t{0}, std::uint16_t{3}}) {
         engine::spiking_engine e(psp_net(kinetics::exponential, w, d, network::integrator::exact), 1);
         spike_log log;
         log.pop = 1;
@@ -141,20 +142,7 @@ TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
             p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
         }
         net.populations = {e, i};
-        std::uint32_t id = 0;
-        for (std::size_t pre = 0; pre < 2; ++pre) {
-            for (std::size_t post = 0; post < 2; ++post) {
-                network::spiking_projection pr;
-                pr.pre = pre;
-                pr.post = post;
-                pr.receptor = pre;
-                pr.synapses = network::fixed_probability(net.populations[pre].n, net.populations[post].n, 0.1, pre != post,
-                                                         5, id++);
-                network::initialise_weights(pr.synapses, network::weight_distribution::normal_cv(pre == 0 ? 0.5 : 2.0, 0.2), 5, id);
-                network::initialise_delays(pr.synapses, network::delay_distribution::uniform_steps(1, 10), 5, id);
-                net.projections.push_back(std::move(pr));
-            }
-        }
+        einet_test::connect_e_and_i(net, 0.1, {{0.5, 0.5}, {2.0, 2.0}}, {10, 10}, 5);
         return net;
     };
     auto record = [&](int threads) {

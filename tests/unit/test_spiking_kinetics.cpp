@@ -18,6 +18,7 @@
 
 #include "einet/core/error.hpp"
 #include "einet/engine/spiking_engine.hpp"
+#include "spiking_test_networks.hpp"
 
 using namespace einet;
 using network::integrator;
@@ -161,8 +162,8 @@ TEST(spiking_kinetics, biexponential_psc_and_psp_equal_the_closed_forms) {
             const double u = m < arrive ? -1.0 : static_cast<double>(m - arrive) * h;
             const double s = u < 0 ? 0.0 : biexp_kernel(u, w, c.kappa, c.tau_r, c.tau_d);
             const double v = u < 0 ? 0.0 : biexp_membrane(u, w, c.kappa, c.tau_r, c.tau_d, tau_m, R);
-            ASSERT_NEAR(log.s[m - 1], s, 1e-12 * s_peak) << "t = " << m * h << " ms";
-            ASSERT_NEAR(log.V[m - 1], v, 1e-12 * v_peak) << "t = " << m * h << " ms";
+            ASSERT_NEAR(log.s[m - 1], s, 1e-12 * s_peak) << "t = " << static_cast<double>(m) * h << " ms";
+            ASSERT_NEAR(log.V[m - 1], v, 1e-12 * v_peak) << "t = " << static_cast<double>(m) * h << " ms";
         }
     }
 }
@@ -190,7 +191,9 @@ TEST(spiking_kinetics, biexponential_peaks_and_charge_match_spec_001) {
         const double t_peak = static_cast<double>(static_cast<std::size_t>(it - log.s.begin()) + 1 - arrive) * h;
         EXPECT_NEAR(*it / w, c.peak, c.peak_tol);
         EXPECT_NEAR(t_peak, c.t_peak, c.t_tol);
-        if (c.tau_r == c.tau_d) EXPECT_NEAR(*it, w * std::exp(-1.0), 1e-12 * w);  // W·(1/τ)·e^{-1}·κ at t = τ
+        if (c.tau_r == c.tau_d) {
+            EXPECT_NEAR(*it, w * std::exp(-1.0), 1e-12 * w);  // W·(1/τ)·e^{-1}·κ at t = τ
+        }
         const double charge = h * std::accumulate(log.s.begin(), log.s.end(), 0.0);
         EXPECT_NEAR(charge / w, 1.0 - h * h / (12.0 * c.tau_r * c.tau_d), 1e-6);
     }
@@ -804,21 +807,8 @@ network::spiking_network full_featured(integrator method) {
                         make_receptor("N", kinetics::exponential, 5.0, 1.0, 1.0, 1.0, 20.0)};
     }
     net.populations = {E, I};
-    const double W[2][2] = {{240.0 * 4, 350.0 * 4}, {175.0 * 4, 225.0 * 4}};  // [post][pre], ×4 for 1/4 the size
-    std::uint32_t id = 0;
-    for (std::size_t pre = 0; pre < 2; ++pre) {
-        for (std::size_t post = 0; post < 2; ++post) {
-            network::spiking_projection pr;
-            pr.pre = pre;
-            pr.post = post;
-            pr.receptor = pre;
-            pr.synapses = network::fixed_probability(net.populations[pre].n, net.populations[post].n, 0.25, pre != post, 5, id);
-            network::initialise_weights(pr.synapses, network::weight_distribution::normal_cv(W[post][pre] / 4.0, 0.2), 5, id);
-            network::initialise_delays(pr.synapses, network::delay_distribution::uniform_steps(1, pre == 0 ? 10 : 5), 5, id);
-            ++id;
-            net.projections.push_back(std::move(pr));
-        }
-    }
+    // Paper-001 class means (W_EE 240, W_IE 175 onto I, W_EI 350 onto E, W_II 225 pA) at 1/4 of the size.
+    einet_test::connect_e_and_i(net, 0.25, {{240.0, 175.0}, {350.0, 225.0}}, {10, 5}, 5);
     network::poisson_input pe;
     pe.population = 0;
     pe.receptor = 0;
