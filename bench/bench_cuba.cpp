@@ -2,12 +2,12 @@
 // spiking engine: 3200 E / 800 I current-based LIF, p = 0.02, exponential currents, exact
 // integration. Usage: bench_cuba SECONDS THREADS REPEATS [NEURONS] -> one JSON line per repeat.
 // NEURONS scales the network (4:1 E/I) at a fixed 80 synapses per neuron (p = 80/NEURONS).
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
 #include "einet/core/rng.hpp"
 #include "einet/engine/spiking_engine.hpp"
+#include "timed_engine_run.hpp"
 
 namespace {
 
@@ -58,20 +58,12 @@ int main(int argc, char** argv) {
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
     const std::size_t neurons = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 4000;
     for (int r = 0; r < repeats; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        einet::engine::spiking_engine eng(cuba(1, neurons), 1);
-        const auto t1 = std::chrono::steady_clock::now();
-        if (const char* m = std::getenv("EINET_MIN_NEURONS_PER_THREAD")) eng.set_min_neurons_per_thread(std::strtoull(m, nullptr, 10));
         counter c;
-        eng.run(static_cast<std::size_t>(seconds * 1e4 + 0.5), &c, threads);
-        const auto t2 = std::chrono::steady_clock::now();
-        std::size_t synapses = 0;
-        for (const auto& p : eng.network().projections) synapses += p.synapses.size();
-        const double run_s = std::chrono::duration<double>(t2 - t1).count();
+        const auto t = einet_bench::time_engine([&] { return cuba(1, neurons); }, 1, seconds, threads, c);
         std::printf("{\"model\": \"cuba\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
                     "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu}\n",
-                    seconds, threads, std::chrono::duration<double>(t1 - t0).count(), run_s,
-                    static_cast<unsigned long long>(c.n), static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, synapses);
+                    seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n),
+                    static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, t.synapses);
     }
     return 0;
 }

@@ -7,11 +7,11 @@
 // channel (κ = τ_r, so u += 980 pA) of the first 100 E units at 100 ms; 1.5 s.
 // The same model as bench/brian2_models.py::p001_network (Brian2 anchor).
 // Usage: bench_p001 THREADS REPEATS [SECONDS] -> one JSON line per repeat.
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
 #include "einet/engine/spiking_engine.hpp"
+#include "timed_engine_run.hpp"
 
 namespace {
 
@@ -82,22 +82,14 @@ int main(int argc, char** argv) {
     const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
     const double seconds = argc > 3 ? std::atof(argv[3]) : 1.5;
     for (int r = 0; r < repeats; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        einet::engine::spiking_engine eng(p001(1), static_cast<std::uint64_t>(r + 1));
-        const auto t1 = std::chrono::steady_clock::now();
-        if (const char* m = std::getenv("EINET_MIN_NEURONS_PER_THREAD")) eng.set_min_neurons_per_thread(std::strtoull(m, nullptr, 10));
         counter c;
-        eng.run(static_cast<std::size_t>(seconds * 1e4 + 0.5), &c, threads);
-        const auto t2 = std::chrono::steady_clock::now();
-        std::size_t synapses = 0;
-        for (const auto& p : eng.network().projections) synapses += p.synapses.size();
-        const double run_s = std::chrono::duration<double>(t2 - t1).count();
-        const double after = seconds - 0.1;
+        const auto t = einet_bench::time_engine([] { return p001(1); }, static_cast<std::uint64_t>(r + 1), seconds, threads, c);
+        const double after = seconds - 0.1;  // rates after the kick at 100 ms
         std::printf("{\"model\": \"p001\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
                     "\"n_spikes\": %llu, \"rate_E_hz\": %.3f, \"rate_I_hz\": %.3f, \"synaptic_events\": %llu, \"synapses\": %zu}\n",
-                    seconds, threads, std::chrono::duration<double>(t1 - t0).count(), run_s,
-                    static_cast<unsigned long long>(c.n[0] + c.n[1]), static_cast<double>(c.after_kick[0]) / 1600.0 / after,
-                    static_cast<double>(c.after_kick[1]) / 400.0 / after, static_cast<unsigned long long>(c.events), synapses);
+                    seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n[0] + c.n[1]),
+                    static_cast<double>(c.after_kick[0]) / 1600.0 / after, static_cast<double>(c.after_kick[1]) / 400.0 / after,
+                    static_cast<unsigned long long>(c.events), t.synapses);
     }
     return 0;
 }

@@ -105,6 +105,16 @@ def _standalone(directory: str | None, threads: int, keep: bool):
             shutil.rmtree(directory, ignore_errors=True)
 
 
+def _device(device: str, codegen_target: str, directory: str | None, threads: int, keep: bool):
+    """Context yielding (brian2, standalone device or None, directory) for `device` 'runtime' (with
+    `codegen_target`) or 'cpp_standalone'."""
+    if device == "runtime":
+        return contextlib.nullcontext((_use_runtime(codegen_target), None, None))
+    if device == "cpp_standalone":
+        return _standalone(directory, threads, keep)
+    raise ValueError(f"device: expected 'runtime' or 'cpp_standalone', got {device!r}")
+
+
 def _spikes(mon, ms) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(mon.t / ms, dtype=np.float64)
     i = np.asarray(mon.i[:], dtype=np.int64)
@@ -463,13 +473,7 @@ def cuba(n: int = 4000, t_stop_ms: float = 10000.0, dt_ms: float = 0.1, seed: in
         p = P["p"] * 4000 / n
     if connectivity is not None and int(connectivity["n"]) != n:
         raise ValueError(f"connectivity is for n = {connectivity['n']}, got n = {n}")
-    if device == "runtime":
-        ctx = contextlib.nullcontext((_use_runtime(codegen_target), None, None))
-    elif device == "cpp_standalone":
-        ctx = _standalone(directory, threads, keep_directory)
-    else:
-        raise ValueError(f"device: expected 'runtime' or 'cpp_standalone', got {device!r}")
-    with ctx as (b2, dev, directory):
+    with _device(device, codegen_target, directory, threads, keep_directory) as (b2, dev, directory):
         ms, mV = b2.ms, b2.mV
         b2.defaultclock.dt = dt_ms * ms
         b2.seed(seed)
@@ -673,13 +677,7 @@ def p001_network(connectivity: dict | None = None, weights_pA: dict | None = Non
         connectivity = p001_connectivity(weights_pA, seed=conn_seed, dt_ms=dt_ms)
     n_exc, n_inh = int(connectivity["n_exc"]), int(connectivity["n_inh"])
     n = n_exc + n_inh
-    if device == "runtime":
-        ctx = contextlib.nullcontext((_use_runtime(codegen_target), None, None))
-    elif device == "cpp_standalone":
-        ctx = _standalone(directory, threads, keep_directory)
-    else:
-        raise ValueError(f"device: expected 'runtime' or 'cpp_standalone', got {device!r}")
-    with ctx as (b2, dev, directory):
+    with _device(device, codegen_target, directory, threads, keep_directory) as (b2, dev, directory):
         ms, mV, pA, pF, nS = b2.ms, b2.mV, b2.pA, b2.pF, b2.nS
         b2.defaultclock.dt = dt_ms * ms
         b2.seed(seed)
