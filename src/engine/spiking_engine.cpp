@@ -211,10 +211,11 @@ const double* spiking_engine::adaptation(std::size_t pop) const {
     return pops_[pop].adaptive ? pops_[pop].channels.back().x.data() : nullptr;
 }
 
-void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1) {
+void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1,
+                                   std::uint64_t block) {
     const std::size_t n = net_.populations[p].n;
-    // Counter {neuron, step / 4, neuron_noise | (population, stream) << 8}: four steps per call.
-    rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), step_ / 4,
+    // Counter {neuron, block = step / 4, neuron_noise | (population, stream) << 8}: four steps per call.
+    rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), block,
                        static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + n + i0, buf + 2 * n + i0,
                        buf + 3 * n + i0);
 }
@@ -229,9 +230,9 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         auto& c = st.channels[k];
         if (c.noise.empty()) continue;
         noisy = true;
-        if (phase == 0) refresh_noise(p, k, c.noise.data(), i0, i1);
+        if (phase == 0) refresh_noise(p, k, c.noise.data(), i0, i1, step_ / 4);
     }
-    if (!st.v_noise.empty() && phase == 0) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1);
+    if (!st.v_noise.empty() && phase == 0) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1, step_ / 4);
     detail::pass_view w{};
     w.V = st.V.data();
     w.ref = st.ref_left.data();
@@ -315,41 +316,32 @@ void spiking_engine::add_to_ring(std::size_t pop, std::size_t r, std::size_t del
     if (pulse != 0) ring.add(slot(delay + pulse), part, target, -value);  // the pulse ends L steps later
 }
 
+void spiking_engine::set_step_currents(std::size_t p) {
+    // V∞ = E_L + R (I_e + Σ amplitudes of the windows open at step_), from the base values so no
+    // rounding drift accumulates over openings and closings.
+    const double h = net_.dt;
+    auto& st = pops_[p];
+    const std::size_t n = net_.populations[p].n;
+    std::vector<double> I(st.I_e_base.begin(), st.I_e_base.end());
+    for (const auto& in : net_.inputs.steps) {
+        if (in.population != p || step_ < window_step(in.start, h) || step_ >= window_step(in.stop, h)) continue;
+        if (in.neurons.empty()) {
+            for (std::size_t i = 0; i < n; ++i) I[i] += in.amplitude;
+        } else {
+            for (auto i : in.neurons) I[i] += in.amplitude;
+        }
+    }
+    const auto& lif = net_.populations[p].lif;
+    for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
+    update_uniform(p);
+}
+
 void spiking_engine::apply_inputs() {
     const double h = net_.dt;
     const double t = time();
-    // Step currents: V∞ = E_L + R (I_e + Σ active amplitudes), recomputed when a window opens or
-    // closes (from the base values, so no rounding drift accumulates).
-    bool changed_any = false;
-    std::vector<char> changed(pops_.size(), 0);
+    // Step currents change V∞ only when a window opens or closes.
     for (const auto& in : net_.inputs.steps) {
-        const auto s0 = window_step(in.start, h), s1 = window_step(in.stop, h);
-        if (step_ == s0 || step_ == s1 || restored_inputs_pending_) {
-            changed[in.population] = 1;
-            changed_any = true;
-        }
-    }
-    restored_inputs_pending_ = false;
-    if (changed_any) {
-        for (std::size_t p = 0; p < pops_.size(); ++p) {
-            if (!changed[p]) continue;
-            auto& st = pops_[p];
-            const std::size_t n = net_.populations[p].n;
-            std::vector<double> I(st.I_e_base.begin(), st.I_e_base.end());
-            for (const auto& in : net_.inputs.steps) {
-                if (in.population != p) continue;
-                const auto s0 = window_step(in.start, h), s1 = window_step(in.stop, h);
-                if (step_ < s0 || step_ >= s1) continue;
-                if (in.neurons.empty()) {
-                    for (std::size_t i = 0; i < n; ++i) I[i] += in.amplitude;
-                } else {
-                    for (auto i : in.neurons) I[i] += in.amplitude;
-                }
-            }
-            const auto& lif = net_.populations[p].lif;
-            for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
-            update_uniform(p);
-        }
+        if (step_ == window_step(in.start, h) || step_ == window_step(in.stop, h)) set_step_currents(in.population);
     }
     // Poisson inputs: each target gets k ~ Poisson(sources·rate·h) spikes in step n, drawn by
     // inversion from its own counter (seed, input_events, neuron, step, input), delay 0.
@@ -640,16 +632,13 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         // Noise of the current 4-step block is regenerated by the next pass only at block starts:
         // regenerate it now so a restore in mid-block continues with the same numbers.
-        const std::uint64_t saved_step = step_;
-        step_ = saved_step / 4 * 4;
         for (std::size_t k = 0; k < st.channels.size(); ++k) {
-            if (!st.channels[k].noise.empty()) refresh_noise(p, k, st.channels[k].noise.data(), 0, pop.n);
+            if (!st.channels[k].noise.empty()) refresh_noise(p, k, st.channels[k].noise.data(), 0, pop.n, step_ / 4);
         }
-        if (!st.v_noise.empty()) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n);
-        step_ = saved_step;
+        if (!st.v_noise.empty()) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n, step_ / 4);
+        set_step_currents(p);
     }
     std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);
-    restored_inputs_pending_ = true;  // step currents active now are re-applied on the next step
 }
 
 }  // namespace einet::engine

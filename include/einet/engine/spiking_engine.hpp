@@ -120,7 +120,8 @@ private:
     void update_uniform(std::size_t p);
     void partition(std::size_t workers);
     void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
-    void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1);
+    void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
+    void set_step_currents(std::size_t p);
     void apply_inputs();
     void merge_spikes();
     void apply_policy();
@@ -150,7 +151,6 @@ private:
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
-    bool restored_inputs_pending_ = false;                       // recompute step currents after restore
 };
 
 }  // namespace einet::engine
