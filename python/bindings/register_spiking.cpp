@@ -9,10 +9,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <set>
 
 #include "einet/core/error.hpp"
 #include "einet/engine/spiking_engine.hpp"
+#include "einet/record/hook_list.hpp"
+#include "einet/record/spike_recorder.hpp"
+#include "einet/record/trace_recorder.hpp"
 
 namespace py = pybind11;
 using namespace einet;
@@ -248,33 +253,6 @@ void parse_inputs(const py::dict& d, network::spiking_network& net, std::size_t 
     }
 }
 
-// What is recorded after every step, per population: V, I_a and receptor currents.
-struct recorder final : engine::spike_hook {
-    struct trace {
-        std::size_t pop;
-        std::string name;      // "V", "I_a" or a receptor name
-        std::size_t receptor;  // npos for V and I_a
-        std::vector<double> values;
-    };
-    std::vector<std::vector<std::uint64_t>> steps;
-    std::vector<std::vector<std::uint32_t>> ids;
-    std::vector<trace> traces;
-    void on_step(engine::spiking_engine& e) override {
-        for (std::size_t p = 0; p < e.network().populations.size(); ++p) {
-            for (auto i : e.spikes(p)) {
-                steps[p].push_back(e.step());
-                ids[p].push_back(i);
-            }
-        }
-        for (auto& t : traces) {
-            const std::size_t n = e.network().populations[t.pop].n;
-            const double* x = t.name == "V" ? e.V(t.pop) : t.receptor == network::spiking_population::npos ? e.adaptation(t.pop)
-                                                                                                           : e.receptor_current(t.pop, t.receptor);
-            t.values.insert(t.values.end(), x, x + n);
-        }
-    }
-};
-
 }  // namespace
 
 void register_spiking(py::module_& m) {
@@ -305,62 +283,74 @@ void register_spiking(py::module_& m) {
                     fail("record", "expected a list of names (\"V\", \"I_a\", receptor names)");
                 }
             }
-            recorder rec;
+            // What to record, checked here so the messages name the binding's keys; recorded by
+            // the library's trace recorder ("V", "I_a", or "I_<receptor>").
+            std::vector<std::vector<std::string>> variables(P);  // per population: binding names
             for (const auto& name : names) {
                 bool found = false;
                 for (std::size_t p = 0; p < P; ++p) {
                     const auto& pop = net.populations[p];
                     if (name == "V") {
-                        rec.traces.push_back({p, name, network::spiking_population::npos, {}});
+                        variables[p].push_back(name);
                         found = true;
                     } else if (name == "I_a") {
                         if (!pop.adaptive()) continue;
-                        rec.traces.push_back({p, name, network::spiking_population::npos, {}});
+                        variables[p].push_back(name);
                         found = true;
                     } else if (const auto r = pop.receptor_index(name); r != network::spiking_population::npos) {
                         if (pop.receptors[r].kind == network::kinetics::delta) {
                             fail("record." + name, "a delta receptor has no current to record (population " + pop.name + ")");
                         }
-                        rec.traces.push_back({p, name, r, {}});
+                        variables[p].push_back(name);
                         found = true;
                     }
                 }
                 if (!found) fail("record." + name, "expected \"V\", \"I_a\" (adaptive populations) or the name of a receptor");
             }
-            for (auto& t : rec.traces) t.values.reserve(steps * net.populations[t.pop].n);
+            auto recorder_name = [](const std::string& name) { return name == "V" || name == "I_a" ? name : "I_" + name; };
+            std::vector<record::trace_request> requests;
+            for (std::size_t p = 0; p < P; ++p) {
+                if (variables[p].empty()) continue;
+                record::trace_request rq;
+                rq.population = net.populations[p].name;
+                rq.neurons.resize(net.populations[p].n);
+                std::iota(rq.neurons.begin(), rq.neurons.end(), 0u);
+                for (const auto& v : variables[p]) rq.variables.push_back(recorder_name(v));
+                requests.push_back(std::move(rq));
+            }
             engine::spiking_engine eng(std::move(net), seed);
-            rec.steps.resize(P);
-            rec.ids.resize(P);
+            record::spike_recorder spike_rec(eng);
+            std::optional<record::trace_recorder> trace_rec;
+            if (!requests.empty()) trace_rec.emplace(eng, std::move(requests), 1, steps);
+            record::hook_list hooks{&spike_rec, trace_rec ? &*trace_rec : nullptr};
             {
                 py::gil_scoped_release release;
-                eng.run(steps, &rec, threads);
+                eng.run(steps, &hooks, threads);
             }
             py::list spikes, V, traces;
             for (std::size_t p = 0; p < P; ++p) {
-                py::array_t<double> t(static_cast<py::ssize_t>(rec.steps[p].size()));
-                py::array_t<std::int64_t> i(static_cast<py::ssize_t>(rec.ids[p].size()));
-                for (std::size_t k = 0; k < rec.steps[p].size(); ++k) {
-                    t.mutable_data()[k] = static_cast<double>(rec.steps[p][k]) * dt;
-                    i.mutable_data()[k] = rec.ids[p][k];
-                }
+                const auto& times = spike_rec.times(p);
+                const auto& ids = spike_rec.ids(p);
+                py::array_t<double> t(static_cast<py::ssize_t>(times.size()));
+                py::array_t<std::int64_t> i(static_cast<py::ssize_t>(ids.size()));
+                std::copy(times.begin(), times.end(), t.mutable_data());
+                std::copy(ids.begin(), ids.end(), i.mutable_data());
                 spikes.append(py::make_tuple(t, i));
-                traces.append(py::dict());
-            }
-            std::vector<char> has_v(P, 0);
-            for (auto& tr : rec.traces) {
-                const auto n = static_cast<py::ssize_t>(eng.network().populations[tr.pop].n);
-                py::array_t<double> a(std::vector<py::ssize_t>{static_cast<py::ssize_t>(steps), n});
-                std::copy(tr.values.begin(), tr.values.end(), a.mutable_data());
-                traces[tr.pop].cast<py::dict>()[py::str(tr.name)] = a;
-                if (tr.name == "V") has_v[tr.pop] = 1;
-            }
-            for (std::size_t p = 0; p < P; ++p) {
-                const auto n = static_cast<py::ssize_t>(eng.network().populations[p].n);
-                if (has_v[p]) {
-                    V.append(traces[p].cast<py::dict>()["V"]);
+                const auto& pop = eng.network().populations[p];
+                const auto n = static_cast<py::ssize_t>(pop.n);
+                py::dict d;
+                for (const auto& name : variables[p]) {
+                    const auto& values = trace_rec->trace(pop.name, recorder_name(name));
+                    py::array_t<double> a(std::vector<py::ssize_t>{static_cast<py::ssize_t>(steps), n});
+                    std::copy(values.begin(), values.end(), a.mutable_data());
+                    d[py::str(name)] = a;
+                }
+                if (d.contains("V")) {
+                    V.append(d["V"]);
                 } else {
                     V.append(py::array_t<double>(std::vector<py::ssize_t>{0, n}));
                 }
+                traces.append(d);
             }
             py::dict out;
             out["spikes"] = spikes;  // per population: (t_ms = grid time at which V crossed, neuron ids)

@@ -40,19 +40,12 @@ std::vector<double> per_neuron(const quantity_dist& d, std::size_t n, std::uint6
     return out;
 }
 
-kinetics kinetics_of(const std::string& name) {
-    if (name == "delta") return kinetics::delta;
-    if (name == "biexponential") return kinetics::biexponential;
-    if (name == "pulse") return kinetics::pulse;
-    return kinetics::exponential;
-}
-
 // A receptor with the kinetics of `prefix` ("populations.E" or "inputs[2]") + ".synapse.*".
 network::receptor receptor_from(const resolved_config& cfg, const std::string& prefix, std::string name) {
     network::receptor r;
     r.name = std::move(name);
     const std::string s = prefix + ".synapse.";
-    r.kind = kinetics_of(cfg.string(s + "kinetics"));
+    r.kind = network::parse_kinetics(cfg.string(s + "kinetics"), s + "kinetics");
     if (cfg.has(s + "tau")) r.tau = cfg.quantity(s + "tau");
     if (cfg.has(s + "tau_rise")) r.tau_rise = cfg.quantity(s + "tau_rise");
     if (cfg.has(s + "kappa")) r.kappa = cfg.quantity(s + "kappa");
