@@ -262,8 +262,7 @@ void register_spiking(py::module_& m) {
            std::uint64_t seed, int threads, bool record_v, const py::object& inputs, const py::object& record) {
             network::spiking_network net;
             net.dt = dt;
-            if (method != "exact" && method != "euler_maruyama") fail("method", "expected exact or euler_maruyama, got \"" + method + "\"");
-            net.method = method == "exact" ? network::integrator::exact : network::integrator::euler_maruyama;
+            net.method = network::parse_integrator(method, "method");
             for (std::size_t k = 0; k < populations.size(); ++k) {
                 net.populations.push_back(parse_population(as_dict(populations[k], "populations[" + std::to_string(k) + "]"), k));
             }

@@ -35,12 +35,14 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
-                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
-    const std::vector<std::string> spiking{"spiking"};
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
+                         "convergence: that network at several step sizes and integrators on shared Brownian paths "
+                         "(errors, orders, Lyapunov exponents; paper 003)")}});
+    const std::vector<std::string> spiking{"spiking"}, spiking_network{"spiking", "convergence"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
                   q("dt", "ms", "0.1 ms", 0.0, 10.0, "integration step", true),
@@ -48,10 +50,12 @@ std::vector<section> build() {
                                       "independent networks simulated together (a sweep of initialisations); "
                                       "each has its own weights (drawn when [weights] holds distributions) and noise"),
                               rate_studies),
-                  for_studies(q("duration", "ms", "1 s", 0.0, inf, "simulated time (a multiple of dt)", true), spiking),
-                  for_studies(choice("method", {"exact", "euler_maruyama"}, "exact",
+                  for_studies(q("duration", "ms", "1 s", 0.0, inf, "simulated time (a multiple of dt)", true), spiking_network),
+                  for_studies(choice("method", {"exact", "euler_maruyama", "exact_interpolated"}, "exact",
                                      "exact: exponential propagators of the linear subthreshold system with exact OU "
-                                     "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme)"),
+                                     "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme); "
+                                     "exact_interpolated: exact plus spike times interpolated inside the step and the "
+                                     "reset integrated from there (spec 003 §4.4)"),
                               spiking),
                   for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
                                           "runaway guard: the run stops (status failed) when the mean rate per "
@@ -176,6 +180,7 @@ std::vector<section> build() {
                                    "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
+    for (auto& sec : convergence_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -187,7 +192,7 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence"};
     return s;
 }
 

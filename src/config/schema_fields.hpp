@@ -10,6 +10,8 @@
 namespace einet::config {
 // The sections of study "spiking" (schema_spiking.cpp).
 std::vector<section> spiking_sections();
+// The sections of study "convergence" (schema_convergence.cpp).
+std::vector<section> convergence_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {
@@ -66,6 +68,14 @@ inline field flag(std::string key, bool def, std::string doc) {
     f.key = std::move(key);
     f.type = kind::boolean;
     f.default_text = def ? "true" : "false";
+    f.doc = std::move(doc);
+    return f;
+}
+inline field strings(std::string key, std::string def, std::string doc) {  // def: a TOML array
+    field f;
+    f.key = std::move(key);
+    f.type = kind::string_list;
+    f.default_text = std::move(def);
     f.doc = std::move(doc);
     return f;
 }

@@ -33,7 +33,7 @@ section populations() {
     section s{"populations",
               "a population of (adaptive) LIF neurons, one table per name: [populations.E] "
               "(docs/user-guide/spiking.md; network/spiking_network.hpp for the equations)",
-              {"spiking"},
+              {"spiking", "convergence"},
               {},
               layout::named};
     const std::vector<std::string> adaptive{"adaptive_lif"};
@@ -86,7 +86,7 @@ section projections() {
     return {"projections",
             "synapses from population pre onto post, one [[projections]] table each; they land in post's "
             "receptor named after pre, with pre's synapse kinetics",
-            {"spiking"},
+            {"spiking", "convergence"},
             {required(text("pre", "", "presynaptic population")),
              required(text("post", "", "postsynaptic population")),
              choice(c, {"fixed_probability", "fixed_total", "fixed_indegree", "all_to_all", "from_file"}, "fixed_probability",
@@ -118,7 +118,7 @@ section inputs() {
     const std::vector<std::string> spiking_inputs{"poisson", "spike_generator"};
     section s{"inputs",
               "external input into a population, one [[inputs]] table each",
-              {"spiking"},
+              {"spiking", "convergence"},
               {required(choice(k, {"step_current", "poisson", "spike_generator"}, "",
                                "step_current: amplitude added during [start, stop); poisson: independent trains; "
                                "spike_generator: spikes at given times")),

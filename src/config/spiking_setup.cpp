@@ -313,6 +313,13 @@ struct lowering {
 
 }  // namespace
 
+std::vector<double> initial_potentials(const resolved_config& cfg, std::size_t pop, std::size_t n) {
+    const auto key = cfg.instances("populations").at(pop);
+    const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
+    return per_neuron(cfg.qdist(key + (cfg.has(key + ".V0") ? ".V0" : ".E_L")), n, seed, pop,
+                      cfg.has(key + ".V0") ? neuron_parameter::V0 : neuron_parameter::E_L);
+}
+
 std::size_t steps_of(const resolved_config& cfg, const std::string& key) {
     return static_cast<std::size_t>(std::llround(cfg.quantity(key) / cfg.quantity("run.dt")));
 }
@@ -320,7 +327,8 @@ std::size_t steps_of(const resolved_config& cfg, const std::string& key) {
 network::spiking_network build_spiking_network(const resolved_config& cfg, int threads) {
     lowering l{cfg, threads, static_cast<std::uint64_t>(cfg.integer("run.seed")), {}, {}, {}};
     l.net.dt = cfg.quantity("run.dt");
-    l.net.method = cfg.string("run.method") == "exact" ? network::integrator::exact : network::integrator::euler_maruyama;
+    // Study "convergence" has no run.method: its integrators are listed in [convergence].
+    if (cfg.has("run.method")) l.net.method = network::parse_integrator(cfg.string("run.method"), "run.method");
     l.populations();
     l.receptors();
     l.projections();

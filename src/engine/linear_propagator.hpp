@@ -9,6 +9,8 @@
 #include <array>
 #include <cstddef>
 
+#include "einet/engine/noise_source.hpp"
+
 namespace einet::engine::detail {
 
 constexpr std::size_t max_channel_vars = 2;
@@ -26,5 +28,11 @@ struct channel_step {
 
 // `exact`: propagator; otherwise the explicit Euler step.
 channel_step step_coefficients(const channel_matrix& m, double tau_m, double h, bool exact);
+
+// The exact one-step noise of the (x, V) system when white noise σ dW drives the channel's first
+// variable: x gains x_sd·ξ and V gains v_from_x·ξ + v_own_sd·ζ (ξ, ζ independent standard
+// normals) — the joint Gaussian transition of the linear SDE, so V feels the noise that enters x
+// within the step (the term Euler–Maruyama, which moves V with the old x, does not have).
+step_noise noise_coefficients(const channel_matrix& m, double tau_m, double h, double sigma);
 
 }  // namespace einet::engine::detail

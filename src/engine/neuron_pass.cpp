@@ -41,12 +41,15 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     double* xs[K + 1];
     const double* tv[K + 1];
     const double* xn[K + 1];
-    double xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1];
+    const double* vx[K + 1];
+    double xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1], vx0[K + 1];
     for (std::size_t k = 0; k < K; ++k) {
         xs[k] = w.x[k];
         tv[k] = w.to_v[k];
         tv0[k] = w.to_v[k][0];
         xn[k] = w.xi[k];
+        vx[k] = w.v_from_x[k];
+        vx0[k] = w.v_from_x[k][0];
         xd[k] = w.x_decay[k];
         xf[k] = w.x_feed[k];
         xa[k] = w.x_amp[k];
@@ -73,7 +76,11 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
         const bool refractory = ref_now > 0;
         double v = drive + (v_old - drive) * decay;
         for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * (UNIFORM ? tv0[k] : tv[k][i]);
-        if constexpr (NOISE) v += (UNIFORM ? amp0 : v_amp[i]) * v_xi[i];
+        if constexpr (NOISE) {
+            v += (UNIFORM ? amp0 : v_amp[i]) * v_xi[i];
+            // Exact integrator: V's share of the noise entering the channels in this step.
+            for (std::size_t k = 0; k < K; ++k) v += (UNIFORM ? vx0[k] : vx[k][i]) * xn[k][i];
+        }
         v = choose(refractory, v_old, v);
         const bool above = (v > threshold) | (at_equal & (v == threshold));
         const bool fire = !refractory & above;

@@ -25,6 +25,7 @@ struct pass_view {
     double* x[max_channels];
     const double* to_v[max_channels];
     const double* xi[max_channels];
+    const double* v_from_x[max_channels];  // V's share of channel k's noise (exact integrator; else zeros)
     double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
     std::size_t channels;
     bool noise, adapt, uniform, strict, defer;

@@ -72,14 +72,15 @@ void spiking_engine::update_uniform(std::size_t p) {
     auto& st = pops_[p];
     bool u = all_equal(st.v_drive) && all_equal(st.v_decay) && all_equal(pop.lif.V_th) && all_equal(pop.lif.V_reset) &&
              all_equal(st.ref_steps) && all_equal(st.v_noise_amp);
-    for (const auto& c : st.channels) u = u && all_equal(c.to_v);
+    for (const auto& c : st.channels) u = u && all_equal(c.to_v) && all_equal(c.v_from_x);
     st.uniform = u;
 }
 
 spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed) : net_(std::move(net)), seed_(seed) {
     net_.validate();
     const double h = net_.dt;
-    const bool exact = net_.method == network::integrator::exact;
+    const bool exact = net_.method != network::integrator::euler_maruyama;
+    interpolate_ = net_.method == network::integrator::exact_interpolated;
     std::size_t max_delay = 0, max_pulse = 0;
     for (const auto& pr : net_.projections) max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
     for (const auto& pop : net_.populations) {
@@ -102,10 +103,8 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         st.I_e_base.assign(pop.lif.I_e.begin(), pop.lif.I_e.end());
         st.R.assign(pop.lif.R.begin(), pop.lif.R.end());
         st.adaptive = pop.adaptive();
-        if (pop.membrane_noise()) {
-            st.v_noise_amp.resize(n);
-            st.v_noise.assign(4 * n, 0.0);
-        }
+        // V's own noise per step: the membrane's SD, and the variance receptors add (exact integrator).
+        std::vector<double> v_noise_sd(n, 0.0), v_noise_var(n, 0.0);
         for (std::size_t i = 0; i < n; ++i) {
             const double tau_m = pop.lif.tau_m[i];
             // V_{n+1} = V∞ + (V_n − V∞)·decay + Σ_k to_v_k x_k, V∞ = E_L + R I_e: the exact propagator
@@ -120,7 +119,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 // σ_V √τ_m dW/τ_m: EM adds σ_V √(h/τ_m) ξ (spec 001 §5.1); exact adds the OU
                 // transition's SD σ_V √((1 − e^{−2h/τ_m})/2).
                 const double s = pop.lif.sigma_V[i];
-                st.v_noise_amp[i] = exact ? s * std::sqrt(0.5 * (1.0 - std::exp(-2.0 * h / tau_m))) : s * std::sqrt(h / tau_m);
+                v_noise_sd[i] = exact ? s * std::sqrt(0.5 * (1.0 - std::exp(-2.0 * h / tau_m))) : s * std::sqrt(h / tau_m);
             }
         }
         st.v_drive.assign(st.v_drive_base.begin(), st.v_drive_base.end());
@@ -130,21 +129,31 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 channel c;
                 c.x.assign(n, 0.0);
                 c.to_v.resize(n);
+                c.slope_sign = m.to_V[v] == 0.0 ? 0.0 : (adaptation ? -1.0 : 1.0);
+                const bool noisy = noise_sigma > 0;
+                // Exact integrator: V also receives the noise that enters x within the step.
+                if (noisy && exact) c.v_from_x.resize(n);
                 detail::channel_step coeff;
+                step_noise joint;
                 for (std::size_t i = 0; i < n; ++i) {
                     // The coupling scales with this neuron's R/τ_m (neighbours often share them).
                     if (i == 0 || pop.lif.R[i] != pop.lif.R[i - 1] || pop.lif.tau_m[i] != pop.lif.tau_m[i - 1]) {
                         auto mi = m;
                         for (auto& t : mi.to_V) t *= pop.lif.R[i] / pop.lif.tau_m[i] * (adaptation ? -1.0 : 1.0);
                         coeff = detail::step_coefficients(mi, pop.lif.tau_m[i], h, exact);
+                        if (noisy && exact) joint = detail::noise_coefficients(mi, pop.lif.tau_m[i], h, noise_sigma);
                     }
                     c.to_v[i] = coeff.to_V[v];
+                    if (noisy && exact) {
+                        c.v_from_x[i] = joint.v_from_x;
+                        v_noise_var[i] += joint.v_own_sd * joint.v_own_sd;
+                    }
                     if (i == 0) {
                         c.decay = coeff.P[v][v];
                         c.feed = v > 0 ? coeff.P[v][v - 1] : 0.0;
                     }
                 }
-                if (noise_sigma > 0) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
+                if (noisy) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
                     const double tau = -1.0 / m.A[0][0];
                     c.noise_amp = exact ? noise_sigma * std::sqrt(0.5 * tau * (1.0 - c.decay * c.decay)) : noise_sigma * std::sqrt(h);
                     c.noise.assign(4 * n, 0.0);
@@ -174,6 +183,19 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             add_channel(m, 0.0, true);
             st.adapt_jump.assign(pop.lif.adapt_jump.begin(), pop.lif.adapt_jump.end());
         }
+        const bool receptor_v_noise = std::any_of(v_noise_var.begin(), v_noise_var.end(), [](double v) { return v > 0; });
+        if (pop.membrane_noise() || receptor_v_noise) {
+            st.v_noise_amp.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double sd = v_noise_sd[i];
+                st.v_noise_amp[i] = receptor_v_noise ? std::sqrt(sd * sd + v_noise_var[i]) : sd;
+            }
+            st.v_noise.assign(4 * n, 0.0);
+        }
+        if (interpolate_) {
+            st.V_before.resize(n);
+            st.x_before.assign(st.channels.size(), aligned_vector<double>(n));
+        }
         if (st.channels.size() > max_channels) {
             throw config_error("populations." + pop.name + ": expected at most " + std::to_string(max_channels) +
                                " state variables per neuron (receptors: 1 each, biexponential 2, adaptation 1), got " +
@@ -186,6 +208,8 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         flags_offset_.push_back(flags_.size());
         flags_.resize(flags_.size() + n);  // one flag per neuron of every population: ranges never overlap
         spiked_.emplace_back();
+        lags_.emplace_back();
+        speeds_.emplace_back();
     }
     for (const auto& in : net_.inputs.spikes) {
         std::vector<std::uint64_t> steps;
@@ -195,6 +219,15 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     }
     spike_input_next_.assign(spike_input_steps_.size(), 0);
     slot_of_delay_.assign(ring_slots_, 0);
+}
+
+std::uint32_t spiking_engine::noise_stream(const network::spiking_population& pop, std::size_t r) {
+    // Channels are numbered as the constructor adds them: receptors in order, 0/1/2 variables each.
+    std::uint32_t k = 0;
+    for (std::size_t q = 0; q < r; ++q) {
+        if (pop.receptors[q].kind != network::kinetics::delta) k += static_cast<std::uint32_t>(receptor_matrix(pop.receptors[q], 1.0).vars);
+    }
+    return k;
 }
 
 const double* spiking_engine::receptor_current(std::size_t pop, std::size_t r) const {
@@ -220,7 +253,20 @@ void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* bu
                        buf + 3 * n + i0);
 }
 
-void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out) {
+void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1) {
+    // The buffer holds four steps; Philox fills all four at a block's first step, a source one step at a time.
+    const std::size_t n = net_.populations[p].n, phase = step_ % 4;
+    if (source_) {
+        source_->normals(p, stream, step_, i0, i1, buf + phase * n + i0);
+    } else if (phase == 0) {
+        refresh_noise(p, stream, buf, i0, i1, step_ / 4);
+    }
+}
+
+void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
+    const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
+    auto& out = found_[p][worker];
+    out.clear();
     const auto& pop = net_.populations[p];
     auto& st = pops_[p];
     const std::size_t n = pop.n, K = st.channels.size();
@@ -230,9 +276,13 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         auto& c = st.channels[k];
         if (c.noise.empty()) continue;
         noisy = true;
-        if (phase == 0) refresh_noise(p, k, c.noise.data(), i0, i1, step_ / 4);
+        fill_noise(p, static_cast<std::uint32_t>(k), c.noise.data(), i0, i1);
     }
-    if (!st.v_noise.empty() && phase == 0) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1, step_ / 4);
+    if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1);
+    if (interpolate_) {  // the step's start, for the interpolant of each crossing
+        std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
+        for (std::size_t k = 0; k < K; ++k) std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
+    }
     detail::pass_view w{};
     w.V = st.V.data();
     w.ref = st.ref_left.data();
@@ -250,6 +300,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
         w.x[k] = c.x.data();
         w.to_v[k] = c.to_v.data();
         w.xi[k] = c.noise.empty() ? zeros_.data() : c.noise.data() + phase * n;
+        w.v_from_x[k] = c.v_from_x.empty() ? zeros_.data() : c.v_from_x.data();
         w.x_decay[k] = c.decay;
         w.x_feed[k] = c.feed;
         w.x_amp[k] = c.noise_amp;
@@ -259,10 +310,11 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
     w.adapt = st.adaptive;
     w.uniform = st.uniform;
     w.strict = pop.strict_threshold;
-    w.defer = policy_ != nullptr;
+    w.defer = policy_ != nullptr || interpolate_;
     const auto result = detail::neuron_pass(w, i0, i1);
     const bool finite = result.finite;
     // Collect the flagged ids: skip blocks of sixteen without a crossing, stop after the last.
+    const std::size_t first = out.size();
     const std::uint32_t* flags = w.flags;
     std::uint32_t left = result.crossings;
     for (std::size_t i = i0; i < i1 && left > 0; i += 16) {
@@ -277,9 +329,71 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t i0, std::size_t 
             }
         }
     }
+    if (interpolate_ || record_crossings_) {
+        found_timing_[p][worker].clear();
+        time_crossings(p, out.data() + first, out.size() - first, found_timing_[p][worker]);
+    }
     if (!finite) {
 #pragma omp atomic write
         nonfinite_[p] = 1;
+    }
+}
+
+void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count,
+                                    std::vector<std::pair<double, double>>& out) {
+    // Crossing speed A = τ_m dV/dt at V_th (spec 003 Remark 2.1), dV/dt = (V∞ − V)/τ_m + Σ_k c_k x_k
+    // with c_k = ±R/τ_m on the current-carrying channels. On the grid it is taken from the state at
+    // t_{n+1} (spec 003 §2: A = I^{n+1} − I_th). exact_interpolated (spec 003 §4.4): the crossing
+    // θ ∈ (0, 1] is the root of the cubic Hermite interpolant of V through (V_n, V̇_n), (V_{n+1}, V̇_{n+1})
+    // (bisection, 50 halvings), A its slope there (not a separately interpolated current, which can
+    // disagree at grazing crossings), and the reset runs over the rest of the step:
+    // V = V_r e^{−(1−θ)h/τ_m} + (V∞ + τ_m Ī)(1 − e^{−(1−θ)h/τ_m}), Ī the mean input current over it.
+    const auto& pop = net_.populations[p];
+    auto& st = pops_[p];
+    const double h = net_.dt;
+    const std::size_t K = st.channels.size();
+    for (std::size_t s = 0; s < count; ++s) {
+        const std::uint32_t i = ids[s];
+        const double tau = pop.lif.tau_m[i], drive = st.v_drive[i], th = pop.lif.V_th[i];
+        const double rate = st.R[i] / tau;
+        double in_new = 0.0;
+        for (std::size_t k = 0; k < K; ++k) in_new += st.channels[k].slope_sign * rate * st.channels[k].x[i];
+        if (!interpolate_) {
+            out.emplace_back(0.0, drive - th + tau * in_new);
+            continue;
+        }
+        double in_old = 0.0;
+        for (std::size_t k = 0; k < K; ++k) in_old += st.channels[k].slope_sign * rate * st.x_before[k][i];
+        const double v0 = st.V_before[i], v1 = st.V[i];
+        const double m0 = h * ((drive - v0) / tau + in_old), m1 = h * ((drive - v1) / tau + in_new);
+        auto hermite = [&](double t) {
+            const double t2 = t * t, t3 = t2 * t;
+            return (2 * t3 - 3 * t2 + 1) * v0 + (t3 - 2 * t2 + t) * m0 + (-2 * t3 + 3 * t2) * v1 + (t3 - t2) * m1;
+        };
+        double lo = 0.0, hi = 1.0;
+        if (v0 < th) {  // v0 ≥ V_th: above threshold at the step's start (e.g. V0): the crossing is t_n
+            for (int it = 0; it < 50; ++it) {
+                const double mid = 0.5 * (lo + hi);
+                (hermite(mid) >= th ? hi : lo) = mid;
+            }
+        } else {
+            hi = 0.0;
+        }
+        const double theta = hi, t2 = theta * theta;
+        const double slope = ((6 * t2 - 6 * theta) * v0 + (3 * t2 - 4 * theta + 1) * m0 + (-6 * t2 + 6 * theta) * v1 + (3 * t2 - 2 * theta) * m1) / h;
+        const double rest = (1.0 - theta) * h;
+        // The reset (deferred by the pass): V from V_r over the rest of the step unless refractory
+        // (then V is held at V_r on the grid, as the other integrators do), counter, adaptation.
+        if (st.ref_steps[i] >= 0) {
+            st.V[i] = pop.lif.V_reset[i];
+        } else {
+            const double decay = std::exp(-rest / tau);
+            const double in_mean = 0.5 * ((1.0 - theta) * in_old + theta * in_new + in_new);
+            st.V[i] = pop.lif.V_reset[i] * decay + (drive + tau * in_mean) * (1.0 - decay);
+        }
+        st.ref_left[i] = st.ref_steps[i];
+        if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
+        out.emplace_back(rest, tau * slope);
     }
 }
 
@@ -494,11 +608,16 @@ void spiking_engine::partition(std::size_t workers) {
         for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
     }
     found_.assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
+    found_timing_.assign(pops_.size(), std::vector<std::vector<std::pair<double, double>>>(workers));
     row_scratch_.assign(workers, {});
 }
 
 void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
     if (steps == 0) return;
+    if (policy_ && (interpolate_ || record_crossings_)) {
+        throw config_error("spiking engine: a spike policy chooses among grid crossings; it cannot be combined with "
+                           "interpolated spike times or recorded crossing speeds");
+    }
     if (threads <= 0) threads = omp_get_max_threads();
     const std::size_t P = net_.populations.size();
     // Threads synchronise three times per step; below ~min_neurons_per_thread_ neurons per thread
@@ -528,10 +647,7 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
     auto work = [&](std::size_t w) {
         for (std::size_t s = 0; s < steps; ++s) {
             guarded([&] {
-                for (std::size_t p = 0; p < P; ++p) {
-                    found_[p][w].clear();
-                    advance_neurons(p, bounds_[p][w], bounds_[p][w + 1], found_[p][w]);
-                }
+                for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
             });
             barrier.wait();
             if (stop.load(std::memory_order_relaxed)) return;
@@ -575,9 +691,19 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
 }
 
 void spiking_engine::merge_spikes() {
+    const bool timed = interpolate_ || record_crossings_;
     for (std::size_t p = 0; p < found_.size(); ++p) {
         spiked_[p].clear();
         for (const auto& part : found_[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
+        lags_[p].clear();
+        speeds_[p].clear();
+        if (!timed) continue;
+        for (const auto& part : found_timing_[p]) {
+            for (const auto& [lag, speed] : part) {
+                lags_[p].push_back(lag);
+                speeds_[p].push_back(speed);
+            }
+        }
     }
 }
 
@@ -632,10 +758,10 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         // Noise of the current 4-step block is regenerated by the next pass only at block starts:
         // regenerate it now so a restore in mid-block continues with the same numbers.
-        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+        for (std::size_t k = 0; k < st.channels.size() && !source_; ++k) {
             if (!st.channels[k].noise.empty()) refresh_noise(p, k, st.channels[k].noise.data(), 0, pop.n, step_ / 4);
         }
-        if (!st.v_noise.empty()) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n, step_ / 4);
+        if (!st.v_noise.empty() && !source_) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n, step_ / 4);
         set_step_currents(p);
     }
     std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);

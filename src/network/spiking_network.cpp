@@ -8,7 +8,17 @@ namespace einet::network {
 
 namespace {
 constexpr const char* kinetics_names[] = {"delta", "exponential", "biexponential", "pulse"};
+constexpr const char* integrator_names[] = {"euler_maruyama", "exact", "exact_interpolated"};
 }
+
+integrator parse_integrator(const std::string& name, const std::string& key) {
+    for (int k = 0; k < 3; ++k) {
+        if (name == integrator_names[k]) return static_cast<integrator>(k);
+    }
+    throw config_error(key + ": expected one of euler_maruyama, exact, exact_interpolated, got \"" + name + "\"");
+}
+
+const char* integrator_name(integrator m) { return integrator_names[static_cast<int>(m)]; }
 
 kinetics parse_kinetics(const std::string& name, const std::string& key) {
     for (int k = 0; k < 4; ++k) {

@@ -442,7 +442,8 @@ TEST(spiking_kinetics, noise_amplitudes_are_the_euler_maruyama_and_the_exact_ou_
     // One step from V = E_L = 0, s = 0 with no input: V_1 = a_V ξ, s_1 = a_s ξ' with ξ, ξ' keyed by
     // (seed, population, channel, neuron, step), i.e. the same for two engines that differ only in τ.
     // EM: a_V = σ_V √(h/τ_m), a_s = σ_s √h; exact: a_V = σ_V √((1 − e^{−2h/τ_m})/2),
-    // a_s = σ_s √(τ_s(1 − e^{−2h/τ_s})/2). So V_1/a_V and s_1/a_s must not depend on τ.
+    // a_s = σ_s √(τ_s(1 − e^{−2h/τ_s})/2), plus V's share of the current noise. So the normals
+    // recovered from V_1 and s_1 must not depend on τ.
     const double h = 0.1, sigma_V = 2.5, sigma_s = 3.0;
     for (auto method : {integrator::exact, integrator::euler_maruyama}) {
         const bool exact = method == integrator::exact;
@@ -459,7 +460,13 @@ TEST(spiking_kinetics, noise_amplitudes_are_the_euler_maruyama_and_the_exact_ou_
             e.run(1, nullptr, 1);
             const double aV = exact ? sigma_V * std::sqrt(0.5 * (1.0 - std::exp(-2.0 * h / tau_m))) : sigma_V * std::sqrt(h / tau_m);
             const double as = exact ? sigma_s * std::sqrt(0.5 * tau_s * (1.0 - std::exp(-2.0 * h / tau_s))) : sigma_s * std::sqrt(h);
-            return std::make_pair(e.V(0)[0] / aV, e.receptor_current(0, 0)[0] / as);
+            const double xi_s = e.receptor_current(0, 0)[0] / as;
+            if (!exact) return std::make_pair(e.V(0)[0] / aV, xi_s);
+            // Exact: V also gets the current noise's share within the step, v_from_x·ξ' plus an
+            // independent part that adds to the membrane noise in quadrature (engine/noise_source.hpp).
+            const auto joint = engine::exact_step_noise(tau_m, tau_s, 1.0, sigma_s, h);
+            const double own = std::sqrt(aV * aV + joint.v_own_sd * joint.v_own_sd);
+            return std::make_pair((e.V(0)[0] - joint.v_from_x * xi_s) / own, xi_s);
         };
         const auto a = one_step(20.0, 5.0), b = one_step(10.0, 2.0);
         ASSERT_GT(std::abs(a.first), 1e-3);

@@ -26,6 +26,8 @@ enum class purpose : std::uint32_t {
     neuron_noise = 5,   // membrane/current noise of spiking neurons
     parameters = 6,     // heterogeneous neuron parameters
     dataset = 7,        // shuffling, batches
+    brownian_paths = 8, // fine Brownian increments shared across step sizes (analysis/coupled_brownian)
+    resampling = 9,     // bootstrap resamples and other analysis draws
 };
 
 using u32x4 = std::array<std::uint32_t, 4>;

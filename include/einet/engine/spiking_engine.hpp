@@ -28,6 +28,7 @@
 
 #include "einet/core/aligned.hpp"
 #include "einet/engine/delay_ring.hpp"
+#include "einet/engine/noise_source.hpp"
 #include "einet/network/spiking_network.hpp"
 
 namespace einet::engine {
@@ -73,6 +74,14 @@ public:
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
+    // The noise_source stream of receptor r's current noise in `pop` (its channel's index).
+    static std::uint32_t noise_stream(const network::spiking_population& pop, std::size_t r);
+    // nullptr: the engine's own Philox streams (the default). The source must outlive the runs.
+    void set_noise_source(noise_source* source) { source_ = source; }
+    // Also keep, for each spike, its crossing speed A = τ_m dV/dt at threshold (mV; spec 003
+    // Remark 2.1: A = I − I_th) — from the state at the end of the step on the grid integrators,
+    // from the interpolant at the crossing with exact_interpolated (which always keeps it).
+    void set_record_crossings(bool on) { record_crossings_ = on; }
 
     double* V(std::size_t pop) { return pops_[pop].V.data(); }
     const double* V(std::size_t pop) const { return pops_[pop].V.data(); }
@@ -86,6 +95,10 @@ public:
     const std::int32_t* refractory_steps_left(std::size_t pop) const { return pops_[pop].ref_left.data(); }
     // Ids (ascending) of the neurons of `pop` that spiked in the last step, at time().
     const std::vector<std::uint32_t>& spikes(std::size_t pop) const { return spiked_[pop]; }
+    // Per spike of spikes(pop): how long before time() it happened (ms; 0 on the grid integrators)
+    // and its crossing speed; both empty unless crossings are recorded or the integrator interpolates.
+    const std::vector<double>& spike_lags(std::size_t pop) const { return lags_[pop]; }
+    const std::vector<double>& crossing_speeds(std::size_t pop) const { return speeds_[pop]; }
 
     // All dynamic state (time, V, refractory counters, receptor and adaptation states, delay
     // rings); restoring it into an engine built from the same network and seed continues the run
@@ -100,7 +113,9 @@ private:
     //   x_k ← decay_k·x_k + feed_k·x_{k−1} + noise_amp_k·ξ,  V gains to_v_k[i]·x_k (old values)
     struct channel {
         aligned_vector<double> x, to_v, noise;  // noise: 4 steps of normals, or empty
+        aligned_vector<double> v_from_x;        // exact integrator: V's share of this channel's noise
         double decay = 1.0, feed = 0.0, noise_amp = 0.0;
+        double slope_sign = 0.0;                // dV/dt gains slope_sign·(R/τ_m)·x (0: not a current)
     };
     struct population_state {
         aligned_vector<double> V, v_decay, v_drive, v_noise_amp, I_e_base, v_drive_base, R;
@@ -108,6 +123,8 @@ private:
         aligned_vector<double> adapt_jump;
         aligned_vector<double> v_noise;                 // 4 steps of normals, or empty
         std::vector<channel> channels;                  // adaptation last (when adaptive)
+        aligned_vector<double> V_before;                // exact_interpolated: V and x at the step's start
+        std::vector<aligned_vector<double>> x_before;
         std::vector<std::size_t> input_channel;         // per receptor: channel spikes land in (npos: V)
         std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
@@ -119,7 +136,9 @@ private:
 
     void update_uniform(std::size_t p);
     void partition(std::size_t workers);
-    void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
+    void advance_neurons(std::size_t p, std::size_t worker);
+    void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::vector<std::pair<double, double>>& out);
+    void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
     void set_step_currents(std::size_t p);
     void apply_inputs();
@@ -137,6 +156,9 @@ private:
     std::uint64_t step_ = 0;
     std::size_t min_neurons_per_thread_ = 8192;
     spike_policy* policy_ = nullptr;
+    noise_source* source_ = nullptr;
+    bool record_crossings_ = false;
+    bool interpolate_ = false;                 // exact_interpolated
     std::vector<population_state> pops_;
     std::vector<char> nonfinite_;              // per population: a non-finite V was seen
     aligned_vector<std::uint32_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
@@ -148,7 +170,9 @@ private:
     std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
     std::vector<std::vector<std::vector<std::uint32_t>>> found_;     // [pop][worker]: crossings of the step
     std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> row_scratch_;  // [worker]: rows to write
+    std::vector<std::vector<std::vector<std::pair<double, double>>>> found_timing_;  // [pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
+    std::vector<std::vector<double>> lags_, speeds_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
 };

@@ -110,7 +110,15 @@ struct spiking_inputs {
     std::vector<spike_input> spikes;
 };
 
-enum class integrator { euler_maruyama, exact };
+// euler_maruyama: spec 003 Eqs. 2.1–2.4 (spikes on the grid); exact: propagators of the linear
+// subthreshold system with its exact Gaussian noise (spikes on the grid); exact_interpolated:
+// exact, plus each spike placed inside its step by cubic Hermite interpolation of V and the reset
+// integrated over the rest of the step (precise spike times, spec 003 §4.4; synaptic events are
+// still delivered on the grid).
+enum class integrator { euler_maruyama, exact, exact_interpolated };
+// Parses "euler_maruyama", "exact", "exact_interpolated"; throws config_error naming `key`.
+integrator parse_integrator(const std::string& name, const std::string& key);
+const char* integrator_name(integrator m);
 
 struct spiking_network {
     std::vector<spiking_population> populations;
