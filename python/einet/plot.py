@@ -206,6 +206,11 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [paradoxical]
     elif run.study == "spiking":
         figs = [spiking_activity]
+    elif run.study == "convergence":
+        from .plot_numerics import convergence_errors, lyapunov_by_length, spike_time_error_vs_crossing_speed
+        figs = [convergence_errors, spike_time_error_vs_crossing_speed]
+        if "lyapunov_by_length" in run.arrays:
+            figs.append(lyapunov_by_length)
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -24,8 +24,9 @@ std::vector<section> convergence_sections() {
                        "start every noisy current from its stationary law N(0, sigma^2 tau/2) (spec 003 §1.5)"),
                   integer("bootstrap", "1000", 0, 1e6, "bootstrap resamples over paths for the order intervals (spec 003 §6.4)"),
                   q("van_rossum_tau", "ms", "0.25 ms", 0.0, inf, "kernel time constant of the van Rossum distance (spec 003 §6.2)", true),
-                  q("min_crossing_speed", "mV", "0 mV", 0.0, inf,
-                    "good-set filter of the spike-time errors: keep pairs with min(A_h, A_ref) >= this (0: all pairs)")}});
+                  q("good_set_alpha", "mV", "0.1 mV", 0.0, inf,
+                    "good set of spike-time errors (spec 003 §3.3, §6.2): pairs with min(A_h, A_ref) >= alpha ..."),
+                  q("good_set_max_error", "ms", "0.25 ms", 0.0, inf, "... and |t_h - t_ref| below this", true)}});
     s.push_back({"lyapunov", "largest Lyapunov exponent: saltation (tangent), trajectory divergence and the flux formula (spec 003 §4)", study,
                  {flag("enabled", true, "estimate the largest Lyapunov exponent"),
                   q("dt", "ms", "0.001953125 ms", 0.0, inf, "step of the event-resolved (exact_interpolated) runs (spec 003 §4.4: <= 0.002 tau_m)", true),
