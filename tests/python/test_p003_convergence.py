@@ -71,3 +71,16 @@ def test_lyapunov_saltation_and_trajectory_divergence_agree(tmp_path, experiment
         # A network's finite-time growth is the largest of its neurons' noisy growths, biased above
         # the largest mean exponent the formula gives from pooled spikes (docs/models/numerics.md).
         assert formula <= salt + 0.02 and salt - formula <= 0.1, (formula, salt)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("experiment", ["p003_single", "p003_feedforward"])
+def test_shipped_convergence_experiments(tmp_path, experiment):
+    # The shipped runs (docs/reproduction.md): EM orders in the issue's ranges with every integrator
+    # on the same paths, the interpolated one clearly higher, Lyapunov estimates agreeing.
+    s = run_quick(experiment, tmp_path / "run")
+    em, interp = _orders(s, "euler_maruyama"), _orders(s, "exact_interpolated")
+    assert 0.4 <= em["strong_order_spike_time"] <= 0.65, em
+    assert 0.85 <= em["weak_order"] <= 1.15, em
+    assert interp["median_spike_time_order"] >= em["median_spike_time_order"] + 0.3, (em, interp)
+    assert abs(s["lyapunov_saltation"] - s["lyapunov_divergence"]) <= 0.1 * abs(s["lyapunov_divergence"])

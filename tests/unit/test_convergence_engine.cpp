@@ -9,6 +9,7 @@
 
 #include "einet/analysis/convergence_run.hpp"
 #include "einet/analysis/coupled_brownian.hpp"
+#include "einet/analysis/lyapunov.hpp"
 #include "einet/analysis/path_ensemble.hpp"
 #include "einet/engine/spiking_engine.hpp"
 
@@ -186,6 +187,34 @@ TEST(PathEnsemble, CopiesAreIndependentPathsOfTheSameNetwork) {
     const analysis::path_layout layout(net);
     EXPECT_EQ(layout.neurons, 6u);
     EXPECT_EQ(layout.offset[1], 3u);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Lyapunov, PeriodicFiringIsNeutralAndNoiseMakesItStable) {
+    // Constant drive (σ = 0): the orbit is periodic, e^{−T_p/τ_m}·κ = 1, so λ_v = 0 three ways
+    // (spec 003 §4.2). With P1's noise λ_v = −0.480 (spec §7.2, measured by the spec's own code).
+    einet::analysis::lyapunov_plan plan;
+    plan.net = noisy_lif(1, 1.5, 0.0);
+    plan.paths = 8;
+    plan.dt = 1.0 / 512;
+    plan.burn_in = 2;
+    plan.duration = 30;
+    plan.V0 = {{0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}};
+    auto r = einet::analysis::estimate_lyapunov(plan);
+    EXPECT_NEAR(r.saltation.mean, 0.0, 0.005);
+    EXPECT_NEAR(r.divergence.mean, 0.0, 0.005);
+    EXPECT_NEAR(r.formula_per_neuron[0], 0.0, 0.005);
+
+    plan.net = noisy_lif(1, 1.1, 1.0);
+    plan.paths = 150;
+    plan.V0.clear();
+    plan.duration = 40;
+    r = einet::analysis::estimate_lyapunov(plan);
+    EXPECT_NEAR(r.saltation.mean, -0.480, 4 * r.saltation.standard_error + 0.005);
+    EXPECT_NEAR(r.divergence.mean, r.saltation.mean, 0.1 * std::abs(r.saltation.mean));
 }
 
 }  // namespace
