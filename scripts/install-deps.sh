@@ -12,6 +12,7 @@ packages=(
   python3-numpy python3-scipy python3-matplotlib python3-pytest python3-h5py
   python3-brian libopenblas0-pthread
   python3-torch python3-sklearn python3-cvxopt dataset-fashion-mnist
+  zlib1g-dev
 )
 
 missing=()

@@ -1,0 +1,19 @@
+#pragma once
+// Internal to train/: pieces shared by the smooth (proximal Newton) and the hinge (LP) solvers.
+#include "einet/train/convex_solver.hpp"
+
+namespace einet::train::detail {
+
+double penalty_value(penalty_kind k, const matrix& W);
+// Ω°(G): max |G_jc| (elementwise) or max_j ‖G_j,:‖₂ (group).
+double dual_norm(penalty_kind k, const matrix& G);
+
+// Fills d, gap, feasibility and certification of `s` (W and primal already set) from an unscaled
+// dual candidate U0 and DtU0 = Dᵀ U0 (U0 is scaled here into the dual feasible set).
+void certify(const convex_problem& pr, const convex_options& opt, const matrix& U0, const matrix& DtU0,
+             convex_solution& s);
+
+convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt, const matrix* warm);
+convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt, const matrix* warm);
+
+}  // namespace einet::train::detail

@@ -1,0 +1,148 @@
+"""Paper 002 training module against independent implementations: PyTorch 1.13 autograd on the same
+LIF network, weights and data (20 Adam steps, loss trajectory to 1e-5 relative), and cvxopt on the
+convex program (optimal values to 1e-6)."""
+import math
+
+import numpy as np
+import pytest
+
+import einet
+
+torch = pytest.importorskip("torch", reason="PyTorch (Debian python3-torch) is needed for the SG anchor")
+
+
+def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, path_beta):
+    """The spec 002 §2.3 recurrence written directly with torch autograd (ATan surrogate, detached reset)."""
+    beta, theta = 0.99, 1.0
+    reset = beta * theta if form == "canonical" else theta
+
+    class Spike(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, u):
+            ctx.save_for_backward(u)
+            return ((u - theta) >= 0).double() if form == "canonical" else ((u - theta) > 0).double()
+
+        @staticmethod
+        def backward(ctx, g):
+            (u,) = ctx.saved_tensors
+            return g / (1 + (math.pi * (u - theta)) ** 2)  # ATan, alpha = 2
+
+    T, B, _ = x.shape
+    blocks, off = [], 0
+    for (r, c) in shapes:
+        blocks.append(params[off:off + r * c].view(r, c))
+        off += r * c
+    W_out = params[off:].view(p_last, C)
+    layers = max(1, L - 1)
+    feats, vs = [], []
+    for k in range(K):
+        inp = x
+        v = torch.ones(x.shape[2], dtype=torch.float64)
+        for l in range(layers):
+            W = blocks[k * layers + l]
+            I = inp @ W
+            u = torch.zeros(B, W.shape[1], dtype=torch.float64)
+            s = torch.zeros_like(u)
+            out = []
+            for t in range(T):
+                u = (beta * u - reset * s.detach() if t else 0) + I[t]
+                s = Spike.apply(u)
+                out.append(s)
+            inp = torch.stack(out)
+            v = (W ** 2).t() @ v
+        feats.append(inp[-1])
+        vs.append(v)
+    z = torch.cat(feats, 1) @ W_out
+    y = torch.tensor(labels)
+    if loss == "ce":
+        data = torch.nn.functional.cross_entropy(z, y)
+    else:  # binary hinge on one logit
+        data = torch.clamp(1 - (2 * y.double() - 1) * z[:, 0], min=0).mean()
+    vcat = torch.cat(vs)
+    path = torch.sqrt(((W_out ** 2).sum(1) * vcat).sum() + 1e-12)
+    return data + path_beta * path
+
+
+@pytest.mark.parametrize("form,loss,C,K,L", [("reference", "ce", 3, 2, 3), ("canonical", "hinge", 1, 4, 4)])
+def test_sg_loss_trajectory_matches_pytorch(form, loss, C, K, L):
+    torch.set_num_threads(1)
+    T, B, d, p_rec, p_last = 8, 32, 5, 16, 12
+    params, shapes = einet.snn_init(d, K, L, p_rec, p_last, C, seed=3)
+    params = params * 2.5  # active network (spikes in every layer)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(T, B, d))
+    labels = list(rng.integers(0, max(C, 2), size=B))
+    steps, lr, pb = 20, 1e-2, 0.05
+    _, hist = einet.snn_train(params, d, K, L, p_rec, p_last, C, x, labels, loss=loss,
+                              classes=max(C, 2), lr=lr, path_beta=pb, epochs=steps, patience=1000,
+                              lif=form)
+    p = torch.tensor(params, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=lr)
+    ref = []
+    xt = torch.tensor(x)
+    for _ in range(steps):
+        opt.zero_grad()
+        obj = torch_lif_objective(p, shapes, xt, labels, K, L, p_last, C, form, loss, pb)
+        ref.append(obj.item())
+        obj.backward()
+        opt.step()
+    ours = np.array(hist["objective"])
+    ref = np.array(ref)
+    assert ref[-1] < ref[0]  # the anchor trains
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=0)
+
+
+cvxopt = pytest.importorskip("cvxopt", reason="cvxopt (Debian python3-cvxopt) is the independent convex solver")
+
+
+def _problem(n, p, seed):
+    rng = np.random.default_rng(seed)
+    D = (rng.random((n, p)) < 0.4).astype(float)
+    score = D[:, 0] + D[:, 1] - D[:, 2] + 0.8 * (rng.random(n) - 0.5)
+    return D, np.where(score > 0.5, 1.0, -1.0)
+
+
+def _cvxopt_hinge(D, y, a, rho):
+    n, p = D.shape
+    # variables (w+, w-, xi) >= 0; y_i d_i(w+ - w-) + xi_i >= 1
+    c = np.concatenate([rho * np.ones(2 * p), a])
+    YD = y[:, None] * D
+    G = np.vstack([np.hstack([-YD, YD, -np.eye(n)]), -np.eye(2 * p + n)])
+    h = np.concatenate([-np.ones(n), np.zeros(2 * p + n)])
+    cvxopt.solvers.options.update(show_progress=False, abstol=1e-10, reltol=1e-10, feastol=1e-10)
+    sol = cvxopt.solvers.lp(cvxopt.matrix(c), cvxopt.matrix(G), cvxopt.matrix(h))
+    return sol["primal objective"]
+
+
+def _cvxopt_squared(D, y, rho):
+    n, p = D.shape
+    # w = w+ - w-: (1/n)||Dw - y||^2 + rho 1'(w+ + w-)
+    M = np.hstack([D, -D])
+    P = 2.0 / n * M.T @ M + 1e-12 * np.eye(2 * p)
+    q = -2.0 / n * M.T @ y + rho
+    cvxopt.solvers.options.update(show_progress=False, abstol=1e-12, reltol=1e-12, feastol=1e-12)
+    sol = cvxopt.solvers.qp(cvxopt.matrix(P), cvxopt.matrix(q), cvxopt.matrix(-np.eye(2 * p)), cvxopt.matrix(np.zeros(2 * p)))
+    return sol["primal objective"] + y @ y / n
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_convex_optima_match_cvxopt(seed):
+    D, y = _problem(60, 40, seed)
+    a = np.full(len(y), 1 / len(y))
+    for rho in (0.05, 0.005):
+        ours = einet.convex_solve(D, y[:, None], a, loss="hinge", rho=rho)
+        assert ours["certified"] and abs(ours["gap"]) <= 1e-6 * max(1, abs(ours["primal"]))
+        assert ours["primal"] == pytest.approx(_cvxopt_hinge(D, y, a, rho), abs=1e-6)
+        ours = einet.convex_solve(D, y[:, None], a, loss="squared", rho=rho)
+        assert ours["certified"]
+        assert ours["primal"] == pytest.approx(_cvxopt_squared(D, y, rho), abs=1e-6)
+
+
+def test_convex_solve_rejects_bad_input():
+    D, y = _problem(10, 5, 0)
+    a = np.full(10, 0.1)
+    with pytest.raises(ValueError, match="rho"):
+        einet.convex_solve(D, y[:, None], a, rho=-1.0)
+    D[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        einet.convex_solve(D, y[:, None], a, rho=0.1)
