@@ -206,6 +206,12 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [paradoxical]
     elif run.study == "spiking":
         figs = [spiking_activity]
+    elif run.study == "stability_map":
+        from .plot_analysis import stability_maps
+        figs = [stability_maps]
+    elif run.study == "up_state_scan":
+        from .plot_analysis import up_state_scan
+        figs = [up_state_scan]
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -3,6 +3,7 @@
 #include <array>
 #include <limits>
 
+#include "einet/analysis/rule_stability.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 
@@ -96,18 +97,12 @@ plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::ra
         rb.floor.push_back(cfg.number("plasticity.weight_floor"));
         rb.ceiling.push_back(cfg.number("plasticity.weight_ceiling"));
     }
-    if (rb.r.name == "forced_balance") {
-        // 001 SI Eq. 15: dW_EE/dt = α₁ g_E E (E_set − E), dW_IE/dt = −α₃ g_I E (I_set − I), and W_EI,
-        // W_II relax to the set-point plane with 1/τ₀ = α₁ g_E g_I E_set I_set. α₁ = alpha_EE and
-        // α₃ = alpha_IE; the gains and the relaxation rate follow from the model.
-        const auto mp = rb.model;
-        std::array<double, 4> by_class{};
-        for (std::size_t q = 0; q < rb.alpha.size(); ++q) by_class[rb.class_index[q]] = rb.alpha[q];
-        const double alpha1 = by_class[0], alpha3 = by_class[2];
-        const double rate[4] = {alpha1 * mp.g_E, alpha1 * mp.g_E * mp.g_I * rb.setpoint[0] * rb.setpoint[1],
-                                alpha3 * mp.g_I, alpha1 * mp.g_E * mp.g_I * rb.setpoint[0] * rb.setpoint[1]};
-        for (std::size_t q = 0; q < rb.alpha.size(); ++q) rb.alpha[q] = rate[rb.class_index[q]];
-    }
+    // Forced balance (001 SI Eq. 15): α₁ = alpha_EE and α₃ = alpha_IE become the continuous rates of
+    // its terms and the relaxation rate 1/τ₀ (analysis::effective_rates, shared with the stability analysis).
+    analysis::rule_rates by_class;
+    for (std::size_t q = 0; q < rb.alpha.size(); ++q) by_class.alpha[rb.class_index[q]] = rb.alpha[q];
+    const auto k = analysis::effective_rates(rb.r, by_class, rb.model, {rb.setpoint[0], rb.setpoint[1]});
+    for (std::size_t q = 0; q < rb.alpha.size(); ++q) rb.alpha[q] = k.alpha[rb.class_index[q]];
     return rb;
 }
 

@@ -35,11 +35,14 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "stability_map",
+                                   "up_state_scan"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
-                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
+                         "stability_map: rule stability over the set-point plane, closed form and numerical (001 Figs. 2F–H, 4H, S8–S12); "
+                         "up_state_scan: Up-state rates against each weight (001 Fig. S13)")}});
     const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -64,7 +67,9 @@ std::vector<section> build() {
                                          "dt), so `einet run --resume` can continue an interrupted run; absent: none",
                                          true)),
                               spiking)}});
-    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", rate_studies,
+    std::vector<std::string> model_studies = rate_studies;
+    model_studies.insert(model_studies.end(), {"stability_map", "up_state_scan"});
+    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", model_studies,
                  {choice("kind", {"wilson_cowan"}, "wilson_cowan", "rate model"),
                   choice("update_order", {"sequential", "simultaneous"}, "sequential",
                          "sequential: I sees the E of the same step (the authors' code); simultaneous: both see the previous step"),
@@ -176,6 +181,7 @@ std::vector<section> build() {
                                    "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
+    for (auto& sec : analysis_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -187,7 +193,8 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
+                                               "stability_map", "up_state_scan"};
     return s;
 }
 

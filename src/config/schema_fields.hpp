@@ -10,6 +10,8 @@
 namespace einet::config {
 // The sections of study "spiking" (schema_spiking.cpp).
 std::vector<section> spiking_sections();
+// The sections of the analysis studies "stability_map" and "up_state_scan" (schema_analysis.cpp).
+std::vector<section> analysis_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {
