@@ -117,7 +117,9 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const bool spiking = study == "spiking";
     const bool analysis_only = study == "stability_map" || study == "up_state_scan";
     if (opt.resume) {
-        if (!spiking) throw config_error("--resume continues spiking runs only; study \"" + study + "\" has no checkpoints");
+        if (!spiking && study != "trial_plasticity") {
+            throw config_error("--resume continues spiking and trial_plasticity runs only; study \"" + study + "\" has no checkpoints");
+        }
         if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
         if (opt.overwrite) throw config_error("--resume and --overwrite exclude each other");
         check_resumable(cfg, out_path);

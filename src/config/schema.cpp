@@ -132,7 +132,12 @@ std::vector<section> build() {
                   flag("reset_rates", true, "start every trial from E = I = 0"),
                   q("sustained_rate", "Hz", "1 Hz", 0.0, inf,
                     "a trial is self-sustained when its measured E rate is at least this"),
-                  integer("final_trials", "10", 1, 1e9, "E_final_hz, I_final_hz average the last this many trials")}});
+                  integer("final_trials", "10", 1, 1e9, "E_final_hz, I_final_hz average the last this many trials"),
+                  num("converged_tolerance", "0.05", 0.0, inf,
+                      "n_converged counts runs whose final rates are all within this fraction of their set points"),
+                  optional(integer("checkpoint_every", "", 1, 1e9,
+                                   "write <run dir>/checkpoint every this many trials, so `einet run --resume` can "
+                                   "continue an interrupted sweep; absent: none"))}});
     s.push_back({"online", "online plasticity from calcium-like sensors (001 Fig. S4, spec §2.9)", {"online_plasticity"},
                  {q("duration", "ms", "100 s", 0.0, inf, "simulated time", true),
                   q("sensor_tau", "ms", "1000 ms", 0.0, inf, "sensor time constant τ_Ca", true),

@@ -79,6 +79,11 @@ public:
     void add_step_input(const network::rate_step_input& in);
 
     std::uint64_t absolute_step() const { return step_; }
+    // For checkpoints: the countdown [network] of Poisson-kick input k, and the step counter the
+    // noise streams are keyed by (restoring both with rates, noise and weights restores the run).
+    std::int32_t* kick_countdown(std::size_t k) { return kick_left_[k].data(); }
+    const std::int32_t* kick_countdown(std::size_t k) const { return kick_left_[k].data(); }
+    void set_absolute_step(std::uint64_t step) { step_ = step; }
     std::size_t segment_step() const { return segment_step_; }
 
     // First non-finite value in rates, noise or weights, if any (rates first).
