@@ -73,6 +73,14 @@ std::vector<section> build() {
                  {choice("kind", {"wilson_cowan"}, "wilson_cowan", "rate model"),
                   choice("update_order", {"sequential", "simultaneous"}, "sequential",
                          "sequential: I sees the E of the same step (the authors' code); simultaneous: both see the previous step"),
+                  integer("E.n", "1", 1, 1e5, "units in E (001 multi-unit model: 80), all-to-all without self-connections when > 1"),
+                  integer("I.n", "1", 1, 1e5, "units in I (001 multi-unit model: 20)"),
+                  choice("kernel", {"automatic", "batch_major", "unit_major"}, "automatic",
+                         "step kernel for multi-unit populations: unit_major keeps each network's weights in cache for "
+                         "a whole trial (automatic: unit_major whenever weights change only between trials)"),
+                  choice("precision", {"float64", "float32"}, "float64",
+                         "precision of the recurrent sums of the unit-major kernel (float32: single-precision weights "
+                         "and rates in the matrix-vector product, the rest in double)"),
                   q("E.tau", "ms", "10 ms", 0.0, inf, "time constant τ_E", true),
                   num("E.gain", "1", 0.0, inf, "gain g_E (Hz per unit drive)"),
                   num("E.threshold", "4.8", -inf, inf, "threshold θ_E (drive units)"),
@@ -86,7 +94,15 @@ std::vector<section> build() {
     s.push_back({"weights", "initial weights W_XY onto X from Y (>= 0; inhibition enters with a minus sign); "
                             "a number, or {dist=\"uniform\", low, high} / {dist=\"normal\", mean, std} drawn per network", rate_studies,
                  {weight("EE", "2.1", "W_EE, E <- E"), weight("EI", "3", "W_EI, E <- I"),
-                  weight("IE", "4", "W_IE, I <- E"), weight("II", "2", "W_II, I <- I")}});
+                  weight("IE", "4", "W_IE, I <- E"), weight("II", "2", "W_II, I <- I"),
+                  flag("total", false,
+                       "multi-unit: the value drawn is the class total per network, divided by the presynaptic "
+                       "partners of a unit (N_pre, or N_pre - 1 without self-connections; 001 SI multi-unit model)"),
+                  choice("synapse_spread", {"none", "normal", "lognormal"}, "none",
+                         "spread of the synapses of a class around its mean m: normal with SD synapse_cv·m, or "
+                         "log-normal with arithmetic mean m and arithmetic SD synapse_sd (001 Fig. S5)"),
+                  num("synapse_cv", "0.1", 0.0, inf, "relative SD of the normal spread"),
+                  num("synapse_sd", "0.05", 0.0, inf, "absolute arithmetic SD of the log-normal spread")}});
     s.push_back({"noise", "independent Ornstein–Uhlenbeck noise added to each population's drive (001 Methods)", rate_studies,
                  {q("tau", "ms", "1 ms", 0.0, inf, "OU time constant", true),
                   q("sigma", "s^-1/2", "10 s^-1/2", 0.0, inf, "OU intensity σ in dη = −η/τ dt + σ dW"),
@@ -119,7 +135,9 @@ std::vector<section> build() {
                   derived(num("beta_II", "", -inf, inf, "β_II"), "plasticity.beta"),
                   q("E_set", "Hz", "5 Hz", 0.0, inf, "E set point"),
                   q("I_set", "Hz", "14 Hz", 0.0, inf, "I set point"),
-                  num("weight_floor", "0.1", 0.0, inf, "every weight is held >= this after each update"),
+                  num("weight_floor", "0.1", 0.0, inf,
+                      "every weight is held >= this / (presynaptic partners) after each update (0.1/N_x in the 001 "
+                      "multi-unit model; the plain value for one-unit populations)"),
                   unbounded(num("weight_ceiling", "inf", 0.0, inf, "and <= this (inf: no ceiling)")),
                   terms("terms.EE"), terms("terms.EI"), terms("terms.IE"), terms("terms.II")}});
     s.push_back({"protocol", "trial-based plasticity (001 Methods, spec §1.4)", {"trial_plasticity"},

@@ -32,6 +32,9 @@ class rate_step_hook {
 public:
     virtual ~rate_step_hook() = default;
     virtual void on_step(rate_engine& engine, std::size_t segment_step, std::size_t b0, std::size_t b1) = 0;
+    // True when on_step never changes weights: the engine may then keep each network's weights in
+    // a private contiguous copy for the whole run() call (the unit-major kernel).
+    virtual bool leaves_weights_alone() const { return false; }
 };
 
 struct nonfinite_location {
@@ -93,6 +96,10 @@ private:
     struct workspace;
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     void prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    template <class T>
+    void run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
+                              std::size_t steps, rate_step_hook* hook);
+    bool use_unit_major(const rate_step_hook* hook) const;
     template <std::size_t P>
     void run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
                           std::size_t steps, rate_step_hook* hook);
