@@ -211,6 +211,12 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [convergence_errors, spike_time_error_vs_crossing_speed]
         if "lyapunov_by_length" in run.arrays:
             figs.append(lyapunov_by_length)
+    elif run.study == "stability_map":
+        from .plot_analysis import stability_maps
+        figs = [stability_maps]
+    elif run.study == "up_state_scan":
+        from .plot_analysis import up_state_scan
+        figs = [up_state_scan]
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -17,6 +17,7 @@
 
 extern char** environ;
 
+#include "einet/config/analysis_studies.hpp"
 #include "einet/config/rate_setup.hpp"
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
@@ -115,8 +116,11 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     // Build everything that can fail on the model before the directory exists.
     const auto study = cfg.study();
     const bool spiking = study == "spiking" || study == "convergence";  // both run a spiking network
+    const bool analysis_only = study == "stability_map" || study == "up_state_scan";
     if (opt.resume) {
-        if (study != "spiking") throw config_error("--resume continues spiking runs only; study \"" + study + "\" has no checkpoints");
+        if (study != "spiking" && study != "trial_plasticity") {
+            throw config_error("--resume continues spiking and trial_plasticity runs only; study \"" + study + "\" has no checkpoints");
+        }
         if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
         if (opt.overwrite) throw config_error("--resume and --overwrite exclude each other");
         check_resumable(cfg, out_path);
@@ -125,7 +129,9 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     network::spiking_network spiking_net;
     if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
-    } else {
+    } else if (study == "stability_map") {
+        read_stability_panels(cfg);  // unknown rules fail before the directory exists
+    } else if (!analysis_only) {
         auto net = build_rate_network(cfg);
         eng = std::make_unique<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
                                                     static_cast<std::uint64_t>(cfg.integer("run.seed")));
@@ -145,7 +151,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !analysis_only) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -160,6 +166,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     try {
         if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
         else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
+        else if (study == "stability_map") out = run_stability_map_study(cfg, dir);
+        else if (study == "up_state_scan") out = run_up_state_scan_study(cfg, dir);
         else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
         else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
         else out = run_fixed_study(cfg, *eng, dir, opt);

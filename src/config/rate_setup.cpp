@@ -1,8 +1,11 @@
 #include "einet/config/rate_setup.hpp"
 
 #include <array>
+#include <cmath>
 #include <limits>
+#include <utility>
 
+#include "einet/analysis/rule_stability.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 
@@ -23,6 +26,15 @@ network::rate_network build_rate_network(const resolved_config& cfg) {
         }
     }
     net.noise = {cfg.quantity("noise.tau"), cfg.quantity("noise.sigma"), cfg.string("noise.scheme") == "exact"};
+    // 001 SI multi-unit model: N_E, N_I units, all-to-all, no self-connections.
+    for (auto& pop : net.populations) pop.n = static_cast<std::size_t>(cfg.integer("model." + pop.name + ".n"));
+    for (auto& proj : net.projections) proj.self_connections = !(proj.post == proj.pre && net.populations[proj.post].n > 1);
+    const auto kernel = cfg.string("model.kernel");
+    net.kernel = kernel == "unit_major" ? network::step_kernel::unit_major
+                 : kernel == "batch_major" ? network::step_kernel::batch_major
+                                           : network::step_kernel::automatic;
+    net.precision = cfg.string("model.precision") == "float32" ? network::step_precision::float32
+                                                              : network::step_precision::float64;
 
     const std::size_t target = net.find_population(cfg.string("kick.target"));
     const double amp = cfg.number("kick.amplitude"), start = cfg.quantity("kick.start"),
@@ -49,18 +61,55 @@ analysis::two_population_params model_params(const resolved_config& cfg) {
     return p;
 }
 
+std::size_t presynaptic_partners(const network::rate_network& net, std::size_t q) {
+    const auto& pr = net.projections[q];
+    const std::size_t n_pre = net.populations[pr.pre].n;
+    return pr.self_connections || pr.post != pr.pre ? n_pre : n_pre - 1;
+}
+
 void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng) {
     const auto& net = eng.network();
     const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
+    const bool total = cfg.boolean("weights.total");
+    const auto spread = cfg.string("weights.synapse_spread");
+    const double cv = cfg.number("weights.synapse_cv"), sd = cfg.number("weights.synapse_sd");
+    const config::distribution unit_normal{config::distribution::shape::normal, 0.0, 1.0};
     for (std::size_t q = 0; q < net.projections.size(); ++q) {
         const auto d = cfg.dist("weights." + net.projections[q].label);
-        const std::size_t n = net.populations[net.projections[q].post].n * net.populations[net.projections[q].pre].n;
+        const auto& pr = net.projections[q];
+        const std::size_t n_post = net.populations[pr.post].n, n_pre = net.populations[pr.pre].n;
+        const double partners = static_cast<double>(std::max<std::size_t>(1, presynaptic_partners(net, q)));
         for (std::size_t b = 0; b < eng.batch(); ++b) {
-            for (std::size_t idx = 0; idx < n; ++idx) {
-                // Keyed by (network, class, synapse): the same draws for any batch split or thread count.
+            // Keyed by (network, class, synapse): the same draws for any batch split or thread count.
+            auto draw = [&](std::uint64_t idx) {
                 const auto u = rng::philox(seed, rng::purpose::weight_init, static_cast<std::uint32_t>(b),
                                            (static_cast<std::uint64_t>(q) << 32) | idx);
-                eng.weights(q)[idx * eng.batch() + b] = d.sample(rng::uniform_open(u[0]), rng::uniform_open(u[1]));
+                return std::pair{rng::uniform_open(u[0]), rng::uniform_open(u[1])};
+            };
+            // The class total is the first synapse's draw (so one-unit classes draw as before).
+            const auto [t1, t2] = draw(0);
+            const double class_mean = total ? d.sample(t1, t2) / partners : 0.0;
+            for (std::size_t i = 0; i < n_post; ++i) {
+                for (std::size_t j = 0; j < n_pre; ++j) {
+                    const std::size_t idx = i * n_pre + j;
+                    double w = 0.0;
+                    if (!(pr.post == pr.pre && !pr.self_connections && i == j)) {  // diagonal held at 0
+                        const auto [u1, u2] = draw(idx);
+                        const double m = total ? class_mean : d.sample(u1, u2);
+                        const auto [z1, z2] = draw(idx | (1ull << 31));  // the spread's own stream
+                        const double z = unit_normal.sample(z1, z2);
+                        if (spread == "normal") {
+                            w = m + cv * m * z;
+                        } else if (spread == "lognormal") {
+                            // Arithmetic mean m and SD sd (001 Fig. S5): σ² = ln(1 + sd²/m²), μ = ln m − σ²/2.
+                            const double s2 = std::log1p(sd * sd / (m * m));
+                            w = m > 0 ? std::exp(std::log(m) - 0.5 * s2 + std::sqrt(s2) * z) : 0.0;
+                        } else {
+                            w = m;
+                        }
+                    }
+                    eng.weights(q)[idx * eng.batch() + b] = w;
+                }
             }
         }
     }
@@ -93,21 +142,16 @@ plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::ra
         rb.class_index.push_back(c);
         rb.alpha.push_back(cfg.number("plasticity.alpha_" + proj.label));
         rb.beta.push_back(cfg.number("plasticity.beta_" + proj.label));
-        rb.floor.push_back(cfg.number("plasticity.weight_floor"));
+        rb.floor.push_back(cfg.number("plasticity.weight_floor") /
+                           static_cast<double>(std::max<std::size_t>(1, presynaptic_partners(net, rb.floor.size()))));
         rb.ceiling.push_back(cfg.number("plasticity.weight_ceiling"));
     }
-    if (rb.r.name == "forced_balance") {
-        // 001 SI Eq. 15: dW_EE/dt = α₁ g_E E (E_set − E), dW_IE/dt = −α₃ g_I E (I_set − I), and W_EI,
-        // W_II relax to the set-point plane with 1/τ₀ = α₁ g_E g_I E_set I_set. α₁ = alpha_EE and
-        // α₃ = alpha_IE; the gains and the relaxation rate follow from the model.
-        const auto mp = rb.model;
-        std::array<double, 4> by_class{};
-        for (std::size_t q = 0; q < rb.alpha.size(); ++q) by_class[rb.class_index[q]] = rb.alpha[q];
-        const double alpha1 = by_class[0], alpha3 = by_class[2];
-        const double rate[4] = {alpha1 * mp.g_E, alpha1 * mp.g_E * mp.g_I * rb.setpoint[0] * rb.setpoint[1],
-                                alpha3 * mp.g_I, alpha1 * mp.g_E * mp.g_I * rb.setpoint[0] * rb.setpoint[1]};
-        for (std::size_t q = 0; q < rb.alpha.size(); ++q) rb.alpha[q] = rate[rb.class_index[q]];
-    }
+    // Forced balance (001 SI Eq. 15): α₁ = alpha_EE and α₃ = alpha_IE become the continuous rates of
+    // its terms and the relaxation rate 1/τ₀ (analysis::effective_rates, shared with the stability analysis).
+    analysis::rule_rates by_class;
+    for (std::size_t q = 0; q < rb.alpha.size(); ++q) by_class.alpha[rb.class_index[q]] = rb.alpha[q];
+    const auto k = analysis::effective_rates(rb.r, by_class, rb.model, {rb.setpoint[0], rb.setpoint[1]});
+    for (std::size_t q = 0; q < rb.alpha.size(); ++q) rb.alpha[q] = k.alpha[rb.class_index[q]];
     return rb;
 }
 

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "einet/analysis/perturbation.hpp"
 #include "einet/config/rate_setup.hpp"
+#include "rate_checkpoint.hpp"
+#include "spiking_checkpoint.hpp"
 #include "einet/plasticity/rate_protocols.hpp"
 
 namespace einet::config {
@@ -53,6 +56,32 @@ void put_plane_residuals(json& summary, const analysis::two_population_params& m
     summary["up_state_of_final_weights"] = up;
 }
 
+// Per-unit final low-passed rates of a population ([run][unit] array) and, in the summary, the
+// largest relative distance of any unit of any run from its set point (001 Figs. 5–6: two-term
+// rules bring every unit to its set point, cross-only rules only the population mean) and the
+// mean over runs of the spread (SD) across units.
+void put_unit_spread(json& summary, io::run_directory& dir, const std::string& name, double set,
+                     const std::vector<double>& lowpass, std::size_t n, std::size_t B) {
+    std::vector<double> per_unit(B * n);
+    double worst = 0.0, spread = 0.0;
+    for (std::size_t b = 0; b < B; ++b) {
+        double m = 0.0, m2 = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double r = lowpass[i * B + b];
+            per_unit[b * n + i] = r;
+            worst = std::isnan(r) ? r : std::max(worst, std::abs(r - set) / set);
+            m += r / static_cast<double>(n);
+            m2 += r * r / static_cast<double>(n);
+        }
+        spread += std::sqrt(std::max(0.0, m2 - m * m)) / static_cast<double>(B);
+    }
+    dir.write_array({"final_unit_rates_" + name, sizes({B, n}), "run, unit", "Hz",
+                     "low-passed rate of every unit of " + name + " after the last trial"},
+                    per_unit);
+    summary["max_unit_rel_error_" + name] = worst;
+    summary["unit_rate_sd_" + name + "_hz"] = spread;
+}
+
 json weight_object(const std::vector<std::string>& labels, const std::vector<double>& values) {
     json w = json::object();
     for (std::size_t q = 0; q < labels.size(); ++q) w[labels[q]] = values[q];
@@ -84,9 +113,24 @@ study_output run_trial_study(const resolved_config& cfg, engine::rate_engine& en
     p.trace_network = static_cast<std::size_t>(cfg.integer("record.trace_network"));
     p.trace_every = trace_every_steps(cfg, net.dt);
     const auto rb = bind_rule(cfg, net);
+    if (cfg.has("protocol.checkpoint_every")) p.checkpoint_every = static_cast<std::size_t>(cfg.integer("protocol.checkpoint_every"));
 
-    auto res = plasticity::run_trials(eng, p, rb, opt.threads, opt.progress_mode);
+    // Checkpoints every protocol.checkpoint_every trials; --resume continues from the last one.
+    const auto ckpt = checkpoint_dir(dir.path());
+    plasticity::trial_results start;
+    if (opt.resume) {
+        remove_interrupted_leftovers(dir.path());
+        start = restore_trial_checkpoint(ckpt, eng);
+        dir.manifest()["resumed_from_trial"] = static_cast<std::uint64_t>(start.trials_done);
+    }
+    std::size_t checkpoints_written = 0;
+    auto on_checkpoint = [&](const plasticity::trial_results& so_far) {
+        save_trial_checkpoint(ckpt, eng, so_far);
+        interrupt_if_testing(++checkpoints_written);
+    };
+    auto res = plasticity::run_trials(eng, p, rb, opt.threads, opt.progress_mode, &start, on_checkpoint);
     const std::size_t T = res.trials_done;
+    if (res.failure.empty()) std::filesystem::remove_all(ckpt);  // a complete run needs no checkpoint
 
     for (std::size_t k = 0; k < P; ++k) {
         const auto& name = net.populations[k].name;
@@ -129,13 +173,33 @@ study_output run_trial_study(const resolved_config& cfg, engine::rate_engine& en
     const std::size_t last = std::min<std::size_t>(static_cast<std::size_t>(cfg.integer("protocol.final_trials")), T);
     std::vector<std::string> labels;
     for (const auto& proj : net.projections) labels.push_back(proj.label);
+    // Per-run final rates (mean of the last protocol.final_trials measured rates), their mean ± SEM
+    // over the sweep, and the runs whose every population ends within the tolerance of its set point.
+    const double tolerance = cfg.number("protocol.converged_tolerance");
+    std::vector<double> final_rates(B * P);
+    std::vector<bool> converged(B, T > 0);
     for (std::size_t k = 0; k < P; ++k) {
         std::vector<double> per_run(B, 0.0);
         for (std::size_t t = T - last; t < T; ++t) {
             for (std::size_t b = 0; b < B; ++b) per_run[b] += res.measured[k][t * B + b] / static_cast<double>(last);
         }
-        put_stat(s, net.populations[k].name + "_final_hz", per_run);
+        const auto& name = net.populations[k].name;
+        const double set = cfg.quantity("plasticity." + name + "_set");
+        for (std::size_t b = 0; b < B; ++b) {
+            final_rates[b * P + k] = per_run[b];
+            converged[b] = converged[b] && std::abs(per_run[b] - set) <= tolerance * set;  // NaN: not converged
+        }
+        put_stat(s, name + "_final_hz", per_run);
+        s[name + "_final_mean_hz"] = mean(per_run);
+        s[name + "_final_sem_hz"] = B > 1 ? json(sem(per_run)) : json(nullptr);
+        put_unit_spread(s, dir, name, set, res.unit_lowpass[k], net.populations[k].n, B);
     }
+    dir.write_array({"final_rates", sizes({B, P}), "run, population", "Hz",
+                     "per-run mean measured rate over the last protocol.final_trials trials"},
+                    final_rates);
+    s["n_runs"] = static_cast<std::uint64_t>(B);
+    s["n_converged"] = static_cast<std::uint64_t>(std::count(converged.begin(), converged.end(), true));
+    s["converged_tolerance"] = tolerance;
     // First self-sustained trial: the network's own for one network, the median for a sweep.
     std::vector<double> reached;
     for (double f : first) {

@@ -35,13 +35,16 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence",
+                                   "stability_map", "up_state_scan"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
                          "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
                          "convergence: that network at several step sizes and integrators on shared Brownian paths "
-                         "(errors, orders, Lyapunov exponents; paper 003)")}});
+                         "(errors, orders, Lyapunov exponents; paper 003); "
+                         "stability_map: rule stability over the set-point plane, closed form and numerical (001 Figs. 2F–H, 4H, S8–S12); "
+                         "up_state_scan: Up-state rates against each weight (001 Fig. S13)")}});
     const std::vector<std::string> spiking{"spiking"}, spiking_network{"spiking", "convergence"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -68,10 +71,20 @@ std::vector<section> build() {
                                          "dt), so `einet run --resume` can continue an interrupted run; absent: none",
                                          true)),
                               spiking)}});
-    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", rate_studies,
+    std::vector<std::string> model_studies = rate_studies;
+    model_studies.insert(model_studies.end(), {"stability_map", "up_state_scan"});
+    s.push_back({"model", "two-population threshold-linear (Wilson–Cowan) rate model, 001 Methods Eqs. 1–3, SI Table 1", model_studies,
                  {choice("kind", {"wilson_cowan"}, "wilson_cowan", "rate model"),
                   choice("update_order", {"sequential", "simultaneous"}, "sequential",
                          "sequential: I sees the E of the same step (the authors' code); simultaneous: both see the previous step"),
+                  integer("E.n", "1", 1, 1e5, "units in E (001 multi-unit model: 80), all-to-all without self-connections when > 1"),
+                  integer("I.n", "1", 1, 1e5, "units in I (001 multi-unit model: 20)"),
+                  choice("kernel", {"automatic", "batch_major", "unit_major"}, "automatic",
+                         "step kernel for multi-unit populations: unit_major keeps each network's weights in cache for "
+                         "a whole trial (automatic: unit_major whenever weights change only between trials)"),
+                  choice("precision", {"float64", "float32"}, "float64",
+                         "precision of the recurrent sums of the unit-major kernel (float32: single-precision weights "
+                         "and rates in the matrix-vector product, the rest in double)"),
                   q("E.tau", "ms", "10 ms", 0.0, inf, "time constant τ_E", true),
                   num("E.gain", "1", 0.0, inf, "gain g_E (Hz per unit drive)"),
                   num("E.threshold", "4.8", -inf, inf, "threshold θ_E (drive units)"),
@@ -85,7 +98,15 @@ std::vector<section> build() {
     s.push_back({"weights", "initial weights W_XY onto X from Y (>= 0; inhibition enters with a minus sign); "
                             "a number, or {dist=\"uniform\", low, high} / {dist=\"normal\", mean, std} drawn per network", rate_studies,
                  {weight("EE", "2.1", "W_EE, E <- E"), weight("EI", "3", "W_EI, E <- I"),
-                  weight("IE", "4", "W_IE, I <- E"), weight("II", "2", "W_II, I <- I")}});
+                  weight("IE", "4", "W_IE, I <- E"), weight("II", "2", "W_II, I <- I"),
+                  flag("total", false,
+                       "multi-unit: the value drawn is the class total per network, divided by the presynaptic "
+                       "partners of a unit (N_pre, or N_pre - 1 without self-connections; 001 SI multi-unit model)"),
+                  choice("synapse_spread", {"none", "normal", "lognormal"}, "none",
+                         "spread of the synapses of a class around its mean m: normal with SD synapse_cv·m, or "
+                         "log-normal with arithmetic mean m and arithmetic SD synapse_sd (001 Fig. S5)"),
+                  num("synapse_cv", "0.1", 0.0, inf, "relative SD of the normal spread"),
+                  num("synapse_sd", "0.05", 0.0, inf, "absolute arithmetic SD of the log-normal spread")}});
     s.push_back({"noise", "independent Ornstein–Uhlenbeck noise added to each population's drive (001 Methods)", rate_studies,
                  {q("tau", "ms", "1 ms", 0.0, inf, "OU time constant", true),
                   q("sigma", "s^-1/2", "10 s^-1/2", 0.0, inf, "OU intensity σ in dη = −η/τ dt + σ dW"),
@@ -118,7 +139,9 @@ std::vector<section> build() {
                   derived(num("beta_II", "", -inf, inf, "β_II"), "plasticity.beta"),
                   q("E_set", "Hz", "5 Hz", 0.0, inf, "E set point"),
                   q("I_set", "Hz", "14 Hz", 0.0, inf, "I set point"),
-                  num("weight_floor", "0.1", 0.0, inf, "every weight is held >= this after each update"),
+                  num("weight_floor", "0.1", 0.0, inf,
+                      "every weight is held >= this / (presynaptic partners) after each update (0.1/N_x in the 001 "
+                      "multi-unit model; the plain value for one-unit populations)"),
                   unbounded(num("weight_ceiling", "inf", 0.0, inf, "and <= this (inf: no ceiling)")),
                   terms("terms.EE"), terms("terms.EI"), terms("terms.IE"), terms("terms.II")}});
     s.push_back({"protocol", "trial-based plasticity (001 Methods, spec §1.4)", {"trial_plasticity"},
@@ -131,7 +154,12 @@ std::vector<section> build() {
                   flag("reset_rates", true, "start every trial from E = I = 0"),
                   q("sustained_rate", "Hz", "1 Hz", 0.0, inf,
                     "a trial is self-sustained when its measured E rate is at least this"),
-                  integer("final_trials", "10", 1, 1e9, "E_final_hz, I_final_hz average the last this many trials")}});
+                  integer("final_trials", "10", 1, 1e9, "E_final_hz, I_final_hz average the last this many trials"),
+                  num("converged_tolerance", "0.05", 0.0, inf,
+                      "n_converged counts runs whose final rates are all within this fraction of their set points"),
+                  optional(integer("checkpoint_every", "", 1, 1e9,
+                                   "write <run dir>/checkpoint every this many trials, so `einet run --resume` can "
+                                   "continue an interrupted sweep; absent: none"))}});
     s.push_back({"online", "online plasticity from calcium-like sensors (001 Fig. S4, spec §2.9)", {"online_plasticity"},
                  {q("duration", "ms", "100 s", 0.0, inf, "simulated time", true),
                   q("sensor_tau", "ms", "1000 ms", 0.0, inf, "sensor time constant τ_Ca", true),
@@ -181,6 +209,7 @@ std::vector<section> build() {
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
     for (auto& sec : convergence_sections()) s.push_back(std::move(sec));
+    for (auto& sec : analysis_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -192,7 +221,8 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
+                                               "convergence", "stability_map", "up_state_scan"};
     return s;
 }
 

@@ -12,6 +12,8 @@ namespace einet::config {
 std::vector<section> spiking_sections();
 // The sections of study "convergence" (schema_convergence.cpp).
 std::vector<section> convergence_sections();
+// The sections of the analysis studies "stability_map" and "up_state_scan" (schema_analysis.cpp).
+std::vector<section> analysis_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

@@ -10,15 +10,10 @@
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 #include "einet/core/rng_block.hpp"
+#include "rate_engine_workspace.hpp"
 
 namespace einet::engine {
 
-struct rate_engine::workspace {
-    std::vector<double> normals;   // [unit][4][chunk] for the current block of four steps
-    std::vector<double> drive;     // [unit][chunk] of the population being updated
-    std::vector<double> previous;  // all rates at the step start (simultaneous order only)
-    std::uint64_t block = std::numeric_limits<std::uint64_t>::max();
-};
 
 rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint64_t seed)
     : net_(std::move(net)), batch_(batch), seed_(seed) {
@@ -330,6 +325,14 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
                     ws.block = std::numeric_limits<std::uint64_t>::max();
                     if (scalar_populations_ && net_.populations.size() == 2) {
                         run_scalar_chunk<2>(ws, b0, b1, seg0, abs0, steps, hook);
+                        continue;
+                    }
+                    if (use_unit_major(hook)) {
+                        if (net_.precision == network::step_precision::float32) {
+                            run_unit_major_chunk<float>(ws, b0, b1, seg0, abs0, steps, hook);
+                        } else {
+                            run_unit_major_chunk<double>(ws, b0, b1, seg0, abs0, steps, hook);
+                        }
                         continue;
                     }
                     for (std::size_t s = 0; s < steps; ++s) {

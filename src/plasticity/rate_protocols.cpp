@@ -30,6 +30,7 @@ public:
         }
     }
     double count() const { return static_cast<double>(to_ - from_); }
+    bool leaves_weights_alone() const override { return true; }
     std::vector<aligned_vector<double>> sums_;  // [pop][unit * B + b], cache-aligned: threads write disjoint lines
 
 private:
@@ -41,6 +42,7 @@ class trace_recorder final : public engine::rate_step_hook {
 public:
     trace_recorder(std::size_t network, std::size_t every, std::vector<double>* out) : b_(network), every_(every), out_(out) {}
     bool active = false;
+    bool leaves_weights_alone() const override { return true; }
     void on_step(rate_engine& eng, std::size_t k, std::size_t b0, std::size_t b1) override {
         if (!active || b_ < b0 || b_ >= b1 || (k + 1) % every_ != 0) return;
         for (std::size_t p = 0; p < eng.network().populations.size(); ++p) out_->push_back(eng.population_mean(p, b_));
@@ -55,6 +57,7 @@ private:
 class hook_pair final : public engine::rate_step_hook {
 public:
     hook_pair(engine::rate_step_hook* a, engine::rate_step_hook* b) : a_(a), b_(b) {}
+    bool leaves_weights_alone() const override { return a_->leaves_weights_alone() && b_->leaves_weights_alone(); }
     void on_step(rate_engine& eng, std::size_t k, std::size_t b0, std::size_t b1) override {
         a_->on_step(eng, k, b0, b1);
         b_->on_step(eng, k, b0, b1);
@@ -186,7 +189,8 @@ void check_params(const online_params& p, const network::rate_network& net, std:
 }  // namespace
 
 trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_binding& rb, int threads,
-                         progress::mode progress_mode) {
+                         progress::mode progress_mode, trial_results* resume,
+                         const std::function<void(const trial_results&)>& on_checkpoint) {
     const auto& net = eng.network();
     const std::size_t B = eng.batch(), P = net.populations.size(), Q = net.projections.size();
     const std::size_t steps = static_cast<std::size_t>(std::llround(p.trial_duration / net.dt));
@@ -194,18 +198,21 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
     check_params(p, net, B);
     check_binding(rb, net);
     trial_results res;
-    res.measured.resize(P);
-    res.lowpassed.resize(P);
-    res.weights.resize(Q);
-    res.first_sustained.assign(B, 0);
-    for (std::size_t q = 0; q < Q; ++q) res.weights[q] = class_means(eng, q);
-
-    // Per-unit low-passed rates r̄ (start at 0, 001 spec §1.4) and the floored copies the rule reads.
-    std::vector<std::vector<double>> lowpass(P), floored(P);
-    for (std::size_t k = 0; k < P; ++k) {
-        lowpass[k].assign(net.populations[k].n * B, 0.0);
-        floored[k].assign(net.populations[k].n * B, 0.0);
+    if (resume && resume->trials_done > 0) {
+        res = std::move(*resume);
+    } else {
+        res.measured.resize(P);
+        res.lowpassed.resize(P);
+        res.weights.resize(Q);
+        res.first_sustained.assign(B, 0);
+        for (std::size_t q = 0; q < Q; ++q) res.weights[q] = class_means(eng, q);
+        // Per-unit low-passed rates r̄ start at 0 (001 spec §1.4).
+        for (std::size_t k = 0; k < P; ++k) res.unit_lowpass.emplace_back(net.populations[k].n * B, 0.0);
     }
+    auto& lowpass = res.unit_lowpass;
+    // The floored copies the rule reads.
+    std::vector<std::vector<double>> floored(P);
+    for (std::size_t k = 0; k < P; ++k) floored[k].assign(net.populations[k].n * B, 0.0);
     auto views = bind_projections(eng, rb);
     std::vector<std::vector<double>> plane_targets;
     std::vector<population_view> pops(P);
@@ -217,8 +224,9 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
     trace_recorder tracer(p.trace_network, p.trace_every, &trace_buffer);
     progress bar("trial", p.trials, progress_mode);
     std::vector<double> scratch;
+    if (res.trials_done >= p.trials) return res;
 
-    for (std::size_t trial = 1; trial <= p.trials; ++trial) {
+    for (std::size_t trial = res.trials_done + 1; trial <= p.trials; ++trial) {
         // The sample after step k sits at (k + 1)·dt: the window is the last `window` + 1 samples
         // (t = T − W … T inclusive, 5001 samples in 001's code).
         window_sum sums(eng, steps - window - 1, steps);
@@ -275,6 +283,7 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
             res.failure = "after the update of trial " + std::to_string(trial) + ": " + bad;
             break;
         }
+        if (on_checkpoint && p.checkpoint_every && trial % p.checkpoint_every == 0 && trial < p.trials) on_checkpoint(res);
         char extra[96];
         std::snprintf(extra, sizeof extra, "E %.2f Hz  I %.2f Hz", res.lowpassed[0][(trial - 1) * B],
                       P > 1 ? res.lowpassed[1][(trial - 1) * B] : 0.0);

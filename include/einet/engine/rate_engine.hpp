@@ -32,6 +32,9 @@ class rate_step_hook {
 public:
     virtual ~rate_step_hook() = default;
     virtual void on_step(rate_engine& engine, std::size_t segment_step, std::size_t b0, std::size_t b1) = 0;
+    // True when on_step never changes weights: the engine may then keep each network's weights in
+    // a private contiguous copy for the whole run() call (the unit-major kernel).
+    virtual bool leaves_weights_alone() const { return false; }
 };
 
 struct nonfinite_location {
@@ -79,6 +82,11 @@ public:
     void add_step_input(const network::rate_step_input& in);
 
     std::uint64_t absolute_step() const { return step_; }
+    // For checkpoints: the countdown [network] of Poisson-kick input k, and the step counter the
+    // noise streams are keyed by (restoring both with rates, noise and weights restores the run).
+    std::int32_t* kick_countdown(std::size_t k) { return kick_left_[k].data(); }
+    const std::int32_t* kick_countdown(std::size_t k) const { return kick_left_[k].data(); }
+    void set_absolute_step(std::uint64_t step) { step_ = step; }
     std::size_t segment_step() const { return segment_step_; }
 
     // First non-finite value in rates, noise or weights, if any (rates first).
@@ -88,6 +96,10 @@ private:
     struct workspace;
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     void prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    template <class T>
+    void run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
+                              std::size_t steps, rate_step_hook* hook);
+    bool use_unit_major(const rate_step_hook* hook) const;
     template <std::size_t P>
     void run_scalar_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
                           std::size_t steps, rate_step_hook* hook);

@@ -56,6 +56,18 @@ struct ou_noise {
 
 enum class update_order { sequential, simultaneous };
 
+// Step kernel for networks with multi-unit populations (the engine picks batch_major for
+// single-unit populations, which have their own fused kernel):
+//  - batch_major: every synapse's weights of all networks of a chunk side by side; one vector loop
+//    over networks per synapse (streams all networks' weights every step);
+//  - unit_major: one network at a time with its weights gathered into a contiguous matrix that
+//    stays in L1/L2 for all steps of a run() call (weights change only between calls, or the hook
+//    says it does not change them); used automatically when that holds;
+//  - float32 (unit_major only): the weight matrix and the rates it multiplies in single
+//    precision (the recurrent sums accumulate in float); the rest of the step in double.
+enum class step_kernel { automatic, batch_major, unit_major };
+enum class step_precision { float64, float32 };
+
 struct rate_network {
     std::vector<rate_population> populations;  // update order = this order
     std::vector<rate_projection> projections;
@@ -63,6 +75,8 @@ struct rate_network {
     std::vector<rate_step_input> steps;
     std::vector<rate_poisson_kicks> poisson_kicks;
     update_order order = update_order::sequential;
+    step_kernel kernel = step_kernel::automatic;
+    step_precision precision = step_precision::float64;
     double dt = 0.1;  // ms
 
     std::size_t find_population(const std::string& name) const;  // throws internal_error if absent

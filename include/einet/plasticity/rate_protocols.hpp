@@ -7,6 +7,7 @@
 // Both are studies: they run the engine, read its state and change its weights; the engine
 // does not know them. Results are plain arrays; writing them is the caller's business.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct trial_params {
     std::size_t trace_network = 0;
     std::size_t trace_every = 10;    // steps
     double weight_guard = 1e12;      // |W| beyond this = divergence
+    std::size_t checkpoint_every = 0;  // trials between calls of run_trials' on_checkpoint (0: never)
 };
 
 struct trial_results {
@@ -51,10 +53,17 @@ struct trial_results {
     std::vector<std::vector<double>> traces;           // [traced trial] -> [sample][population]
     std::size_t trace_samples = 0;
     std::string failure;  // non-empty: why the run stopped early (NaN, divergence)
+    // Per-unit low-passed rates r̄ after the last trial ([population][unit * batch + b]): with the
+    // engine state, everything a resumed run needs.
+    std::vector<std::vector<double>> unit_lowpass;
 };
 
+// Runs trials trials_done + 1 … p.trials of `resume` (a fresh run when it is null or has no trials
+// done). Every p.checkpoint_every trials, after the update, on_checkpoint gets the results so far
+// (the engine then holds the matching state), so a sweep killed mid-way can resume bit-identically.
 trial_results run_trials(engine::rate_engine& eng, const trial_params& p, const rule_binding& rb, int threads,
-                         progress::mode progress_mode);
+                         progress::mode progress_mode, trial_results* resume = nullptr,
+                         const std::function<void(const trial_results&)>& on_checkpoint = {});
 
 struct online_params {
     double duration = 100000.0;   // ms

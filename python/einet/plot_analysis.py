@@ -1,0 +1,73 @@
+"""Figures of the analysis studies of paper 001 (stability maps, Figs. 2F–H, 4H, S8–S12; Up-state scan, Fig. S13).
+Same conventions as plot.py: functions take a Run, return matplotlib objects and never show them."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.lines import Line2D
+
+from .load import Run
+
+__all__ = ["stability_maps", "up_state_scan"]
+
+# Zero lines of the margins of map_margins, in its order (SI Eqs. 22, 23, 25, 26, 27).
+BOUNDARIES = (("det (SI Eq. 22)", "k", "-"), ("trace (SI Eq. 23)", "k", "--"),
+              ("W_EI > 0 (SI Eq. 25)", "#7f8c8d", ":"), ("W_II > 0 (SI Eq. 26)", "#7f8c8d", "-."),
+              ("paradoxical W_EE g_E = 1 (SI Eq. 27)", "#27ae60", "-"))
+CLASSES = ("EE", "EI", "IE", "II")
+
+
+def stability_maps(run: Run, fig=None):
+    """Rule stability on the set-point plane per panel: numerical route (fill), closed form (red contour), boundaries."""
+    x, y = run.array("map_W_EE"), run.array("map_W_IE")
+    numeric, closed = run.array("map_numeric_stable"), run.array("map_closed_form_stable")
+    margins = run.array("map_margins")
+    panels = run.summary.get("panels", [])
+    n = numeric.shape[0]
+    if fig is None:
+        fig = plt.figure(figsize=(3.4 * n + 2.6, 3.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False).ravel())
+    neural = (margins[0] > 0) & (margins[1] > 0)
+    extent = (x[0], x[-1], y[0], y[-1])
+    for k, ax in enumerate(axes):
+        # 0: neither, 1: neural only, 2: rule only, 3: both (the overlap the paper shades).
+        code = neural.astype(int) + 2 * (numeric[k] > 0.5)
+        ax.imshow(code, origin="lower", extent=extent, aspect="auto", vmin=0, vmax=3, interpolation="nearest",
+                  cmap=ListedColormap(["white", "#d6eaf8", "#fadbd8", "#a569bd"]))
+        if np.isfinite(closed[k]).any():
+            ax.contour(x, y, closed[k], levels=[0.5], colors="#c0392b", linewidths=1.2)
+        for (label, color, style), m in zip(BOUNDARIES, margins):
+            if m.min() < 0 < m.max():
+                ax.contour(x, y, m, levels=[0.0], colors=color, linestyles=style, linewidths=1.0)
+        info = panels[k] if k < len(panels) else {}
+        agree = info.get("agreement_fraction")
+        ax.set_title(f"{info.get('name', k)}" + (f"\nagreement {agree:.4f}" if agree is not None else ""), fontsize="small")
+        ax.set_xlabel("$W_{EE}$")
+        ax.set_xlim(x[0], x[-1])
+        ax.set_ylim(y[0], y[-1])
+    axes[0].set_ylabel("$W_{IE}$")
+    handles = [Line2D([], [], color=c, linestyle=s, label=l) for l, c, s in BOUNDARIES]
+    handles += [Line2D([], [], color="#c0392b", label="closed-form rule boundary"),
+                plt.Rectangle((0, 0), 1, 1, color="#d6eaf8", label="neural stable only"),
+                plt.Rectangle((0, 0), 1, 1, color="#fadbd8", label="rule stable only (numerical)"),
+                plt.Rectangle((0, 0), 1, 1, color="#a569bd", label="both")]
+    axes[-1].legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="x-small")
+    return fig
+
+
+def up_state_scan(run: Run, fig=None):
+    """E_up and I_up against each weight, the others at their base values (001 Fig. S13, SI Eqs. 18–19)."""
+    v, e, i, valid = (run.array(k) for k in ("scan_values", "scan_E_up", "scan_I_up", "scan_valid"))
+    if fig is None:
+        fig = plt.figure(figsize=(11, 3.0), layout="constrained")
+    axes = fig.subplots(1, 4)
+    for c, ax in enumerate(axes):
+        ok = valid[c] > 0.5
+        ax.plot(v, np.where(ok, e[c], np.nan), color="#c0392b", label="$E_{up}$")
+        ax.plot(v, np.where(ok, i[c], np.nan), color="#2e6fba", label="$I_{up}$")
+        ax.set_xlabel(f"$W_{{{CLASSES[c]}}}$")
+        ax.set_ylim(0, 50)  # the Up state diverges where C -> 0; the paper's panels show the finite range
+    axes[0].set_ylabel("rate (Hz)")
+    axes[0].legend(fontsize="small")
+    return fig

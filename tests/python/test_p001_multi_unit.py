@@ -1,0 +1,64 @@
+"""Paper 001 80/20 multi-unit rate model (SI multi-unit section, spec 001 §3): initialisation of
+the class weights, per-class floors 0.1/N, no self-connections, the unit-major kernel against the
+batch-major one (bit-identical in double), float32 against double, and (slow) the demo runs of
+Figs. 5 and 6 (spec §7 claim 12)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import run_quick
+
+
+def arrays(out, *names):
+    return [np.load(out / "arrays" / f"{n}.npy") for n in names]
+
+
+def test_class_totals_and_spread(tmp_path):
+    out = tmp_path / "init"
+    # One trial with alpha = 0: the weights array row 0 holds the initial class means (diagonal excluded).
+    run_quick("p001_fig6g", out, "run.batch=6", "protocol.trials=1", "plasticity.alpha=0",
+              "protocol.checkpoint_every=1")
+    w0 = arrays(out, "weights")[0][0]  # [batch, class]
+    ranges = [(1, 6, 79), (0.5, 2, 20), (5, 7, 80), (0.5, 2, 19)]  # totals U[lo, hi] / partners (spec §3)
+    for k, (lo, hi, partners) in enumerate(ranges):
+        assert np.all(w0[:, k] * partners > lo * 0.97) and np.all(w0[:, k] * partners < hi * 1.03), k
+    assert len(np.unique(w0[:, 0])) == 6  # one total per network
+
+
+def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
+    sets = ("run.batch=3", "protocol.trials=2", "protocol.checkpoint_every=1")
+    a = tmp_path / "unit"
+    b = tmp_path / "batch"
+    run_quick("p001_fig6g", a, *sets, "model.kernel=unit_major")
+    run_quick("p001_fig6g", b, *sets, "model.kernel=batch_major")
+    for name in ("trial_rates_E", "trial_rates_I", "weights", "final_unit_rates_E", "final_unit_rates_I"):
+        x, y = arrays(a, name)[0], arrays(b, name)[0]
+        assert x.tobytes() == y.tobytes(), name
+    f = tmp_path / "f32"
+    run_quick("p001_fig6g", f, *sets, "model.precision=float32")
+    x, y = arrays(a, "final_unit_rates_E")[0], arrays(f, "final_unit_rates_E")[0]
+    assert np.allclose(x, y, rtol=1e-4, atol=1e-4)  # single-precision recurrent sums
+
+
+def test_floors_per_partner_and_no_self_connections(tmp_path):
+    out = tmp_path / "floor"
+    # All weights start at 0 and a silent network: the rule pushes nothing, the floors set every
+    # synapse to 0.1/partners (spec §2.8) except the held-at-zero diagonals of EE and II.
+    s = run_quick("p001_fig5", out, "run.batch=1", "protocol.trials=1", "weights.EE=0", "weights.EI=0",
+                  "weights.IE=0", "weights.II=0", "plasticity.alpha=0", "kick.amplitude=0")
+    w = arrays(out, "weights")[0][1, 0]
+    assert w == pytest.approx([0.1 / 79, 0.1 / 20, 0.1 / 80, 0.1 / 19], rel=1e-12)
+
+
+@pytest.mark.slow
+def test_fig6_two_term_every_unit_near_its_set_point(tmp_path):
+    s = run_quick("p001_fig6", tmp_path / "fig6")
+    assert s["max_unit_rel_error_E"] <= 0.10 and s["max_unit_rel_error_I"] <= 0.10
+
+
+@pytest.mark.slow
+def test_fig5_cross_population_means_at_set_points_units_spread(tmp_path):
+    s = run_quick("p001_fig5", tmp_path / "fig5")
+    assert abs(s["E_final_hz"] - 5) <= 0.5 and abs(s["I_final_hz"] - 14) <= 1.4
+    assert s["max_unit_rel_error_E"] > 0.5 and s["unit_rate_sd_I_hz"] > 3
