@@ -206,6 +206,9 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [paradoxical]
     elif run.study == "spiking":
         figs = [spiking_activity]
+    elif run.study in ("synaptic_balancing", "rnn_training"):  # paper 004
+        from .plot_balancing import figures
+        figs = figures(run)
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

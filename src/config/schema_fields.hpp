@@ -10,6 +10,8 @@
 namespace einet::config {
 // The sections of study "spiking" (schema_spiking.cpp).
 std::vector<section> spiking_sections();
+// The sections of the paper-004 studies (schema_balancing.cpp).
+std::vector<section> balancing_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {
