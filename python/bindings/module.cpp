@@ -9,6 +9,7 @@ void register_rate(py::module_& m);
 void register_protocols(py::module_& m);
 void register_spiking(py::module_& m);
 void register_train(py::module_& m);
+void register_balancing(py::module_& m);
 
 PYBIND11_MODULE(_einet, m) {
     m.doc() = "einet C++ core: rate models, plasticity rules and protocols, analyses, experiment runner";
@@ -17,4 +18,5 @@ PYBIND11_MODULE(_einet, m) {
     register_protocols(m);
     register_spiking(m);
     register_train(m);
+    register_balancing(m);
 }

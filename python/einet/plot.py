@@ -217,6 +217,9 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
     elif run.study == "up_state_scan":
         from .plot_analysis import up_state_scan
         figs = [up_state_scan]
+    elif run.study in ("synaptic_balancing", "rnn_training"):  # paper 004
+        from .plot_balancing import figures
+        figs = figures(run)
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -18,6 +18,7 @@
 extern char** environ;
 
 #include "einet/config/analysis_studies.hpp"
+#include "einet/config/balancing_studies.hpp"
 #include "einet/config/rate_setup.hpp"
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
@@ -127,11 +128,12 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     }
     std::unique_ptr<engine::rate_engine> eng;
     network::spiking_network spiking_net;
+    const bool balancing = is_balancing_study(study);
     if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
     } else if (study == "stability_map") {
         read_stability_panels(cfg);  // unknown rules fail before the directory exists
-    } else if (!analysis_only) {
+    } else if (!analysis_only && !balancing) {
         auto net = build_rate_network(cfg);
         eng = std::make_unique<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
                                                     static_cast<std::uint64_t>(cfg.integer("run.seed")));
@@ -151,7 +153,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking && !analysis_only) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !analysis_only && !balancing) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -168,6 +170,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
         else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "stability_map") out = run_stability_map_study(cfg, dir);
         else if (study == "up_state_scan") out = run_up_state_scan_study(cfg, dir);
+        else if (study == "synaptic_balancing") out = run_balancing_study(cfg, dir, opt);
+        else if (study == "rnn_training") out = run_rnn_training_study(cfg, dir, opt);
         else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
         else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
         else out = run_fixed_study(cfg, *eng, dir, opt);

@@ -14,6 +14,8 @@ std::vector<section> spiking_sections();
 std::vector<section> convergence_sections();
 // The sections of the analysis studies "stability_map" and "up_state_scan" (schema_analysis.cpp).
 std::vector<section> analysis_sections();
+// The sections of the paper-004 studies (schema_balancing.cpp).
+std::vector<section> balancing_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

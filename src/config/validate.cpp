@@ -347,6 +347,13 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
             }
             return true;
         }
+        case kind::number_list: {
+            if (!n.is_array()) return bad("a list of numbers " + range_text(f));
+            for (const auto& e : *n.as_array()) {
+                if (!e.is_number() || !in_range(f, *e.value<double>())) return bad("a list of numbers " + range_text(f));
+            }
+            return true;
+        }
         case kind::integer_list:
         case kind::string_list: {
             if (!n.is_array()) return bad(f.type == kind::integer_list ? "a list of integers" : "a list of strings");
@@ -618,6 +625,7 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
     // skips inputs that are absent or already reported.
     if (!study.empty()) check_cross_keys(ctx, t, study);
     if (study == "spiking" || study == "convergence") detail::check_spiking(ctx, t);
+    if (study == "rnn_training") detail::check_rnn_training(ctx, t);
 }
 
 namespace {

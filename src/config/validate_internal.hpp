@@ -41,4 +41,7 @@ void insert_at(toml::table& t, const std::string& key, toml::node&& value);
 // Cross-key checks of study "spiking" (validate_spiking.cpp).
 void check_spiking(const context& ctx, toml::table& t);
 
+// Cross-key checks of study "rnn_training" (schema_balancing.cpp).
+void check_rnn_training(const context& ctx, toml::table& t);
+
 }  // namespace einet::config::detail

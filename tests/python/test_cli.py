@@ -95,6 +95,8 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
         for pop in resolved["populations"].values():
             assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
         assert all("connectivity" in p and "delay" in p for p in resolved.get("projections", []))
+    elif declared["experiment"]["study"] in ("synaptic_balancing", "rnn_training"):  # paper 004
+        assert resolved["balancing"]["p"] == 2.0 and "tolerance" in resolved["balancing"]
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"

@@ -1,0 +1,32 @@
+#pragma once
+// Adaptive Dormand–Prince 5(4) integrator for small autonomous systems dy/dt = f(y) (the same
+// pair as SciPy's RK45), with an optional stop test after every accepted step and exact landing
+// on requested output times.
+#include <Eigen/Dense>
+#include <functional>
+#include <limits>
+#include <vector>
+
+namespace einet::ode {
+
+struct options {
+    double rtol = 1e-10;
+    double atol = 1e-12;
+    double first_step = 0.0;  // 0: chosen from the initial slope
+    double max_step = std::numeric_limits<double>::infinity();
+    long max_steps = 10'000'000;
+};
+
+struct stats {
+    long accepted = 0, rejected = 0, evaluations = 0;
+};
+
+using rhs = std::function<void(const Eigen::VectorXd& y, Eigen::VectorXd& dydt)>;
+// Called at t = 0, after every accepted step and at every output time; returning true stops.
+using observer = std::function<bool(double t, const Eigen::VectorXd& y, bool output_time)>;
+
+// Integrates from y (at t = 0) to t_end (may be +inf when `watch` stops it); returns the final t.
+double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vector<double>& output_times,
+                 const observer& watch, const options& opt, stats* st = nullptr);
+
+}  // namespace einet::ode
