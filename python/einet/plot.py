@@ -206,6 +206,10 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [paradoxical]
     elif run.study == "spiking":
         figs = [spiking_activity]
+    elif run.study == "lowrank":
+        from . import plot_lowrank
+
+        figs = [f for f in plot_lowrank.FIGURES if f is not plot_lowrank.latent_plane or "y_I" in run.arrays and "y_E" in run.arrays]
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -21,6 +21,7 @@ extern char** environ;
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
 #include "einet/config/spiking_study.hpp"
+#include "einet/config/lowrank_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -122,7 +123,10 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     }
     std::unique_ptr<engine::rate_engine> eng;
     network::spiking_network spiking_net;
-    if (spiking) {
+    const bool lowrank = study == "lowrank";
+    if (lowrank) {
+        build_lowrank_model(cfg);  // every model error before the directory exists
+    } else if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
     } else {
         auto net = build_rate_network(cfg);
@@ -144,7 +148,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !lowrank) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -157,7 +161,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     try {
-        if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
+        if (lowrank) out = run_lowrank_study(cfg, dir, opt);
+        else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
         else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
         else out = run_fixed_study(cfg, *eng, dir, opt);

@@ -35,11 +35,12 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "lowrank"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
-                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
+                         "lowrank: a low-rank E-I network of paper 000 ([lowrank], [neurons.*])")}});
     const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -176,6 +177,7 @@ std::vector<section> build() {
                                    "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
+    for (auto& sec : lowrank_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -187,7 +189,7 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "lowrank"};
     return s;
 }
 
@@ -300,6 +302,7 @@ std::string kind_name(const field& f) {
         }
         case kind::quantity_list: return "list of quantities [" + f.unit + "]";
         case kind::selection: return "\"all\", first k, or [first, last)";
+        case kind::number_list: return "number or list of numbers";
     }
     return "";
 }

@@ -95,6 +95,9 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
         for pop in resolved["populations"].values():
             assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
         assert all("connectivity" in p and "delay" in p for p in resolved["projections"])
+    elif declared["experiment"]["study"] == "lowrank":
+        assert "rule" in resolved["lowrank"] and "synapses" in resolved["lowrank"]
+        assert all("mu" in n and "sigma_V" in n for n in resolved["neurons"].values())
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"
