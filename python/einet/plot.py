@@ -220,6 +220,10 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
     elif run.study in ("synaptic_balancing", "rnn_training"):  # paper 004
         from .plot_balancing import figures
         figs = figures(run)
+    elif run.study == "lowrank":
+        from . import plot_lowrank
+
+        figs = [f for f in plot_lowrank.FIGURES if f is not plot_lowrank.latent_plane or "y_I" in run.arrays and "y_E" in run.arrays]
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -97,8 +97,10 @@ std::vector<std::int64_t> resolved_config::integer_list(const std::string& key) 
     return out;
 }
 std::vector<double> resolved_config::number_list(const std::string& key) const {
+    const auto& n = node_at(*table_, key);
+    if (n.is_number()) return {*n.value<double>()};
     std::vector<double> out;
-    for (const auto& v : *node_at(*table_, key).as_array()) out.push_back(*v.value<double>());
+    for (const auto& v : *n.as_array()) out.push_back(*v.value<double>());
     return out;
 }
 std::vector<std::string> resolved_config::string_list(const std::string& key) const {

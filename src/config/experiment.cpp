@@ -24,6 +24,7 @@ extern char** environ;
 #include "einet/config/spiking_setup.hpp"
 #include "einet/config/spiking_study.hpp"
 #include "einet/config/convergence_study.hpp"
+#include "einet/config/lowrank_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -129,7 +130,10 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     std::unique_ptr<engine::rate_engine> eng;
     network::spiking_network spiking_net;
     const bool balancing = is_balancing_study(study);
-    if (spiking) {
+    const bool lowrank = study == "lowrank";
+    if (lowrank) {
+        build_lowrank_model(cfg);  // every model error before the directory exists
+    } else if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
     } else if (study == "stability_map") {
         read_stability_panels(cfg);  // unknown rules fail before the directory exists
@@ -153,7 +157,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking && !analysis_only && !balancing) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !analysis_only && !balancing && !lowrank) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -166,7 +170,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     try {
-        if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
+        if (lowrank) out = run_lowrank_study(cfg, dir, opt);
+        else if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
         else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "stability_map") out = run_stability_map_study(cfg, dir);
         else if (study == "up_state_scan") out = run_up_state_scan_study(cfg, dir);

@@ -36,7 +36,7 @@ std::vector<section> build() {
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
                   choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence",
-                                   "stability_map", "up_state_scan", "synaptic_balancing", "rnn_training"}, "",
+                                   "stability_map", "up_state_scan", "synaptic_balancing", "rnn_training", "lowrank"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
@@ -46,7 +46,8 @@ std::vector<section> build() {
                          "stability_map: rule stability over the set-point plane, closed form and numerical (001 Figs. 2F–H, 4H, S8–S12); "
                          "up_state_scan: Up-state rates against each weight (001 Fig. S13); "
                          "synaptic_balancing: analyses of the balancing flow (004 Figs. 1, 3, 5, S1); "
-                         "rnn_training: CDI training by BPTT, balance statistic and noise test (004 Fig. 4)")}});
+                         "rnn_training: CDI training by BPTT, balance statistic and noise test (004 Fig. 4); "
+                         "lowrank: a low-rank E-I network of paper 000 ([lowrank], [neurons.*])")}});
     const std::vector<std::string> spiking{"spiking"}, spiking_network{"spiking", "convergence"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -213,6 +214,7 @@ std::vector<section> build() {
     for (auto& sec : convergence_sections()) s.push_back(std::move(sec));
     for (auto& sec : analysis_sections()) s.push_back(std::move(sec));
     for (auto& sec : balancing_sections()) s.push_back(std::move(sec));
+    for (auto& sec : lowrank_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -226,7 +228,7 @@ const std::vector<section>& schema() {
 const std::vector<std::string>& studies() {
     static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
                                                "convergence", "stability_map", "up_state_scan", "synaptic_balancing",
-                                               "rnn_training"};
+                                               "rnn_training", "lowrank"};
     return s;
 }
 
@@ -339,7 +341,7 @@ std::string kind_name(const field& f) {
         }
         case kind::quantity_list: return "list of quantities [" + f.unit + "]";
         case kind::selection: return "\"all\", first k, or [first, last)";
-        case kind::number_list: return "list of numbers";
+        case kind::number_list: return "number or list of numbers";
     }
     return "";
 }

@@ -16,6 +16,8 @@ std::vector<section> convergence_sections();
 std::vector<section> analysis_sections();
 // The sections of the paper-004 studies (schema_balancing.cpp).
 std::vector<section> balancing_sections();
+// The sections of study "lowrank" (schema_lowrank.cpp).
+std::vector<section> lowrank_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

@@ -284,6 +284,15 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
             const auto first = *(*a)[0].value<std::int64_t>(), last = *(*a)[1].value<std::int64_t>();
             return first >= 0 && first <= last ? true : bad(expected);
         }
+        case kind::number_list: {
+            const std::string expected = "a number or a list of numbers " + range_text(f);
+            if (n.is_number()) return in_range(f, *n.value<double>()) ? true : bad(expected);
+            if (!n.is_array() || n.as_array()->empty()) return bad(expected);
+            for (const auto& e : *n.as_array()) {
+                if (!e.is_number() || !in_range(f, *e.value<double>())) return bad(expected);
+            }
+            return true;
+        }
         case kind::number: {
             if (!n.is_number()) return bad("a number");
             const double v = *n.value<double>();
@@ -344,13 +353,6 @@ bool check_value(const context& ctx, const std::string& key, const field& f, con
             }
             if (*kind_name == "normal" && (!in_range(f, a) || !std::isfinite(b) || b < 0)) {
                 return bad("a mean " + range_text(f) + " and a finite std >= 0");
-            }
-            return true;
-        }
-        case kind::number_list: {
-            if (!n.is_array()) return bad("a list of numbers " + range_text(f));
-            for (const auto& e : *n.as_array()) {
-                if (!e.is_number() || !in_range(f, *e.value<double>())) return bad("a list of numbers " + range_text(f));
             }
             return true;
         }

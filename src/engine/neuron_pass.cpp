@@ -36,7 +36,7 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     std::uint32_t* __restrict flags = w.flags;
     // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
     // vectorise only one copy.
-    const bool at_equal = !w.strict, no_defer = !w.defer;
+    const bool at_equal = !w.strict, no_defer = !w.defer, move_v = !w.keep_v, clamp = w.clamp_to_th;
     // Local copies: stores through x[k] must not be assumed to alias the coefficients.
     double* xs[K + 1];
     const double* tv[K + 1];
@@ -96,7 +96,7 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
             xs[k][i] = x;
         }
         ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
-        v = choose(reset, v_reset, v);
+        v = choose(reset & move_v, choose(clamp, threshold, v_reset), v);
         flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
         v_sum += v;
         spikes += static_cast<std::uint32_t>(fire);

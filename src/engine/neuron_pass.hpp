@@ -29,6 +29,8 @@ struct pass_view {
     double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
     std::size_t channels;
     bool noise, adapt, uniform, strict, defer;
+    bool keep_v;       // a spike leaves V as it is (spiking_population::reset == none)
+    bool clamp_to_th;  // a spike sets V to the threshold instead of V_reset (reset == to_threshold)
 };
 
 struct pass_result {

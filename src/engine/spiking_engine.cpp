@@ -55,6 +55,7 @@ detail::channel_matrix receptor_matrix(const network::receptor& r, double R_over
             m.to_V[0] = R_over_tau_m;
             break;
         case network::kinetics::delta:
+        case network::kinetics::discrete_delta:  // its coefficients are set by the constructor
             break;
     }
     return m;
@@ -83,6 +84,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     interpolate_ = net_.method == network::integrator::exact_interpolated;
     std::size_t max_delay = 0, max_pulse = 0;
     for (const auto& pr : net_.projections) max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
+    for (const auto& pr : net_.lowrank) max_delay = std::max<std::size_t>(max_delay, pr.delay_steps);
     for (const auto& pop : net_.populations) {
         for (const auto& r : pop.receptors) {
             if (r.kind == network::kinetics::pulse) max_pulse = std::max<std::size_t>(max_pulse, std::max(1, steps_of(r.duration, h)));
@@ -124,7 +126,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         }
         st.v_drive.assign(st.v_drive_base.begin(), st.v_drive_base.end());
         // Channels: one (or two, biexponential u then s) per receptor with a current, then I_a.
-        auto add_channel = [&](const detail::channel_matrix& m, double noise_sigma, bool adaptation) {
+        auto add_channel = [&](const detail::channel_matrix& m, double noise_sigma, bool adaptation, bool discrete = false) {
             for (std::size_t v = 0; v < m.vars; ++v) {
                 channel c;
                 c.x.assign(n, 0.0);
@@ -153,6 +155,10 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                         c.feed = v > 0 ? coeff.P[v][v - 1] : 0.0;
                     }
                 }
+                if (discrete) {  // the step's input enters the next update once, undecayed (spec 000 §2.2)
+                    std::fill(c.to_v.begin(), c.to_v.end(), 1.0);
+                    c.decay = 0.0;
+                }
                 if (noisy) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
                     const double tau = -1.0 / m.A[0][0];
                     c.noise_amp = exact ? noise_sigma * std::sqrt(0.5 * tau * (1.0 - c.decay * c.decay)) : noise_sigma * std::sqrt(h);
@@ -174,7 +180,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             // Biexponential: a spike of weight w adds w·κ/τ_r to u, so the charge is w·κ (001 SI Eq. 15).
             st.input_scale[r] = rc.kind == network::kinetics::biexponential ? rc.kappa / rc.tau_rise : 1.0;
             if (rc.kind == network::kinetics::pulse) st.pulse_steps[r] = static_cast<std::uint32_t>(std::max(1, steps_of(rc.duration, h)));
-            add_channel(m, rc.noise_sigma, false);
+            add_channel(m, rc.noise_sigma, false, rc.kind == network::kinetics::discrete_delta);
         }
         if (st.adaptive) {  // dI_a/dt = −I_a/τ_a, entering V with a minus sign (001 SI Eq. 12)
             detail::channel_matrix m;
@@ -219,6 +225,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     }
     spike_input_next_.assign(spike_input_steps_.size(), 0);
     slot_of_delay_.assign(ring_slots_, 0);
+    for (const auto& pr : net_.lowrank) latent_ring_.push_back({std::vector<double>(ring_slots_ * pr.rank, 0.0)});
 }
 
 std::uint32_t spiking_engine::noise_stream(const network::spiking_population& pop, std::size_t r) {
@@ -311,6 +318,8 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.uniform = st.uniform;
     w.strict = pop.strict_threshold;
     w.defer = policy_ != nullptr || interpolate_;
+    w.keep_v = pop.reset == network::spike_reset::none;
+    w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
     const auto result = detail::neuron_pass(w, i0, i1);
     const bool finite = result.finite;
     // Collect the flagged ids: skip blocks of sixteen without a crossing, stop after the last.
@@ -412,7 +421,8 @@ void spiking_engine::apply_policy() {
             if (!std::binary_search(spiked_[p].begin(), spiked_[p].end(), i)) {
                 throw internal_error("spike policy: neuron " + std::to_string(i) + " of " + pop.name + " was not a candidate");
             }
-            st.V[i] = pop.lif.V_reset[i];
+            if (pop.reset == network::spike_reset::to_V_reset) st.V[i] = pop.lif.V_reset[i];
+            if (pop.reset == network::spike_reset::to_threshold) st.V[i] = pop.lif.V_th[i];
             st.ref_left[i] = st.ref_steps[i];
             if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
             flags[i] = flag_spike;
@@ -445,6 +455,12 @@ void spiking_engine::set_step_currents(std::size_t p) {
             for (auto i : in.neurons) I[i] += in.amplitude;
         }
     }
+    for (const auto& in : net_.inputs.signals) {  // sampled currents: gain_i·values[k] during step start + k
+        if (in.population != p || step_ < in.start_step || step_ - in.start_step >= in.values.size()) continue;
+        const double c = in.values[step_ - in.start_step];
+        const std::size_t m = in.neurons.empty() ? n : in.neurons.size();
+        for (std::size_t k = 0; k < m; ++k) I[in.neurons.empty() ? k : in.neurons[k]] += (in.gain.empty() ? 1.0 : in.gain[k]) * c;
+    }
     const auto& lif = net_.populations[p].lif;
     for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
     update_uniform(p);
@@ -456,6 +472,16 @@ void spiking_engine::apply_inputs() {
     // Step currents change V∞ only when a window opens or closes.
     for (const auto& in : net_.inputs.steps) {
         if (step_ == window_step(in.start, h) || step_ == window_step(in.stop, h)) set_step_currents(in.population);
+    }
+    // Sampled currents change V∞ every step of their window (and once more when it closes).
+    if (!net_.inputs.signals.empty()) {
+        signal_pops_.assign(pops_.size(), 0);
+        for (const auto& in : net_.inputs.signals) {
+            if (step_ >= in.start_step && step_ - in.start_step <= in.values.size()) signal_pops_[in.population] = 1;
+        }
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            if (signal_pops_[p]) set_step_currents(p);
+        }
     }
     // Poisson inputs: each target gets k ~ Poisson(sources·rate·h) spikes in step n, drawn by
     // inversion from its own counter (seed, input_events, neuron, step, input), delay 0.
@@ -555,6 +581,60 @@ void spiking_engine::write_out(std::size_t w) {
             }
         }
     }
+    write_out_lowrank(w);
+    write_out_self(w);
+}
+
+void spiking_engine::write_out_lowrank(std::size_t w) {
+    // The step's latent increment z = Σ_{j spiking} D_j (spike order, so every worker sums the
+    // same numbers) goes into this worker's copy of the projection's latent ring; delivery turns
+    // it into E·z for the worker's own targets. O(spikes·rank) here, O(N_post·rank) there.
+    const std::size_t* slot_of = slot_of_delay_.data();
+    for (std::size_t q = 0; q < net_.lowrank.size(); ++q) {
+        const auto& pr = net_.lowrank[q];
+        const std::size_t r = pr.rank;
+        double* ring = latent_ring_[q][w].data();
+        double* z = ring + slot_of[pr.delay_steps] * r;
+        const std::uint32_t pulse = pops_[pr.post].pulse_steps[pr.receptor];
+        double* z_end = pulse != 0 ? ring + slot_of[pr.delay_steps + pulse] * r : nullptr;
+        const double* D = pr.decoders.data();
+        for_each_spike(pr.pre, [&](std::uint32_t j) {
+            for (std::size_t k = 0; k < r; ++k) {
+                z[k] += D[j * r + k];
+                if (z_end) z_end[k] -= D[j * r + k];  // a pulse ends `pulse` steps after it began
+            }
+        });
+        if (!pr.exclude_self) continue;
+        // The diagonal E_j·D_j leaves through the event ring of the firing neuron itself.
+        const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
+        const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
+        auto& ev = pops_[pr.post].ring[pr.receptor];
+        const double* E = pr.encoders.data();
+        for_each_spike(pr.pre, [&](std::uint32_t j) {
+            if (j < lo || j >= hi) return;
+            double self = 0.0;
+            for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
+            ev.add(slot_of[pr.delay_steps], w, j, -self);
+            if (pulse != 0) ev.add(slot_of[pr.delay_steps + pulse], w, j, self);
+        });
+    }
+}
+
+void spiking_engine::write_out_self(std::size_t w) {
+    // Instantaneous self terms (spec 000 Eq. S9: the cost −μ): into the neuron's own receptor, delay 0.
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        const auto& pop = net_.populations[p];
+        if (pop.self_weight.empty()) continue;
+        const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[p][w]);
+        const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
+        auto& ev = pops_[p].ring[pop.self_receptor];
+        const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
+        for_each_spike(p, [&](std::uint32_t i) {
+            if (i < lo || i >= hi) return;
+            ev.add(slot_of_delay_[0], w, i, pop.self_weight[i]);
+            if (pulse != 0) ev.add(slot_of_delay_[pulse], w, i, -pop.self_weight[i]);
+        });
+    }
 }
 
 void spiking_engine::deliver(std::size_t w) {
@@ -580,6 +660,33 @@ void spiking_engine::deliver(std::size_t w) {
                 st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
             }
         }
+    }
+    deliver_lowrank(w);
+}
+
+void spiking_engine::deliver_lowrank(std::size_t w) {
+    // E·z of the current latent slot into the worker's own targets (after the event ring, so the
+    // summation order is fixed); a delta receptor follows the event ring's closed rule.
+    for (std::size_t q = 0; q < net_.lowrank.size(); ++q) {
+        const auto& pr = net_.lowrank[q];
+        const std::size_t r = pr.rank;
+        double* z = latent_ring_[q][w].data() + ring_now_ * r;
+        if (std::all_of(z, z + r, [](double v) { return v == 0.0; })) continue;
+        auto& st = pops_[pr.post];
+        const std::size_t lo = bounds_[pr.post][w], hi = bounds_[pr.post][w + 1];
+        const double* E = pr.encoders.data();
+        const std::size_t k = st.input_channel[pr.receptor];
+        const std::uint32_t* flags = flags_.data() + flags_offset_[pr.post];
+        const std::int32_t* ref_steps = st.ref_steps.data();
+        double* target = k == npos ? st.V.data() : st.channels[k].x.data();
+        const double scale = k == npos ? 1.0 : st.input_scale[pr.receptor];
+        for (std::size_t i = lo; i < hi; ++i) {
+            double v = 0.0;
+            for (std::size_t m = 0; m < r; ++m) v += E[i * r + m] * z[m];
+            if (k == npos && ((flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0))) continue;
+            target[i] += scale * v;
+        }
+        std::fill(z, z + r, 0.0);
     }
 }
 
@@ -609,6 +716,7 @@ void spiking_engine::partition(std::size_t workers) {
     }
     found_.assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
     found_timing_.assign(pops_.size(), std::vector<std::vector<std::pair<double, double>>>(workers));
+    for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
     row_scratch_.assign(workers, {});
 }
 
@@ -723,6 +831,7 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].values().begin(), st.ring[r].values().end()}});
         }
     }
+    for (std::size_t q = 0; q < latent_ring_.size(); ++q) out.push_back({"lowrank" + std::to_string(q) + "/latent_ring", latent_ring_[q].front()});
     return out;
 }
 
@@ -763,6 +872,10 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         if (!st.v_noise.empty() && !source_) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, pop.n, step_ / 4);
         set_step_currents(p);
+    }
+    for (std::size_t q = 0; q < latent_ring_.size(); ++q) {
+        const auto& z = find("lowrank" + std::to_string(q) + "/latent_ring", ring_slots_ * net_.lowrank[q].rank);
+        for (auto& copy : latent_ring_[q]) copy = z;
     }
     std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);
 }

@@ -7,7 +7,7 @@
 namespace einet::network {
 
 namespace {
-constexpr const char* kinetics_names[] = {"delta", "exponential", "biexponential", "pulse"};
+constexpr const char* kinetics_names[] = {"delta", "exponential", "biexponential", "pulse", "discrete_delta"};
 constexpr const char* integrator_names[] = {"euler_maruyama", "exact", "exact_interpolated"};
 }
 
@@ -21,10 +21,10 @@ integrator parse_integrator(const std::string& name, const std::string& key) {
 const char* integrator_name(integrator m) { return integrator_names[static_cast<int>(m)]; }
 
 kinetics parse_kinetics(const std::string& name, const std::string& key) {
-    for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < 5; ++k) {
         if (name == kinetics_names[k]) return static_cast<kinetics>(k);
     }
-    throw config_error(key + ": expected one of delta, exponential, biexponential, pulse, got \"" + name + "\"");
+    throw config_error(key + ": expected one of delta, exponential, biexponential, pulse, discrete_delta, got \"" + name + "\"");
 }
 
 const char* kinetics_name(kinetics k) { return kinetics_names[static_cast<int>(k)]; }
@@ -70,6 +70,7 @@ void check_receptor(const receptor& r, const std::string& where) {
     if (!(r.noise_sigma >= 0) || !std::isfinite(r.noise_sigma)) fail(where + ".noise_sigma", "expected >= 0");
     switch (r.kind) {
         case kinetics::delta:
+        case kinetics::discrete_delta:
             if (has_noise) fail(where, "a delta receptor has no current to carry noise");
             break;
         case kinetics::exponential:
@@ -95,6 +96,34 @@ void check_neurons(const std::vector<std::uint32_t>& ids, std::size_t n, const s
 }
 
 }  // namespace
+
+void spiking_network::check_lowrank(const lowrank_projection& pr, std::size_t k) const {
+    const std::string where = "lowrank[" + std::to_string(k) + "]";
+    if (pr.pre >= populations.size() || pr.post >= populations.size()) fail(where, "expected existing populations");
+    const auto& pre = populations[pr.pre];
+    const auto& post = populations[pr.post];
+    if (pr.receptor >= post.receptors.size()) fail(where + ".receptor", "expected a receptor of the target population " + post.name);
+    if (pr.rank == 0) fail(where + ".rank", "expected a rank >= 1");
+    if (pr.encoders.size() != post.n * pr.rank) {
+        fail(where + ".encoders", "expected " + std::to_string(post.n) + " x " + std::to_string(pr.rank) + " values (post " + post.name +
+                                      " size x rank), got " + std::to_string(pr.encoders.size()));
+    }
+    if (pr.decoders.size() != pre.n * pr.rank) {
+        fail(where + ".decoders", "expected " + std::to_string(pre.n) + " x " + std::to_string(pr.rank) + " values (pre " + pre.name +
+                                      " size x rank), got " + std::to_string(pr.decoders.size()));
+    }
+    if (pr.exclude_self && pr.pre != pr.post) fail(where + ".exclude_self", "expected pre = post (the diagonal exists only then)");
+    // E ≥ 0 and D signed like pre keep every W_ij = Σ_k E_ik D_jk of pre's sign (Dale's law).
+    for (double e : pr.encoders) {
+        if (!(e >= 0) || !std::isfinite(e)) fail(where + ".encoders", "expected finite encoders >= 0 (Dale's law), got " + std::to_string(e));
+    }
+    for (double d : pr.decoders) {
+        if (!std::isfinite(d) || (pre.excitatory ? d < 0 : d > 0)) {
+            fail(where + ".decoders", std::string("expected finite decoders ") + (pre.excitatory ? ">= 0" : "<= 0") + " (Dale's law: " +
+                                          pre.name + " is " + (pre.excitatory ? "excitatory" : "inhibitory") + "), got " + std::to_string(d));
+        }
+    }
+}
 
 void spiking_network::validate() const {
     if (!(dt > 0) || !std::isfinite(dt)) fail("run.dt", "expected a positive step");
@@ -134,6 +163,16 @@ void spiking_network::validate() const {
             fail(where, "expected a synapse table of the populations' sizes");
         }
     }
+    for (std::size_t k = 0; k < lowrank.size(); ++k) check_lowrank(lowrank[k], k);
+    for (const auto& p : populations) {
+        if (p.self_weight.empty()) continue;
+        const std::string where = "populations." + p.name + ".self_weight";
+        if (p.self_weight.size() != p.n) fail(where, "expected " + std::to_string(p.n) + " values or none, got " + std::to_string(p.self_weight.size()));
+        if (p.self_receptor >= p.receptors.size()) fail(where, "expected a receptor of the population for the self term");
+        for (double x : p.self_weight) {
+            if (!std::isfinite(x)) fail(where, "expected finite values");
+        }
+    }
     auto check_target = [&](std::size_t pop, std::size_t r, bool needs_receptor, const std::vector<std::uint32_t>& ids,
                             const std::string& where) {
         if (pop >= populations.size()) fail(where + ".population", "expected an existing population");
@@ -146,6 +185,21 @@ void spiking_network::validate() const {
         check_target(in.population, 0, false, in.neurons, where);
         if (!(in.start >= 0) || !(in.stop >= in.start)) fail(where, "expected 0 <= start <= stop");
         if (!std::isfinite(in.amplitude)) fail(where + ".amplitude", "expected a finite current");
+    }
+    for (std::size_t k = 0; k < inputs.signals.size(); ++k) {
+        const auto& in = inputs.signals[k];
+        const std::string where = "inputs.signal[" + std::to_string(k) + "]";
+        check_target(in.population, 0, false, in.neurons, where);
+        const std::size_t selected = in.neurons.empty() ? populations[in.population].n : in.neurons.size();
+        if (!in.gain.empty() && in.gain.size() != selected) {
+            fail(where + ".gain", "expected one gain per selected neuron (" + std::to_string(selected) + "), got " + std::to_string(in.gain.size()));
+        }
+        for (double x : in.values) {
+            if (!std::isfinite(x)) fail(where + ".values", "expected finite values");
+        }
+        for (double x : in.gain) {
+            if (!std::isfinite(x)) fail(where + ".gain", "expected finite values");
+        }
     }
     for (std::size_t k = 0; k < inputs.poisson.size(); ++k) {
         const auto& in = inputs.poisson[k];

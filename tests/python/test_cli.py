@@ -97,6 +97,9 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
         assert all("connectivity" in p and "delay" in p for p in resolved.get("projections", []))
     elif declared["experiment"]["study"] in ("synaptic_balancing", "rnn_training"):  # paper 004
         assert resolved["balancing"]["p"] == 2.0 and "tolerance" in resolved["balancing"]
+    elif declared["experiment"]["study"] == "lowrank":
+        assert "rule" in resolved["lowrank"] and "synapses" in resolved["lowrank"]
+        assert all("mu" in n and "sigma_V" in n for n in resolved["neurons"].values())
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"

@@ -62,7 +62,7 @@ public:
     std::string string(const std::string& key) const;
     std::vector<std::int64_t> integer_list(const std::string& key) const;
     std::vector<std::string> string_list(const std::string& key) const;
-    std::vector<double> number_list(const std::string& key) const;
+    std::vector<double> number_list(const std::string& key) const;  // number_list: one value or a list
     distribution dist(const std::string& key) const;
     bool has(const std::string& key) const;
     // A quantity key in `unit` when its value has that dimension (fields with alt units).

@@ -28,7 +28,7 @@ enum class kind {
     quantity_distribution,  // "7.6 mV", or {dist = <one of shapes>, parameters as quantities}
     quantity_list,          // ["100 ms", "250 ms"]
     selection,              // neurons of a population: "all", k (the first k), [first, last)
-    number_list,            // [0, 0.1, 0.3]: bare numbers within [min, max]
+    number_list,            // 0.5 or [0.4, 1.2, 2.8]: one number for all, or one per entity
 };
 
 enum class layout { fixed, named, array };

@@ -12,10 +12,13 @@
 //      it may drop candidates; the kept ones are reset (V ← V_reset, refractory, I_a += jump).
 //      Without a policy the reset happens inside the neuron pass.
 //   4. write-out: every spike adds its synapses' signed weights into the targets' delay ring at
-//      slot (now + delay), in projection, source and target order (a fixed summation order).
+//      slot (now + delay), in projection, source and target order (a fixed summation order);
+//      low-rank projections add the step's latent increment z = Σ_j D_j to a rank-r ring instead,
+//      and self terms (self_weight) go into the neuron's own receptor.
 //   5. delivery: the ring slot of t_{n+1} is added to the receptors' input states (delta: to V
 //      unless refractory) and cleared. A delay of 0 steps therefore acts on the next step's
 //      update, as Brian2's default and spec 003 Eq. 2.4; a delay of d steps d steps later.
+//      Low-rank projections then deliver E·z (paper 000: O(N·rank), W never formed).
 //   6. hooks (study hooks, recorders, guards, progress), then the built-in guard (non-finite V
 //      stops the run, naming population, neuron and time).
 // Noise is drawn from Philox streams keyed by (seed, population, channel, neuron, step), so the
@@ -147,6 +150,9 @@ private:
     template <class F>
     void for_each_spike(std::size_t p, F&& f) const;
     void write_out(std::size_t worker);
+    void write_out_lowrank(std::size_t worker);
+    void write_out_self(std::size_t worker);
+    void deliver_lowrank(std::size_t worker);
     void add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value);
     void deliver(std::size_t worker);
     void check_finite();
@@ -175,6 +181,8 @@ private:
     std::vector<std::vector<double>> lags_, speeds_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
+    std::vector<std::vector<std::vector<double>>> latent_ring_;  // [lowrank projection][worker]: slots × rank
+    std::vector<char> signal_pops_;                              // scratch: populations with a sampled current
 };
 
 }  // namespace einet::engine

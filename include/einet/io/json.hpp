@@ -39,6 +39,10 @@ public:
 
     bool is_null() const { return std::holds_alternative<std::nullptr_t>(v_); }
     bool is_object() const { return std::holds_alternative<object_t>(v_); }
+    bool is_number() const { return std::holds_alternative<double>(v_) || std::holds_alternative<std::int64_t>(v_); }
+    double number() const {  // a number's value (is_number() must hold)
+        return std::holds_alternative<double>(v_) ? std::get<double>(v_) : static_cast<double>(std::get<std::int64_t>(v_));
+    }
     const object_t& items() const { return std::get<object_t>(v_); }
 
     std::string dump(int indent = 2) const;

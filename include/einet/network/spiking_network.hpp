@@ -22,6 +22,9 @@
 //   biexponential:  du = −u/τ_r dt, ds = (−s + u)/τ_d dt,  u += w·κ/τ_r       (001 SI Eq. 15: the
 //                   kernel (κ/(τ_d − τ_r))(e^{−t/τ_d} − e^{−t/τ_r}), charge w·κ; κ = 1 ms, spec §5.2)
 //   pulse:          s += w for `duration` (whole steps ≥ 1), then s −= w
+//   discrete_delta: discrete-time delta: the input of a step enters V once, undecayed, in the next
+//                   update, V_{n+1} = V∞ + (V_n − V∞)·decay + w (paper 000's reference algorithm,
+//                   spec 000 §2.2 Mode A: "V_n = V_{n−1} + h(…) + W s_{n−1}"); dropped while refractory
 // s is a current (pA) with R in GΩ; for voltage-valued synapses (CUBA) use R = 1 and mV.
 #include <cstddef>
 #include <cstdint>
@@ -33,9 +36,9 @@
 
 namespace einet::network {
 
-enum class kinetics { delta, exponential, biexponential, pulse };
+enum class kinetics { delta, exponential, biexponential, pulse, discrete_delta };
 
-// Parses "delta", "exponential", "biexponential", "pulse"; throws config_error naming `key`.
+// Parses "delta", "exponential", "biexponential", "pulse", "discrete_delta"; throws config_error naming `key`.
 kinetics parse_kinetics(const std::string& name, const std::string& key);
 const char* kinetics_name(kinetics k);
 
@@ -48,6 +51,8 @@ struct receptor {
     double kappa = 1.0;        // ms: biexponential charge normalisation κ (001 SI Eq. 15)
     double duration = 1.0;     // ms: pulse length (rounded to whole steps, at least one)
 };
+
+enum class spike_reset { to_V_reset, none, to_threshold };
 
 struct lif_parameters {  // one value per neuron (tau_adapt: one per population)
     std::vector<double> tau_m, E_L, V_th, V_reset, t_ref, R, I_e;
@@ -64,6 +69,15 @@ struct spiking_population {
     lif_parameters lif;
     std::vector<receptor> receptors;
     std::vector<double> V0;  // initial membrane potentials (mV)
+    // What a spike does to V: V ← V_reset (LIF); nothing (paper 000: the reset is the neuron's own
+    // connection, E_i·D_i through a low-rank projection and/or self_weight); or V ← V_th (paper
+    // 000's single-population reference simulator clamps the spiking neuron to threshold, spec 000
+    // §2.3). Refractoriness and adaptation apply in every case.
+    spike_reset reset = spike_reset::to_V_reset;
+    // Signed value each spike of neuron i adds to its own receptor `self_receptor` (delay 0): an
+    // instantaneous self term such as paper 000's cost −μ (spec 000 Eq. S9). Empty: none.
+    std::vector<double> self_weight;
+    std::size_t self_receptor = 0;
 
     // A population with the same parameters for every neuron.
     static spiking_population uniform(std::string name, std::size_t n, bool excitatory, double tau_m, double E_L,
@@ -79,8 +93,22 @@ struct spiking_projection {
     std::size_t pre = 0, post = 0;
     std::size_t receptor = 0;  // index into the post population's receptors
     synapse_table synapses;    // weights are magnitudes; the sign is the presynaptic population's
-    // Low-rank (E·Dᵀ) connectivity, added by the low-rank issue, becomes a second kind of
-    // projection here: write-out adds a rank-r update instead of walking a CSR row.
+};
+
+// Low-rank connectivity W = E·Dᵀ (paper 000 Eqs. 2.29–2.32, spec 000 S2): a spike of j adds
+// W_ij = Σ_k E_ik D_jk to receptor `receptor` of every target i after `delay_steps`. The engine
+// never forms W: it sums the step's spikes into the rank-r latent increment z = Σ_j D_j and
+// delivers E·z, O((spikes + N_post)·r) per step. Dale's law: E ≥ 0 and D with the sign of pre.
+struct lowrank_projection {
+    std::size_t pre = 0, post = 0;
+    std::size_t receptor = 0;
+    std::size_t rank = 1;
+    std::vector<double> encoders;  // post.n × rank, row-major, ≥ 0
+    std::vector<double> decoders;  // pre.n × rank, row-major, signed (sign of the presynaptic population)
+    std::uint32_t delay_steps = 0;
+    // pre = post only: leave out the diagonal E_i·D_i (a self term routed elsewhere, e.g. an
+    // instantaneous reset while the synaptic channel is slow; spec 000 §2.1).
+    bool exclude_self = false;
 };
 
 // External inputs. Neuron lists empty = every neuron of the population. Times in ms.
@@ -104,8 +132,19 @@ struct spike_input {  // a spike generator: at each time, `weight` into the rece
     double weight = 0.0;  // signed
 };
 
+// A sampled input current: neuron i of the selection gets gain_i·values[k] (pA) added to I_e
+// during step start_step + k (k < values.size()); paper 000's F_i c(t) (spec 000 §2.1).
+struct signal_current {
+    std::size_t population = 0;
+    std::vector<std::uint32_t> neurons;
+    std::vector<double> gain;    // one per selected neuron, or empty (gain 1)
+    std::vector<double> values;  // one per step
+    std::uint64_t start_step = 0;
+};
+
 struct spiking_inputs {
     std::vector<step_current> steps;
+    std::vector<signal_current> signals;
     std::vector<poisson_input> poisson;
     std::vector<spike_input> spikes;
 };
@@ -123,6 +162,7 @@ const char* integrator_name(integrator m);
 struct spiking_network {
     std::vector<spiking_population> populations;
     std::vector<spiking_projection> projections;
+    std::vector<lowrank_projection> lowrank;
     spiking_inputs inputs;
     double dt = 0.1;  // ms
     integrator method = integrator::exact;
@@ -132,6 +172,9 @@ struct spiking_network {
     // Throws config_error when sizes or parameters are inconsistent (names the population, input
     // or projection and the key).
     void validate() const;
+
+private:
+    void check_lowrank(const lowrank_projection& pr, std::size_t k) const;
 };
 
 }  // namespace einet::network

@@ -1,0 +1,66 @@
+#pragma once
+// Low-rank E-I spiking networks of paper 000 (spec 000 §1–2), described in the paper's terms and
+// lowered onto the general spiking engine: low-rank projections E·Dᵀ per block (Eqs. 2.29–2.32,
+// mistuned cross decoders S12), self terms, a sampled input F·c(t), spike policies and latent
+// readouts. With `reference` settings (Euler, discrete_delta synapses, one step of delay) the
+// engine performs exactly the per-step update of spec 000 §2.2:
+//   V_n = V_{n−1} + h(−V_{n−1} + F c_n + b + I_ext) + Σ W_syn G_{n−1} + W_self s_{n−1} + √(2h) σ_V ξ,
+// thresholds normalised to 1 with bias b = 1 − T (§2.1), c_n = (x_n − x_{n−1})/h + x_{n−1}.
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "einet/engine/spiking_engine.hpp"
+#include "einet/network/latent_readout.hpp"
+#include "einet/network/spiking_network.hpp"
+
+namespace einet::lowrank {
+
+// One population, one latent. Neuron k: V = F_k x + E_self_k y_self + E_cross_k y_other (+ b_k),
+// spike at V ≥ T_k (spec 000 S8, S11). Decoders D are signed (≥ 0 for E, ≤ 0 for I: Dale).
+struct population_spec {
+    std::string name;
+    bool excitatory = false;
+    std::vector<double> F, E_self, E_cross, T, D;
+    std::vector<double> D_cross;  // decoders the other population's neurons see (S12); empty = D
+    double mu = 0.0;              // self-reset cost μ (S9)
+    double sigma_V = 0.0;         // stationary SD of the free voltage (Eq. 3.3)
+    double tau_s = 0.0;           // ms: pulse width or exponential τ_s of its synapses (finite synapses)
+    double I_ext = 0.0;           // external current from I_ext_start on (Fig 8: I stimulation)
+    double I_ext_start = std::numeric_limits<double>::infinity();  // ms
+    std::size_t size() const { return T.size(); }
+};
+
+enum class synapse_model { instantaneous, pulse, exponential };  // spec 000 Modes A, B, C
+enum class spike_rule { one_per_step, inhibition_first, all_above };
+
+struct model {
+    std::vector<population_spec> populations;  // one (rank 1) or two (rank 2, E and I)
+    double tau = 10.0;  // ms, membrane time constant = readout time constant
+    double dt = 0.1;    // ms
+    synapse_model synapses = synapse_model::instantaneous;
+    spike_rule rule = spike_rule::one_per_step;
+    bool clamp = false;          // Mode A single population: spiking V clamped to threshold (§2.3)
+    bool feedforward = false;    // no connections between different neurons; each keeps E_k D_k − μ (App. F control)
+    double refractory = 0.0;     // ms, all_above rule: spiking blocked (V integrates), spec §2.4
+    network::integrator method = network::integrator::euler_maruyama;  // the reference is Euler
+    network::kinetics instant_kinetics = network::kinetics::discrete_delta;  // delta: the engine's LIF delta
+    std::vector<double> x;       // filtered input samples x_n at t_n = n·dt, n = 0 … n_T − 1
+    // Throws config_error naming the population and key on inconsistent sizes, signs or values.
+    void validate() const;
+};
+
+struct lowered {
+    network::spiking_network net;
+    std::unique_ptr<engine::spike_policy> policy;  // null: every crossing spikes
+    std::vector<network::latent_readout> readouts;  // "y_<population>", rank 1 each
+    std::size_t steps = 0;                          // n_T − 1
+};
+lowered lower(const model& m);
+
+// Filtered-input shapes of the paper's figures (spec 000 §4).
+std::vector<double> hold_then_ramp(std::size_t n, double from, double to, std::size_t hold);  // ramp A: hold = n/6
+std::vector<double> linspace(double a, double b, std::size_t n);
+
+}  // namespace einet::lowrank

@@ -1,0 +1,22 @@
+#pragma once
+// Runs a paper-000 model (lowrank/model.hpp) on the spiking engine and returns its latents and
+// spikes: the one driver the `lowrank` study, the tests and the Python binding share.
+#include <cstdint>
+#include <vector>
+
+#include "einet/lowrank/model.hpp"
+
+namespace einet::lowrank {
+
+struct trajectory {
+    std::vector<std::vector<double>> y;  // per population: latent y_n = D·r at t_n, n = 0 … n_T − 1 (signed)
+    struct spikes_of {
+        std::vector<std::uint64_t> step;  // the sample n at which the spike shows (t_n)
+        std::vector<std::uint32_t> id;
+    };
+    std::vector<spikes_of> spikes;  // per population
+};
+
+trajectory simulate(const model& m, std::uint64_t seed, int threads = 1);
+
+}  // namespace einet::lowrank

@@ -1,0 +1,88 @@
+"""Figures of study "lowrank" (paper 000): latent trajectories against their boundary or target,
+the trajectory in the latent plane with the E and I boundary lines, and spike rasters."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .load import Run
+
+E_COLOR, I_COLOR = "#c0392b", "#2c7fb8"
+
+
+def _pops(run: Run) -> list[str]:
+    return [n[2:] for n in run.arrays if n.startswith("y_")]
+
+
+def _window(run: Run) -> np.ndarray:
+    t = run.arrays["t"]
+    start = float(str(run.config["lowrank"].get("measure_from", "0 ms")).split()[0])
+    return t >= start
+
+
+def latent_vs_input(run: Run, fig=None):
+    """Latent readouts against the input x, with the target (crossing point or designed boundary)."""
+    fig = fig or plt.figure(figsize=(6.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    x, keep = run.arrays["x"], _window(run)
+    ramp = np.ptp(x[keep]) > 0
+    t = run.arrays["t"]
+    axis = x if ramp else t
+    for name in _pops(run):
+        y = run.arrays[f"y_{name}"]
+        color = E_COLOR if name == "E" else I_COLOR
+        sign = -1.0 if np.nanmean(y) < 0 and len(_pops(run)) == 2 else 1.0
+        ax.plot(axis[keep], sign * y[keep], color=color, lw=0.8, label=f"{'|y^' + name + '|' if sign < 0 else 'y^' + name}")
+    target = run.arrays["target"]
+    ax.plot(axis[keep], target[keep], "k--", lw=1.0, label="target")
+    if "target_yI" in run.arrays:
+        ax.plot(axis[keep], run.arrays["target_yI"][keep], "k:", lw=1.0, label="|y^I| at crossing")
+    ax.set_xlabel("input x" if ramp else "time (ms)")
+    ax.set_ylabel("latent")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def latent_plane(run: Run, fig=None):
+    """Trajectory in the (y^E, |y^I|) plane with both boundary lines at the final input (rank 2)."""
+    if len(_pops(run)) != 2:
+        raise ValueError("a rank-2 network only")
+    fig = fig or plt.figure(figsize=(4.5, 4.0), layout="constrained")
+    ax = fig.subplots()
+    keep = _window(run)
+    yE, yI = run.arrays["y_E"][keep], -run.arrays["y_I"][keep]
+    ax.plot(yE, yI, color="0.3", lw=0.7)
+    x = float(run.arrays["x"][-1])
+    g = np.linspace(0, max(1.0, yE.max() * 1.3), 200)
+    for name, color in (("E", E_COLOR), ("I", I_COLOR)):
+        n = run.config["neurons"][name]
+        size = int(n["size"])
+        arr = lambda k: np.broadcast_to(np.asarray(n[k], dtype=float), (size,))  # noqa: E731
+        a, c = (arr("E_self"), arr("E_cross")) if name == "E" else (arr("E_cross"), arr("E_self"))
+        lines = (arr("F")[:, None] * x + a[:, None] * g[None, :] - arr("T")[:, None]) / c[:, None]
+        ax.plot(g, lines.max(axis=0), color=color, label=f"{name} boundary")
+    s = run.summary
+    if "crossing_yE" in s:
+        ax.plot([s["crossing_yE"]], [s["crossing_yI"]], "ko", label="crossing")
+    ax.set_xlabel("y^E")
+    ax.set_ylabel("|y^I|")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def raster(run: Run, fig=None):
+    """Spike raster per population (E above I)."""
+    fig = fig or plt.figure(figsize=(6.5, 3.0), layout="constrained")
+    ax = fig.subplots()
+    offset = 0
+    for name in _pops(run)[::-1]:
+        t, ids = run.arrays[f"spike_times_{name}"], run.arrays[f"spike_ids_{name}"]
+        ax.scatter(t, ids + offset, s=3, color=E_COLOR if name == "E" else I_COLOR, linewidths=0, label=name)
+        offset += int(run.config["neurons"][name]["size"])
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    ax.legend(fontsize="small", markerscale=3)
+    return fig
+
+
+FIGURES = [latent_vs_input, latent_plane, raster]

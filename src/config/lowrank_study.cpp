@@ -1,0 +1,379 @@
+#include "einet/config/lowrank_study.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "einet/core/error.hpp"
+#include "einet/lowrank/geometry.hpp"
+#include "einet/lowrank/simulate.hpp"
+#include "einet/record/recorded_array.hpp"
+
+namespace einet::config {
+
+namespace {
+
+// One value for every neuron, or one per neuron.
+std::vector<double> per_neuron(const resolved_config& cfg, const std::string& key, std::size_t n) {
+    if (!cfg.has(key)) return {};
+    auto v = cfg.number_list(key);
+    if (v.size() == 1) return std::vector<double>(n, v[0]);
+    if (v.size() != n) {
+        throw config_error(cfg.origin(key) + ": " + key + ": expected one value or " + std::to_string(n) +
+                           " (one per neuron, size = " + std::to_string(n) + "), got " + std::to_string(v.size()));
+    }
+    return v;
+}
+
+std::vector<double> input_samples(const resolved_config& cfg, std::size_t n) {
+    const std::string shape = cfg.string("lowrank.input.shape");
+    const double dt = cfg.quantity("run.dt");
+    if (shape == "constant") return std::vector<double>(n, cfg.number("lowrank.input.value"));
+    if (shape == "step") {
+        const auto at = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.input.at") / dt));
+        std::vector<double> x(n, cfg.number("lowrank.input.after"));
+        for (std::size_t k = 0; k < std::min(at, n); ++k) x[k] = cfg.number("lowrank.input.before");
+        return x;
+    }
+    const double from = cfg.number("lowrank.input.from"), to = cfg.number("lowrank.input.to");
+    if (shape == "linspace") return lowrank::linspace(from, to, n);
+    const auto hold = static_cast<std::size_t>(static_cast<double>(n) * cfg.number("lowrank.input.hold"));
+    return lowrank::hold_then_ramp(n, from, to, hold);
+}
+
+struct quadratic {
+    double a = 0, b = 0, c = 0;
+    double operator()(double x) const { return a * x * x + b * x + c; }
+};
+
+double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? std::nan("") : s / static_cast<double>(v.size());
+}
+
+record::recorded_array array(std::string name, std::vector<double> values, std::string axes, std::string unit, std::string doc) {
+    record::recorded_array a;
+    a.info = {std::move(name), {values.size()}, std::move(axes), std::move(unit), std::move(doc)};
+    a.values = std::move(values);
+    return a;
+}
+
+}  // namespace
+
+lowrank::model build_lowrank_model(const resolved_config& cfg) {
+    lowrank::model m;
+    m.dt = cfg.quantity("run.dt");
+    m.tau = cfg.quantity("lowrank.tau");
+    const std::string syn = cfg.string("lowrank.synapses");
+    m.synapses = syn == "pulse" ? lowrank::synapse_model::pulse
+                 : syn == "exponential" ? lowrank::synapse_model::exponential
+                                        : lowrank::synapse_model::instantaneous;
+    const std::string rule = cfg.string("lowrank.rule");
+    m.rule = rule == "inhibition_first" ? lowrank::spike_rule::inhibition_first
+             : rule == "all_above"      ? lowrank::spike_rule::all_above
+                                        : lowrank::spike_rule::one_per_step;
+    m.clamp = cfg.boolean("lowrank.clamp");
+    m.feedforward = cfg.boolean("lowrank.feedforward");
+    m.refractory = cfg.quantity("lowrank.refractory");
+    if (cfg.string("lowrank.integrator") == "exact") {
+        m.method = network::integrator::exact;
+        m.instant_kinetics = network::kinetics::delta;
+    }
+    const auto n_T = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.duration") / m.dt));
+    m.x = input_samples(cfg, n_T);
+    const auto names = cfg.instances("neurons");
+    for (const auto& inst : names) {
+        lowrank::population_spec p;
+        p.name = inst.substr(std::string("neurons.").size());
+        const auto n = static_cast<std::size_t>(cfg.integer(inst + ".size"));
+        p.excitatory = cfg.boolean(inst + ".excitatory");
+        if (cfg.string(inst + ".thresholds") == "quadratic_tangents") {
+            const auto lines = lowrank::tangents_of_quadratic(cfg.number(inst + ".design.a"), cfg.number(inst + ".design.b"),
+                                                              cfg.number(inst + ".design.c"),
+                                                              lowrank::linspace(cfg.number(inst + ".design.from"), cfg.number(inst + ".design.to"), n));
+            p.F = lines.F;
+            p.E_self = lines.E;
+            p.T = lines.T;
+        } else {
+            p.F = per_neuron(cfg, inst + ".F", n);
+            p.T = per_neuron(cfg, inst + ".T", n);
+            p.E_self = per_neuron(cfg, inst + ".E_self", n);
+        }
+        p.E_cross = per_neuron(cfg, inst + ".E_cross", n);
+        if (names.size() == 2 && p.E_cross.empty()) {
+            throw config_error(cfg.origin(inst + ".size") + ": " + inst + ".E_cross: expected encoders onto the other population's latent (a rank-2 network)");
+        }
+        p.D = per_neuron(cfg, inst + ".D", n);
+        p.D_cross = per_neuron(cfg, inst + ".D_cross", n);
+        p.mu = cfg.number(inst + ".mu");
+        p.sigma_V = cfg.number(inst + ".sigma_V");
+        if (cfg.has(inst + ".tau_s")) p.tau_s = cfg.quantity(inst + ".tau_s");
+        p.I_ext = cfg.number(inst + ".I_ext");
+        p.I_ext_start = cfg.quantity(inst + ".I_ext_start");
+        m.populations.push_back(std::move(p));
+    }
+    // E first: the order of the paper's block equations (and of the arrays).
+    if (m.populations.size() == 2 && !m.populations[0].excitatory) std::swap(m.populations[0], m.populations[1]);
+    m.validate();
+    return m;
+}
+
+namespace {
+
+// One trial: its scalar measurements (summary) and, for the trial shown, its arrays.
+struct measured {
+    io::json scalars = io::json::object();
+    std::vector<record::recorded_array> arrays;
+};
+
+measured measure(const resolved_config& cfg, const lowrank::model& m, const lowrank::trajectory& tr) {
+    const std::size_t n_T = m.x.size();
+    const double dt = m.dt;
+    const auto first = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_from") / dt));
+    const auto last = cfg.has("lowrank.measure_to") ? std::min(n_T, static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_to") / dt))) : n_T;
+    const double x_lo = cfg.has("lowrank.measure_x_min") ? cfg.number("lowrank.measure_x_min") : -INFINITY;
+    const double x_hi = cfg.has("lowrank.measure_x_max") ? cfg.number("lowrank.measure_x_max") : INFINITY;
+    auto in_window = [&](std::size_t n) { return n >= first && n < last && m.x[n] >= x_lo && m.x[n] < x_hi; };
+
+    measured out;
+    auto& s = out.scalars;
+    auto& arrays = out.arrays;
+    std::vector<double> t(n_T);
+    for (std::size_t n = 0; n < n_T; ++n) t[n] = static_cast<double>(n) * dt;
+    arrays.push_back(array("t", t, "step", "ms", "sample times t_n"));
+    arrays.push_back(array("x", m.x, "step", "", "filtered input x(t_n)"));
+    std::size_t counted = 0;
+    for (std::size_t p = 0; p < m.populations.size(); ++p) {
+        const auto& pop = m.populations[p];
+        arrays.push_back(array("y_" + pop.name, tr.y[p], "step", "", "latent readout y = D·r (signed; paper 000 Eq. S5)"));
+        std::vector<double> st, id, counts(pop.size(), 0.0);
+        double in_pop = 0;
+        for (std::size_t k = 0; k < tr.spikes[p].step.size(); ++k) {
+            const auto n = tr.spikes[p].step[k];
+            st.push_back(static_cast<double>(n) * dt);
+            id.push_back(tr.spikes[p].id[k]);
+            counts[tr.spikes[p].id[k]] += 1;
+            if (n >= first && n < last) {
+                ++counted;
+                ++in_pop;
+            }
+        }
+        // Mean rate per neuron over the window (Hz; time in ms).
+        s["rate_" + pop.name] = last > first ? in_pop / (static_cast<double>(pop.size()) * static_cast<double>(last - first) * dt * 1e-3) : 0.0;
+        s["spikes_" + pop.name] = static_cast<double>(st.size());
+        if (p == 0 && cfg.has("lowrank.count_neuron")) {
+            const auto k = static_cast<std::size_t>(cfg.integer("lowrank.count_neuron"));
+            if (k >= pop.size()) throw config_error(cfg.origin("lowrank.count_neuron") + ": lowrank.count_neuron: expected a neuron below " + std::to_string(pop.size()));
+            s["count"] = counts[k];
+        }
+        arrays.push_back(array("spike_times_" + pop.name, st, "spike", "ms", "spike times"));
+        arrays.push_back(array("spike_ids_" + pop.name, id, "spike", "", "neuron ids"));
+        arrays.push_back(array("spike_counts_" + pop.name, counts, "neuron", "", "spikes per neuron over the run"));
+        std::vector<double> w;
+        for (std::size_t n = first; n < last; ++n) w.push_back(std::abs(tr.y[p][n]));
+        s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
+    }
+    s["population_spike_count"] = static_cast<double>(counted);
+
+    // Target latent: the crossing y^E*(x) (rank 2, spec S21) or the boundary (rank 1, S18 / the design g).
+    std::vector<double> target(n_T, std::nan("")), target_I(n_T, std::nan(""));
+    const bool ei = m.populations.size() == 2;
+    if (ei) {
+        // An external current shifts the thresholds: T_eff = T − I_ext once it is on (Fig 8).
+        auto stimulated = m.populations;
+        double onset = INFINITY;  // (one onset: the earliest of the populations that are stimulated)
+        for (auto& p : stimulated) {
+            for (auto& T : p.T) T -= p.I_ext;
+            if (p.I_ext != 0) onset = std::min(onset, p.I_ext_start);
+        }
+        auto pops_at = [&](std::size_t n) -> const std::vector<lowrank::population_spec>& {
+            return static_cast<double>(n) * dt >= onset ? stimulated : m.populations;
+        };
+        for (std::size_t n = 0; n < n_T; ++n) {
+            const auto& P = pops_at(n);
+            if (n > 0 && m.x[n] == m.x[n - 1] && &pops_at(n - 1) == &P) {
+                target[n] = target[n - 1];
+                target_I[n] = target_I[n - 1];
+            } else if (cfg.string("lowrank.target") == "crossing_grid") {
+                const auto c = lowrank::crossing_on_grid(P[0], P[1], m.x[n]);
+                target[n] = c.yE;
+                target_I[n] = c.yI_abs;
+            } else if (auto c = lowrank::crossing(P[0], P[1], m.x[n])) {
+                target[n] = c->yE;
+                target_I[n] = c->yI_abs;
+            }
+        }
+        // The crossing at the end of the measurement window.
+        if (auto c = lowrank::crossing(pops_at(last - 1)[0], pops_at(last - 1)[1], m.x[last - 1])) {
+            s["crossing_yE"] = c->yE;
+            s["crossing_yI"] = c->yI_abs;
+            s["crossing_stable"] = c->stable() ? 1.0 : 0.0;
+            s["crossing_neuron_E"] = static_cast<double>(c->neuron_E);
+            s["crossing_neuron_I"] = static_cast<double>(c->neuron_I);
+        }
+        arrays.push_back(array("target_yI", target_I, "step", "", "|y^I| at the crossing of the E and I boundaries"));
+    } else {
+        const auto& pop = m.populations[0];
+        const std::string inst = "neurons." + pop.name;
+        const bool designed = cfg.string(inst + ".thresholds") == "quadratic_tangents" && cfg.string("lowrank.target") == "auto";
+        const quadratic g{designed ? cfg.number(inst + ".design.a") : 0, designed ? cfg.number(inst + ".design.b") : 0,
+                          designed ? cfg.number(inst + ".design.c") : 0};
+        std::vector<double> env(n_T);
+        for (std::size_t n = 0; n < n_T; ++n) {
+            env[n] = lowrank::boundary(pop, m.x[n]);
+            target[n] = designed ? g(m.x[n]) : (pop.excitatory ? env[n] : std::min(0.0, env[n]));
+        }
+        arrays.push_back(array("boundary", env, "step", "", "population boundary min_k (T_k − F_k x)/E_k (spec S18)"));
+    }
+    arrays.push_back(array("target", target, "step", "", ei ? "y^E at the crossing (spec S21)" : "target boundary of the latent"));
+    const auto& y = tr.y[0];
+    std::vector<double> err;
+    for (std::size_t n = 0; n < n_T; ++n) {
+        if (in_window(n) && std::isfinite(target[n])) err.push_back(y[n] - target[n]);
+    }
+    double sq = 0, mx = -INFINITY;
+    for (double e : err) {
+        sq += e * e;
+        mx = std::max(mx, e);
+    }
+    s["offset"] = mean(err);
+    s["rms"] = err.empty() ? std::nan("") : std::sqrt(sq / static_cast<double>(err.size()));
+    s["rmse"] = *s.find("rms");
+    s["max_above_target"] = mx;
+    if (cfg.has("lowrank.bin_width")) {
+        // Binned latent and target over x in the window (Fig 5's 0.5-wide bins).
+        const double w = cfg.number("lowrank.bin_width");
+        double lo = INFINITY, hi = -INFINITY;
+        for (std::size_t n = 0; n < n_T; ++n) {
+            if (in_window(n)) lo = std::min(lo, m.x[n]), hi = std::max(hi, m.x[n]);
+        }
+        const double start = std::floor(lo / w) * w;
+        const auto bins = static_cast<std::size_t>(std::ceil((hi - start) / w + 1e-12));
+        std::vector<double> sy(bins, 0), st(bins, 0), cnt(bins, 0), centre(bins);
+        for (std::size_t n = 0; n < n_T; ++n) {
+            if (!in_window(n)) continue;
+            const auto b = std::min(bins - 1, static_cast<std::size_t>((m.x[n] - start) / w));
+            sy[b] += y[n];
+            st[b] += target[n];
+            cnt[b] += 1;
+        }
+        for (std::size_t b = 0; b < bins; ++b) {
+            centre[b] = start + (static_cast<double>(b) + 0.5) * w;
+            sy[b] /= cnt[b];
+            st[b] /= cnt[b];
+        }
+        s["binned_y"] = sy;
+        s["binned_target"] = st;
+        arrays.push_back(array("bin_centres", centre, "bin", "", "centres of the x bins"));
+        arrays.push_back(array("binned_y", sy, "bin", "", "mean latent per x bin"));
+    }
+    return out;
+}
+
+// "key=value; key=value" → overrides.
+std::vector<std::string> split_settings(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t a = 0;
+    while (a <= text.size()) {
+        const auto b = std::min(text.find(';', a), text.size());
+        auto item = text.substr(a, b - a);
+        const auto l = item.find_first_not_of(' '), r = item.find_last_not_of(' ');
+        if (l != std::string::npos) out.push_back(item.substr(l, r - l + 1));
+        a = b + 1;
+    }
+    return out;
+}
+
+std::string number_text(double v) {
+    std::ostringstream o;
+    o.precision(17);
+    o << v;
+    return o.str();
+}
+
+// Trial means (and SDs) of every scalar; `cv` of the count across trials.
+io::json aggregate(const std::vector<io::json>& trials) {
+    io::json out = io::json::object();
+    for (const auto& [key, v0] : trials.front().items()) {
+        if (!v0.is_number()) continue;
+        std::vector<double> v;
+        for (const auto& t : trials) v.push_back(t.find(key)->number());
+        const double m = mean(v);
+        double ss = 0;
+        for (double x : v) ss += (x - m) * (x - m);
+        const double sd = v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0;
+        out[key] = m;
+        if (trials.size() > 1) out[key + "_sd"] = sd;
+        if (key == "count" && trials.size() > 1) {
+            // Across-trial CV of the spike count (population SD, as numpy's std; Fig 15).
+            out["cv"] = m > 0 ? std::sqrt(ss / static_cast<double>(v.size())) / m : 0.0;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& dir, const run_options& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::string> names{""}, settings{""};
+    if (cfg.has("lowrank.variants")) {
+        names = cfg.string_list("lowrank.variants");
+        settings = cfg.has("lowrank.variant_settings") ? cfg.string_list("lowrank.variant_settings") : std::vector<std::string>{};
+        if (settings.size() != names.size()) {
+            throw config_error(cfg.origin("lowrank.variants") + ": lowrank.variant_settings: expected one entry per variant (" +
+                               std::to_string(names.size()) + "), got " + std::to_string(settings.size()));
+        }
+    }
+    const bool swept = cfg.has("lowrank.sweep");
+    const std::vector<double> sweep = swept ? cfg.number_list("lowrank.sweep_values") : std::vector<double>{0.0};
+    if (swept && !cfg.has("lowrank.sweep_values")) throw config_error(cfg.origin("lowrank.sweep") + ": lowrank.sweep_values: expected the values of the swept key");
+    const auto trials = static_cast<std::size_t>(cfg.integer("lowrank.trials"));
+    const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
+    const std::string text = cfg.to_toml();
+
+    study_output out;
+    io::json per_variant = io::json::object();
+    for (std::size_t v = 0; v < names.size(); ++v) {
+        std::vector<io::json> rows;  // one aggregate per sweep value
+        for (double value : sweep) {
+            auto overrides = split_settings(settings[v]);
+            if (swept) overrides.push_back(cfg.string("lowrank.sweep") + "=" + number_text(value));
+            const auto vcfg = overrides.empty() ? load(text, cfg.source(), {}) : load(text, cfg.source(), overrides);
+            const auto m = build_lowrank_model(vcfg);
+            std::vector<io::json> results;
+            for (std::size_t k = 0; k < trials; ++k) {
+                const auto tr = lowrank::simulate(m, seed + k, opt.threads);
+                auto r = measure(vcfg, m, tr);
+                if (v == 0 && value == sweep.front() && k == 0) {
+                    record::write_arrays(dir, r.arrays);  // the trial the figures show
+                    if (names.size() == 1 && !swept) {
+                        for (const auto& [key, x] : r.scalars.items()) out.summary[key] = x;  // lists (binned_y) too
+                    }
+                }
+                results.push_back(std::move(r.scalars));
+            }
+            rows.push_back(aggregate(results));
+        }
+        for (const auto& [key, x0] : rows.front().items()) {
+            // <metric>_<variant>, and <metric>_<variant>_sd for the trial SDs.
+            const bool sd = key.size() > 3 && key.compare(key.size() - 3, 3, "_sd") == 0;
+            const std::string base = sd ? key.substr(0, key.size() - 3) : key;
+            const std::string name = names[v].empty() ? key : base + "_" + names[v] + (sd ? "_sd" : "");
+            if (!swept) {
+                out.summary[name] = x0;
+                continue;
+            }
+            std::vector<double> list;
+            for (const auto& row : rows) list.push_back(row.find(key)->number());
+            out.summary[name] = list;
+        }
+    }
+    if (swept) out.summary["sweep_values"] = sweep;
+    out.summary["trials"] = static_cast<std::uint64_t>(trials);
+    out.summary["run_wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+}  // namespace einet::config

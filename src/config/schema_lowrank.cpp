@@ -1,0 +1,118 @@
+// Schema of study "lowrank" (paper 000: low-rank E-I spiking networks, latent boundaries):
+// [lowrank] (simulation mode, input x(t), measurement) and [neurons.<name>] (one population per
+// table, in the paper's terms: F, E_self, E_cross, T, D). Lowered by lowrank_study.cpp onto the
+// spiking engine (lowrank/model.hpp); docs/user-guide/lowrank.md.
+#include "schema_fields.hpp"
+
+namespace einet::config {
+using namespace fields;
+
+namespace {
+
+field numbers(std::string key, std::string doc, double min = -inf) {
+    field f = num(std::move(key), "", min, inf, std::move(doc));
+    f.type = kind::number_list;
+    return optional(f);
+}
+
+section lowrank_section() {
+    const std::string shape = "input.shape";
+    return {"lowrank",
+            "simulation of a low-rank E-I network (paper 000, spec 000 §2): synapse model, spike rule, input x(t)",
+            {"lowrank"},
+            {required(q("duration", "ms", "", 0.0, inf, "simulated time; n_T = round(duration/dt) input samples", true)),
+             q("tau", "ms", "10 ms", 0.0, inf, "membrane (and readout) time constant τ", true),
+             choice("synapses", {"instantaneous", "pulse", "exponential"}, "instantaneous",
+                    "instantaneous (spec Mode A), square pulse of tau_s (Mode B), exponential of tau_s (Mode C)"),
+             choice("rule", {"one_per_step", "inhibition_first", "all_above"}, "one_per_step",
+                    "one_per_step: the largest V above threshold spikes, one per step; inhibition_first: the same, I "
+                    "served before E (paper §2.6); all_above: every crossing spikes, gated by refractory"),
+             flag("clamp", false, "clamp the spiking neuron's V to threshold (the single-population reference, spec §2.3)"),
+             q("refractory", "ms", "0 ms", 0.0, inf, "all_above: spikes blocked for this long (V keeps integrating)"),
+             choice("integrator", {"reference", "exact"}, "reference",
+                    "reference: spec §2 exactly (forward Euler, synaptic input undecayed in the next update); exact: "
+                    "the engine's exponential propagator with LIF delta synapses (converges to it as dt -> 0)"),
+             q("measure_from", "ms", "0 ms", 0.0, inf, "start of the measurement window (skip the transient)"),
+             optional(q("measure_to", "ms", "", 0.0, inf, "end of the measurement window (default: the end of the run)")),
+             optional(num("measure_x_min", "", -inf, inf, "error metrics only where x >= this")),
+             optional(num("measure_x_max", "", -inf, inf, "error metrics only where x < this")),
+             optional(num("bin_width", "", 0.0, inf, "width of the x bins of the binned latent (summary binned_y)")),
+             choice("target", {"auto", "boundary", "crossing_grid"}, "auto",
+                    "what errors are measured against: auto = the exact crossing y^E* (rank 2) or the designed g(x) "
+                    "(quadratic_tangents) or the boundary; boundary = the population boundary min_k (T_k - F_k x)/E_k; "
+                    "crossing_grid = the crossing on a 0.05 grid of y^E (spec A5, the authors' plotted target)"),
+             flag("feedforward", false, "remove all connections between different neurons, keep each neuron's own "
+                                        "reset E_k D_k - mu (the control of paper Appendix F)"),
+             integer("trials", "1", 1, 1e7, "independent trials (noise seeds run.seed + k); summaries are trial means "
+                                            "(with _sd), arrays and figures show trial 0"),
+             optional(integer("count_neuron", "", 0, 1e7, "neuron (of the first population) whose spike count over "
+                                                           "the run gives the across-trial CV `cv` (Fig 15)")),
+             optional(text("sweep", "", "a key swept over sweep_values, e.g. \"neurons.I.sigma_V\"; summaries become lists")),
+             optional(numbers("sweep_values", "values of the swept key")),
+             optional([] {
+                 field f;
+                 f.key = "variants";
+                 f.type = kind::string_list;
+                 f.optional = true;
+                 f.doc = "names of variants of the network run side by side; summaries gain keys <metric>_<name>";
+                 return f;
+             }()),
+             optional([] {
+                 field f;
+                 f.key = "variant_settings";
+                 f.type = kind::string_list;
+                 f.optional = true;
+                 f.doc = "one entry per variant: \"key=value; key=value\" settings applied on top of this file";
+                 return f;
+             }()),
+             required(choice(shape, {"constant", "step", "linspace", "hold_ramp"}, "",
+                             "filtered input x(t): constant value; step from before to after at `at`; linspace "
+                             "from -> to over the run; hold_ramp: from for a fraction `hold` of the samples, then "
+                             "linear to `to` (the paper's ramp A: hold = 1/6)")),
+             when(required(num("input.value", "", -inf, inf, "constant input")), shape, {"constant"}),
+             when(required(num("input.before", "", -inf, inf, "input before the step")), shape, {"step"}),
+             when(required(num("input.after", "", -inf, inf, "input from the step on")), shape, {"step"}),
+             when(required(q("input.at", "ms", "", 0.0, inf, "time of the step")), shape, {"step"}),
+             when(required(num("input.from", "", -inf, inf, "first value")), shape, {"linspace", "hold_ramp"}),
+             when(required(num("input.to", "", -inf, inf, "last value")), shape, {"linspace", "hold_ramp"}),
+             when(num("input.hold", "0.16666666666666666", 0.0, 1.0, "fraction of samples held at `from`"), shape,
+                  {"hold_ramp"})}};
+}
+
+section neurons_section() {
+    const std::string d = "thresholds";
+    const std::vector<std::string> tangents{"quadratic_tangents"};
+    return {"neurons",
+            "one population of a low-rank network, [neurons.E] / [neurons.I]: neuron k has V = F_k x + E_self_k "
+            "y_own + E_cross_k y_other and spikes at V >= T_k (spec 000 S8, S11); each list holds one value per "
+            "neuron or a single value for all",
+            {"lowrank"},
+            {required(integer("size", "", 1, 1e7, "number of neurons")),
+             required(flag("excitatory", false, "sign of the decoders (Dale's law): true = E (D >= 0), false = I (D <= 0)")),
+             choice(d, {"explicit", "quadratic_tangents"}, "explicit",
+                    "explicit: F, E_self, T given; quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
+                    "size points linspace(from, to) (spec A4: E_self = 1, F = -g'(x_k), T = F x_k + g(x_k))"),
+             when(required(numbers("F", "feedforward weights F_k")), d, {"explicit"}),
+             when(required(numbers("T", "thresholds T_k")), d, {"explicit"}),
+             when(required(numbers("E_self", "encoders onto the population's own latent (>= 0)")), d, {"explicit"}),
+             numbers("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
+             required(numbers("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
+             numbers("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
+             when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, tangents),
+             when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, tangents),
+             when(num("design.c", "0", -inf, inf, "constant c of g"), d, tangents),
+             when(required(num("design.from", "", -inf, inf, "first design point")), d, tangents),
+             when(required(num("design.to", "", -inf, inf, "last design point")), d, tangents),
+             num("mu", "0", 0.0, inf, "self-reset cost μ (spec S9)"),
+             num("sigma_V", "0", 0.0, inf, "voltage noise: stationary SD of the free voltage (Eq. 3.3)"),
+             optional(q("tau_s", "ms", "", 0.0, inf, "pulse width / exponential time of this population's synapses", true)),
+             num("I_ext", "0", -inf, inf, "external current into every neuron (Fig 8: I stimulation)"),
+             q("I_ext_start", "ms", "0 ms", 0.0, inf, "onset of I_ext")},
+            layout::named};
+}
+
+}  // namespace
+
+std::vector<section> lowrank_sections() { return {lowrank_section(), neurons_section()}; }
+
+}  // namespace einet::config
