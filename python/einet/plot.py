@@ -206,6 +206,9 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [paradoxical]
     elif run.study == "spiking":
         figs = [spiking_activity]
+    elif run.study == "spiking_training":
+        from .plot_training import training_figures
+        figs = training_figures(run)
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

@@ -21,6 +21,7 @@ extern char** environ;
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
 #include "einet/config/spiking_study.hpp"
+#include "spiking_training_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -113,7 +114,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
 
     // Build everything that can fail on the model before the directory exists.
     const auto study = cfg.study();
-    const bool spiking = study == "spiking";
+    const bool spiking = study == "spiking" || study == "spiking_training";
     if (opt.resume) {
         if (!spiking) throw config_error("--resume continues spiking runs only; study \"" + study + "\" has no checkpoints");
         if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
@@ -157,7 +158,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     try {
-        if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
+        if (study == "spiking_training") out = run_spiking_training_study(cfg, std::move(spiking_net), dir, opt);
+        else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
         else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
         else out = run_fixed_study(cfg, *eng, dir, opt);

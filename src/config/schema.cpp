@@ -35,11 +35,12 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "spiking_training"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
-                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
+                         "spiking_training: trials of that network trained by the rule family ([training], 001 Fig. 7)")}});
     const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -48,11 +49,13 @@ std::vector<section> build() {
                                       "independent networks simulated together (a sweep of initialisations); "
                                       "each has its own weights (drawn when [weights] holds distributions) and noise"),
                               rate_studies),
-                  for_studies(q("duration", "ms", "1 s", 0.0, inf, "simulated time (a multiple of dt)", true), spiking),
+                  for_studies(q("duration", "ms", "1 s", 0.0, inf,
+                                "simulated time (a multiple of dt); spiking_training: the length of one trial", true),
+                              spiking_studies),
                   for_studies(choice("method", {"exact", "euler_maruyama"}, "exact",
                                      "exact: exponential propagators of the linear subthreshold system with exact OU "
                                      "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme)"),
-                              spiking),
+                              spiking_studies),
                   for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
                                           "runaway guard: the run stops (status failed) when the mean rate per "
                                           "neuron of a population over the last record.rate_bin exceeds this "
@@ -176,6 +179,7 @@ std::vector<section> build() {
                                    "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
+    for (auto& sec : spiking_training_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -187,7 +191,8 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
+                                               "spiking_training"};
     return s;
 }
 

@@ -10,6 +10,10 @@
 namespace einet::config {
 // The sections of study "spiking" (schema_spiking.cpp).
 std::vector<section> spiking_sections();
+// Studies that lower [populations.*], [[projections]] and [[inputs]] into a spiking network.
+inline const std::vector<std::string> spiking_studies{"spiking", "spiking_training"};
+// The sections of study "spiking_training" (schema_training.cpp).
+std::vector<section> spiking_training_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

@@ -617,7 +617,7 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
     // Cross-key checks run even after field errors (all problems are reported together); each
     // skips inputs that are absent or already reported.
     if (!study.empty()) check_cross_keys(ctx, t, study);
-    if (study == "spiking") detail::check_spiking(ctx, t);
+    if (study == "spiking" || study == "spiking_training") detail::check_spiking(ctx, t);
 }
 
 namespace {

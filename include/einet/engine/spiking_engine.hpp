@@ -62,6 +62,11 @@ public:
 
     const network::spiking_network& network() const { return net_; }
     std::uint64_t seed() const { return seed_; }
+    // Changes the key of every noise and Poisson-input stream from here on (e.g. fresh noise for
+    // each trial of a protocol that restores one initial state): afterwards the run is the one an
+    // engine built with `seed` would produce from this state. The network (weights, delays,
+    // parameters drawn at lowering) is not redrawn.
+    void reseed(std::uint64_t seed);
     double dt() const { return net_.dt; }
     std::uint64_t step() const { return step_; }
     double time() const { return static_cast<double>(step_) * net_.dt; }  // ms
@@ -73,6 +78,10 @@ public:
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
+
+    // Weights of projection q, writable (plasticity studies change them between runs; sizes and
+    // delays are fixed). Values are magnitudes, as in the synapse table.
+    float* weights(std::size_t q) { return net_.projections.at(q).synapses.weight.data(); }
 
     double* V(std::size_t pop) { return pops_[pop].V.data(); }
     const double* V(std::size_t pop) const { return pops_[pop].V.data(); }
@@ -121,6 +130,7 @@ private:
     void partition(std::size_t workers);
     void advance_neurons(std::size_t p, std::size_t i0, std::size_t i1, std::vector<std::uint32_t>& out);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
+    void refresh_block_noise(std::size_t p);
     void set_step_currents(std::size_t p);
     void apply_inputs();
     void merge_spikes();
