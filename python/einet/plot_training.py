@@ -42,11 +42,11 @@ def _stored_trials(run: Run) -> list[int]:
 
 
 def training_trials(run: Run, fig=None, max_neurons: int = 200):
-    """Rasters (first neurons of E and I) and 10-ms PSTHs of the stored trials (Fig. 7B)."""
+    """Rasters (first neurons of E and I), 10-ms PSTHs and V of one E and one I unit of the stored trials (Fig. 7B)."""
     trials = _stored_trials(run)
     if fig is None:
-        fig = plt.figure(figsize=(2.6 * max(1, len(trials)), 4.2), layout="constrained")
-    axes = fig.subplots(2, max(1, len(trials)), sharex=True, squeeze=False)
+        fig = plt.figure(figsize=(2.6 * max(1, len(trials)), 5.6), layout="constrained")
+    axes = fig.subplots(3, max(1, len(trials)), sharex=True, squeeze=False)
     T = float(str(run.config.get("run", {}).get("duration", "1.5 s")).split()[0]) * 1e3
     for c, t in enumerate(trials):
         for k, (pop, color) in enumerate((("E", E_COLOR), ("I", I_COLOR))):
@@ -56,11 +56,15 @@ def training_trials(run: Run, fig=None, max_neurons: int = 200):
             n = int(run.config["populations"][pop]["size"])
             h, edges = np.histogram(times, bins=np.arange(0.0, T + 10.0, 10.0))
             axes[1, c].plot(edges[:-1], h / (0.01 * n), color=color, label=pop)
+            if f"trial{t}_V_{pop}" in run.arrays:
+                v = run.arrays[f"trial{t}_V_{pop}"]
+                axes[2, c].plot(np.arange(1, v.shape[0] + 1), v[:, 0], color=color, linewidth=0.6)
         axes[0, c].set_title(f"trial {t}", fontsize="small")
-        axes[1, c].set_xlabel("time (ms)")
+        axes[2, c].set_xlabel("time (ms)")
     axes[0, 0].set_ylabel("neuron (E, then I)")
     axes[1, 0].set_ylabel("rate (Hz)")
     axes[1, 0].legend(fontsize="small")
+    axes[2, 0].set_ylabel("V (mV)")
     return fig
 
 
@@ -112,10 +116,10 @@ def summed_weights(run: Run, fig=None):
     axes = fig.subplots(1, 2)
     for ax, (exc, inh, post) in zip(axes, (("EE", "EI", "E"), ("IE", "II", "I"))):
         for when, color in (("initial", "0.6"), ("final", E_COLOR if post == "E" else I_COLOR)):
-            x = run.arrays.get(f"summed_weights_{exc}_{when}") if f"summed_weights_{exc}_{when}" in run.arrays else None
-            y = run.arrays.get(f"summed_weights_{inh}_{when}") if f"summed_weights_{inh}_{when}" in run.arrays else None
-            if x is None or y is None:
+            names = (f"summed_weights_{exc}_{when}", f"summed_weights_{inh}_{when}")
+            if not all(n in run.arrays for n in names):
                 continue
+            x, y = (run.arrays[n] for n in names)
             ax.scatter(x / 1e3, y / 1e3, s=2, color=color, label=when, linewidths=0)
         ax.set_xlabel(f"$\\Sigma W_{{{exc}}}$ (nA)")
         ax.set_ylabel(f"$\\Sigma W_{{{inh}}}$ (nA)")

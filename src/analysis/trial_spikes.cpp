@@ -6,17 +6,29 @@
 namespace einet::analysis {
 
 trial_spikes::trial_spikes(const network::spiking_network& net)
-    : times(net.populations.size()), ids(net.populations.size()) {
+    : times(net.populations.size()), ids(net.populations.size()), V(net.populations.size()) {
     for (const auto& p : net.populations) sizes.push_back(p.n);
+}
+
+void trial_spikes::sample_voltages(std::size_t neurons, std::size_t every_steps) {
+    v_neurons = neurons;
+    v_every = std::max<std::size_t>(1, every_steps);
 }
 
 void trial_spikes::clear() {
     for (auto& t : times) t.clear();
     for (auto& i : ids) i.clear();
+    V.assign(times.size(), {});
 }
 
 void trial_spikes::on_step(engine::spiking_engine& eng) {
     const double t = eng.time();
+    if (v_neurons > 0 && eng.step() % v_every == 0) {
+        for (std::size_t p = 0; p < times.size(); ++p) {
+            const double* v = eng.V(p);
+            V[p].insert(V[p].end(), v, v + std::min(v_neurons, sizes[p]));
+        }
+    }
     for (std::size_t p = 0; p < times.size(); ++p) {
         for (auto i : eng.spikes(p)) {
             times[p].push_back(t);

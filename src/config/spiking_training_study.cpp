@@ -127,6 +127,14 @@ long converged_trial(const std::vector<double>& E, const std::vector<double>& I,
     return first;
 }
 
+// The trial a saved trainer state had reached.
+double plasticity_trial(const std::vector<engine::state_array>& state) {
+    for (const auto& a : state) {
+        if (a.name == "trial" && a.values.size() == 1) return a.values[0];
+    }
+    return 0.0;
+}
+
 void write(io::run_directory& dir, const std::string& name, std::vector<std::size_t> shape, const std::string& axes,
            const std::string& unit, const std::string& doc, const std::vector<double>& data) {
     dir.write_array({name, std::move(shape), axes, unit, doc}, data);
@@ -259,7 +267,10 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
     };
 
     const std::size_t every = static_cast<std::size_t>(cfg.integer("training.checkpoint_every"));
-    progress bar("training", networks * trials, opt.progress_mode);
+    // Progress counts this process's trials, so the ETA after a resume is the remaining time.
+    const std::size_t resumed_trials = s0 * trials + (resume_state.empty() ? 0 : static_cast<std::size_t>(plasticity_trial(resume_state)));
+    progress bar("training", networks * trials - resumed_trials, opt.progress_mode);
+    std::string last_line;
     study_output out;
     std::size_t checkpoints_written = 0;
     std::vector<std::vector<double>> summed_initial(Q);
@@ -277,7 +288,8 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
             while (tr->trials_done() < trials) {
                 out.failure = tr->run_trial();
                 const std::size_t t = tr->trials_done();
-                bar.update(s * trials + t, fmt("E %.2f Hz  I %.2f Hz  MSE %.2f Hz^2", tr->rate_E.back(), tr->rate_I.back(), tr->mse.back()));
+                last_line = fmt("E %.2f Hz  I %.2f Hz  MSE %.2f Hz^2", tr->rate_E.back(), tr->rate_I.back(), tr->mse.back());
+                bar.update(s * trials + t - resumed_trials, last_line);
                 if (!out.failure.empty()) break;
                 if (every && t % every == 0 && (t < trials || s + 1 < networks)) {
                     save(s, *tr);
@@ -290,7 +302,7 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
         done.push_back({tr->rate_E, tr->rate_I, tr->mse, tr->up_duration_ms, tr->class_mean});
         last = std::move(tr);
     }
-    bar.finish(done.empty() ? 0 : (done.size() - 1) * trials + done.back().mse.size());
+    bar.finish((done.empty() ? 0 : (done.size() - 1) * trials + done.back().mse.size()) - resumed_trials, last_line);
     const double train_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     // Arrays of the last network (the only one without a sweep).
@@ -355,6 +367,11 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
                 const auto& pn = net.populations[pop].name;
                 write(dir, name + "times_" + pn, {k.times[pop].size()}, "spike", "ms", "spike times of a stored trial (Fig. 7B)", k.times[pop]);
                 write(dir, name + "ids_" + pn, {k.ids[pop].size()}, "spike", "", "neuron ids", {k.ids[pop].begin(), k.ids[pop].end()});
+                const std::size_t kv = std::min(p.voltage_neurons, net.populations[pop].n);
+                if (kv > 0) {
+                    write(dir, "trial" + std::to_string(k.trial + 1) + "_V_" + pn, {k.V[pop].size() / kv, kv}, "ms (sample), unit",
+                          "mV", "membrane potential of the first units every 1 ms (Fig. 7B)", k.V[pop]);
+                }
             }
         }
     }

@@ -55,6 +55,7 @@ spiking_trainer::spiking_trainer(engine::spiking_engine& eng, spiking_training_p
     if (p_.trial_steps == 0) throw config_error("spiking training: a trial needs at least one step");
     if (!(p_.lowpass_trials >= 1.0)) throw config_error("spiking training: the moving average needs τ >= 1 trial");
     initial_ = eng_.snapshot();
+    spikes_.sample_voltages(p_.voltage_neurons, static_cast<std::size_t>(std::llround(1.0 / net.dt)));
     for (const auto& in : net.inputs.spikes) {
         if (in.population != p_.excitatory) continue;
         if (in.neurons.empty()) {
@@ -214,7 +215,7 @@ std::string spiking_trainer::run_trial() {
     mse.push_back(sse / static_cast<double>(units));
     up_duration_ms.push_back(analysis::up_state_duration_s(ups_) * 1e3);
     if (std::find(p_.keep_trials.begin(), p_.keep_trials.end(), trial_) != p_.keep_trials.end()) {
-        kept.push_back({trial_, spikes_.times, spikes_.ids});
+        kept.push_back({trial_, spikes_.times, spikes_.ids, spikes_.V});
     }
     update_sensors();
     auto failure = update_weights();
@@ -246,6 +247,7 @@ std::vector<engine::state_array> spiking_trainer::save_state() const {
         for (std::size_t pop = 0; pop < kept[k].times.size(); ++pop) {
             out.push_back({pre + "times/" + std::to_string(pop), kept[k].times[pop]});
             out.push_back({pre + "ids/" + std::to_string(pop), {kept[k].ids[pop].begin(), kept[k].ids[pop].end()}});
+            out.push_back({pre + "V/" + std::to_string(pop), kept[k].V[pop]});
         }
     }
     return out;
@@ -279,6 +281,7 @@ void spiking_trainer::restore_state(const std::vector<engine::state_array>& stat
             kt.times.push_back(find_array(state, pre + "times/" + std::to_string(pop)));
             const auto& ids = find_array(state, pre + "ids/" + std::to_string(pop), kt.times.back().size());
             kt.ids.emplace_back(ids.begin(), ids.end());
+            kt.V.push_back(find_array(state, pre + "V/" + std::to_string(pop)));
         }
         kept.push_back(std::move(kt));
     }

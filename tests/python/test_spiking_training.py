@@ -39,6 +39,8 @@ def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     # ≈ α·18 pA, I←E grows and I←I shrinks by ≈ α·8 pA per trial (first trial).
     np.testing.assert_allclose(d[0], [0.0025 * 18, 0.0025 * 8, -0.0025 * 18, -0.0025 * 8], rtol=0.05)
     assert "trial1_spike_times_E.npy" in a and "weight_matrix_subset.npy" in a
+    V = a["trial1_V_E.npy"]  # every 1 ms, units 0-2: noise around E_L = 7.6 mV before the kick, never above V_th
+    assert V.shape == (1500, 3) and abs(V[:99].mean() - 7.6) < 1.5 and V.max() <= 20.0
 
 
 def _run_env(args, env_extra=None):
@@ -60,8 +62,10 @@ def test_killed_training_resumes_with_bit_identical_weights(tmp_path):
     proc = _run_env([*args, "--out", parts, "--threads", "1"], {INTERRUPT: "2"})  # killed after trial 2
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (parts / "checkpoint" / "header.json").is_file()
-    proc = _run_env([*args, "--out", parts, "--resume"])
+    proc = _run_env([a for a in args if a != "--quiet"] + ["--out", parts, "--resume", "--progress", "lines"])
     assert proc.returncode == 0, proc.stderr
+    # Progress: trials of this process, mean E and I rate, MSE, ETA.
+    assert "training 2/2" in proc.stderr and "ETA" in proc.stderr and "MSE" in proc.stderr, proc.stderr
     assert not (parts / "checkpoint").exists()
     a, b = _arrays(whole), _arrays(parts)
     assert a.keys() == b.keys()

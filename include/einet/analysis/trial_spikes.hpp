@@ -13,6 +13,9 @@ namespace einet::analysis {
 class trial_spikes final : public engine::spike_hook {
 public:
     explicit trial_spikes(const network::spiking_network& net);
+    // Also sample V of the first `neurons` units of every population every `every_steps` steps
+    // (0 neurons: none).
+    void sample_voltages(std::size_t neurons, std::size_t every_steps);
     void clear();
     void on_step(engine::spiking_engine& eng) override;
     spike_train_view view(std::size_t pop) const;
@@ -23,6 +26,8 @@ public:
     std::vector<std::vector<double>> times;         // [pop][spike] ms
     std::vector<std::vector<std::uint64_t>> ids;    // [pop][spike]
     std::vector<std::size_t> sizes;                 // neurons per population
+    std::vector<std::vector<double>> V;              // [pop][sample * k + neuron] mV
+    std::size_t v_neurons = 0, v_every = 10;
 };
 
 // A seed for trial `trial` of a protocol run with `seed`: fresh noise every trial, the same for

@@ -42,6 +42,7 @@ struct spiking_training_params {
     silent_trial_rule silent = silent_trial_rule::event;
     bool local_cross = true;                  // SI Eq. 17; false: population means (SI Eq. 10)
     std::vector<std::size_t> keep_trials;     // 0-based trials whose spikes are kept
+    std::size_t voltage_neurons = 3;          // V of this many units per population kept with them
     double weight_guard = 1e7;                // a class mean beyond this (pA) = divergence
 };
 
@@ -58,6 +59,7 @@ struct kept_trial {
     std::size_t trial = 0;
     std::vector<std::vector<double>> times;        // [pop][spike]
     std::vector<std::vector<std::uint64_t>> ids;
+    std::vector<std::vector<double>> V;            // [pop][sample * k + neuron], every 1 ms (Fig. 7B)
 };
 
 class spiking_trainer {
