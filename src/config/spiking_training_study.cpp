@@ -368,7 +368,7 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
                 write(dir, name + "times_" + pn, {k.times[pop].size()}, "spike", "ms", "spike times of a stored trial (Fig. 7B)", k.times[pop]);
                 write(dir, name + "ids_" + pn, {k.ids[pop].size()}, "spike", "", "neuron ids", {k.ids[pop].begin(), k.ids[pop].end()});
                 const std::size_t kv = std::min(p.voltage_neurons, net.populations[pop].n);
-                if (kv > 0) {
+                if (kv > 0 && !k.V[pop].empty()) {
                     write(dir, "trial" + std::to_string(k.trial + 1) + "_V_" + pn, {k.V[pop].size() / kv, kv}, "ms (sample), unit",
                           "mV", "membrane potential of the first units every 1 ms (Fig. 7B)", k.V[pop]);
                 }

@@ -281,7 +281,10 @@ void spiking_trainer::restore_state(const std::vector<engine::state_array>& stat
             kt.times.push_back(find_array(state, pre + "times/" + std::to_string(pop)));
             const auto& ids = find_array(state, pre + "ids/" + std::to_string(pop), kt.times.back().size());
             kt.ids.emplace_back(ids.begin(), ids.end());
-            kt.V.push_back(find_array(state, pre + "V/" + std::to_string(pop)));
+            // Voltage samples are optional (checkpoints written before they were kept have none).
+            const auto name = pre + "V/" + std::to_string(pop);
+            const bool has_v = std::any_of(state.begin(), state.end(), [&](const auto& a) { return a.name == name; });
+            kt.V.push_back(has_v ? find_array(state, name) : std::vector<double>{});
         }
         kept.push_back(std::move(kt));
     }

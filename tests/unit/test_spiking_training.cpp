@@ -3,6 +3,7 @@
 // silent network against the closed form, reseeding, and bit-identical save/restore.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -240,4 +241,25 @@ TEST(spiking_training, every_trial_has_fresh_noise_and_a_restored_run_continues_
     EXPECT_EQ(weights_of(e1), weights_of(e3));
     EXPECT_EQ(t1.rate_E, t3.rate_E);
     EXPECT_EQ(t1.mse, t3.mse);
+}
+
+TEST(spiking_training, the_sensor_clip_caps_own_and_cross_sensors_at_the_set_point_multiple) {
+    // The stored Fig. 7 run's code clipped every sensor at 2× the set point (spec §5.8 version note).
+    auto net = einet_test::noisy_ei_network();
+    spiking_training_params p;
+    p.trial_steps = 1500;
+    const auto b = binding(net, 0.0, 0.0, 1e9);
+    engine::spiking_engine e1(net, 5), e2(net, 5);
+    spiking_trainer free_run(e1, p, b, 5, 1);
+    p.sensor_clip = 1.0;
+    spiking_trainer clipped(e2, p, b, 5, 1);
+    free_run.run_trial();
+    clipped.run_trial();
+    auto max_of = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+    ASSERT_GT(max_of(free_run.sensor(0)), E_set);  // some E units fire above 5 Hz without the clip
+    EXPECT_LE(max_of(clipped.sensor(0)), E_set);
+    EXPECT_LE(max_of(clipped.sensor(1)), I_set);
+    EXPECT_LE(max_of(clipped.cross_sensor(0)), I_set);  // E units' cross sensors average clipped I sensors
+    EXPECT_LE(max_of(clipped.cross_sensor(1)), E_set);
+    EXPECT_EQ(free_run.rate_E, clipped.rate_E);  // the clip acts on the sensors, not on the trial
 }
