@@ -17,24 +17,12 @@
 #include "einet/plasticity/spiking_training.hpp"
 #include "einet/record/engine_checkpoint.hpp"
 #include "spiking_checkpoint.hpp"
+#include "training_presets.hpp"
 
 namespace einet::config {
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
-
-struct preset_values {
-    double alpha, floor, ceiling, clip;
-    plasticity::silent_trial_rule silent;
-};
-
-// Spec 001 §5.8 (table) and the version note: paper, public repository, stored Fig. 7 run.
-preset_values preset(const std::string& name) {
-    using s = plasticity::silent_trial_rule;
-    if (name == "public_code") return {0.005, 5.0, 750.0, inf, s::event};
-    if (name == "stored_run") return {0.008, 0.4, inf, 2.0, s::population_mean};
-    return {0.0025, 10.0, 750.0, inf, s::event};
-}
 
 // What one trained network leaves behind.
 struct network_result {
@@ -152,7 +140,7 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
     const std::size_t E = net.populations[0].excitatory ? 0 : 1, I = 1 - E;
 
     // Parameters: explicit keys, else the preset's (spec §5.8).
-    const auto pre = preset(cfg.string("training.preset"));
+    const auto pre = training_preset_named(cfg.string("training.preset"));
     plasticity::spiking_training_params p;
     p.trial_steps = steps_of(cfg, "run.duration");
     p.excitatory = E;

@@ -117,3 +117,18 @@ def test_fig7l_every_network_improves_tenfold(tmp_path):
     s = run_quick("p001_fig7l", tmp_path / "f7l")
     for m0, m1 in zip(s["mse_initial"], s["mse_final"]):
         assert m1 <= m0 / 10
+
+
+@pytest.mark.parametrize("experiment, override, key", [
+    ("p001_fig7", "training.rule=bogus", "training.rule"),
+    ("p001_fig7", "training.rule=forced_balance", "training.rule"),
+    ("p001_fig7", "training.weight_floor=800 pA", "training.weight_floor"),  # above the paper preset's 750 pA cap
+    ("p001_fig7i", "paradoxical.stop=6 s", "paradoxical.stop"),
+    ("p001_fig7i", "paradoxical.target=X", "paradoxical.target"),
+    ("p001_fig7l", "projections[1].sweep_means=[\"1 pA\"]", "projections[1].sweep_means"),
+])
+def test_bad_training_input_names_the_key_and_writes_nothing(run_einet, tmp_path, experiment, override, key):
+    out = tmp_path / "run"
+    proc = run_einet(["run", EXPERIMENTS / f"{experiment}.toml", "--out", out, "--quiet", "--set", override])
+    assert proc.returncode != 0 and key in proc.stderr, proc.stderr
+    assert not out.exists()
