@@ -46,7 +46,8 @@ def training_trials(run: Run, fig=None, max_neurons: int = 200):
     trials = _stored_trials(run)
     if fig is None:
         fig = plt.figure(figsize=(2.6 * max(1, len(trials)), 5.6), layout="constrained")
-    axes = fig.subplots(3, max(1, len(trials)), sharex=True, squeeze=False)
+    with_v = any(f"trial{t}_V_E" in run.arrays for t in trials)
+    axes = fig.subplots(3 if with_v else 2, max(1, len(trials)), sharex=True, squeeze=False)
     T = float(str(run.config.get("run", {}).get("duration", "1.5 s")).split()[0]) * 1e3
     for c, t in enumerate(trials):
         for k, (pop, color) in enumerate((("E", E_COLOR), ("I", I_COLOR))):
@@ -60,11 +61,12 @@ def training_trials(run: Run, fig=None, max_neurons: int = 200):
                 v = run.arrays[f"trial{t}_V_{pop}"]
                 axes[2, c].plot(np.arange(1, v.shape[0] + 1), v[:, 0], color=color, linewidth=0.6)
         axes[0, c].set_title(f"trial {t}", fontsize="small")
-        axes[2, c].set_xlabel("time (ms)")
+        axes[-1, c].set_xlabel("time (ms)")
     axes[0, 0].set_ylabel("neuron (E, then I)")
     axes[1, 0].set_ylabel("rate (Hz)")
     axes[1, 0].legend(fontsize="small")
-    axes[2, 0].set_ylabel("V (mV)")
+    if with_v:
+        axes[2, 0].set_ylabel("V (mV)")
     return fig
 
 

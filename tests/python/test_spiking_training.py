@@ -39,6 +39,12 @@ def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     # ≈ α·18 pA, I←E grows and I←I shrinks by ≈ α·8 pA per trial (first trial).
     np.testing.assert_allclose(d[0], [0.0025 * 18, 0.0025 * 8, -0.0025 * 18, -0.0025 * 8], rtol=0.05)
     assert "trial1_spike_times_E.npy" in a and "weight_matrix_subset.npy" in a
+    import matplotlib
+    matplotlib.use("Agg")
+    import einet
+    from einet.plot import figures_for
+    names = [name for name, f in figures_for(einet.load(tmp_path / "f7")) if f(einet.load(tmp_path / "f7")) is not None]
+    assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights"} <= set(names)
     V = a["trial1_V_E.npy"]  # every 1 ms, units 0-2: noise around E_L = 7.6 mV before the kick, never above V_th
     assert V.shape == (1500, 3) and abs(V[:99].mean() - 7.6) < 1.5 and V.max() <= 20.0
 
