@@ -94,13 +94,18 @@ def main() -> int:
         results.append(row)
         print(f"{model}: Brian2 {b2['run_s']:.3f} s | einet 1t {med[1]:.3f} s ({row['speedup_vs_brian2_1t']:.1f}x) "
               f"| 2t {med[2]:.3f} s ({row['speedup_vs_brian2_2t']:.1f}x; 2t/1t {row['two_thread_speedup']:.2f}x)")
-    doc = {"benchmark": "spiking engine vs Brian2 cpp_standalone (1 thread, compile excluded)",
-           "command": " ".join([PY, "bench/spiking_bench.py", *sys.argv[1:]]), "started_utc": started,
+    write_result(a.json, "spiking engine vs Brian2 cpp_standalone (1 thread, compile excluded)", "bench/spiking_bench.py",
+                 started, load_before, results)
+    return 0
+
+
+def write_result(path: str, benchmark: str, script: str, started: str, load_before: float, results: list) -> None:
+    """The benchmark's JSON record: what, the command, start/finish time, machine load, results."""
+    doc = {"benchmark": benchmark, "command": " ".join([PY, script, *sys.argv[1:]]), "started_utc": started,
            "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
            "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]}, "results": results}
-    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.json).write_text(json.dumps(doc, indent=1) + "\n")
-    return 0
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(doc, indent=1) + "\n")
 
 
 if __name__ == "__main__":

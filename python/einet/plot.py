@@ -224,6 +224,9 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         from . import plot_lowrank
 
         figs = [f for f in plot_lowrank.FIGURES if f is not plot_lowrank.latent_plane or "y_I" in run.arrays and "y_E" in run.arrays]
+    elif run.study == "spiking_training":
+        from .plot_training import training_figures
+        figs = training_figures(run)
     else:
         figs = []
     return [(f.__name__, f) for f in figs]

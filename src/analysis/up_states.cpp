@@ -56,4 +56,17 @@ double up_state_rate_hz(const spike_train_view& s, const std::vector<up_state>& 
     return sum / static_cast<double>(ups.size());
 }
 
+std::vector<double> up_state_unit_rates_hz(const spike_train_view& s, const std::vector<up_state>& ups) {
+    if (ups.empty()) return {};
+    std::vector<double> rate(s.n_neurons, 0.0);
+    const double share = 1.0 / static_cast<double>(ups.size());
+    for (const auto& u : ups) {
+        const double per_spike = share / ((u.offset_ms - u.onset_ms) * 1e-3);
+        for (std::size_t k = 0; k < s.count; ++k) {
+            if (s.t_ms[k] > u.onset_ms && s.t_ms[k] < u.offset_ms) rate[s.ids[k]] += per_spike;
+        }
+    }
+    return rate;
+}
+
 }  // namespace einet::analysis

@@ -25,6 +25,7 @@ extern char** environ;
 #include "einet/config/spiking_study.hpp"
 #include "einet/config/convergence_study.hpp"
 #include "einet/config/lowrank_study.hpp"
+#include "spiking_training_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -117,7 +118,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
 
     // Build everything that can fail on the model before the directory exists.
     const auto study = cfg.study();
-    const bool spiking = study == "spiking" || study == "convergence";  // both run a spiking network
+    const bool spiking = study == "spiking" || study == "spiking_training" || study == "convergence";  // a spiking network
     const bool analysis_only = study == "stability_map" || study == "up_state_scan";
     if (opt.resume) {
         if (study != "spiking" && study != "trial_plasticity") {
@@ -171,6 +172,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     study_output out;
     try {
         if (lowrank) out = run_lowrank_study(cfg, dir, opt);
+        else if (study == "spiking_training") out = run_spiking_training_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
         else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "stability_map") out = run_stability_map_study(cfg, dir);

@@ -36,7 +36,8 @@ std::vector<section> build() {
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
                   choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence",
-                                   "stability_map", "up_state_scan", "synaptic_balancing", "rnn_training", "lowrank"}, "",
+                                   "stability_map", "up_state_scan", "synaptic_balancing", "rnn_training", "lowrank",
+                                   "spiking_training"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
@@ -47,8 +48,9 @@ std::vector<section> build() {
                          "up_state_scan: Up-state rates against each weight (001 Fig. S13); "
                          "synaptic_balancing: analyses of the balancing flow (004 Figs. 1, 3, 5, S1); "
                          "rnn_training: CDI training by BPTT, balance statistic and noise test (004 Fig. 4); "
-                         "lowrank: a low-rank E-I network of paper 000 ([lowrank], [neurons.*])")}});
-    const std::vector<std::string> spiking{"spiking"}, spiking_network{"spiking", "convergence"};
+                         "lowrank: a low-rank E-I network of paper 000 ([lowrank], [neurons.*]); "
+                         "spiking_training: trials of that network trained by the rule family ([training], 001 Fig. 7)")}});
+    const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
                   q("dt", "ms", "0.1 ms", 0.0, 10.0, "integration step", true),
@@ -56,13 +58,15 @@ std::vector<section> build() {
                                       "independent networks simulated together (a sweep of initialisations); "
                                       "each has its own weights (drawn when [weights] holds distributions) and noise"),
                               rate_studies),
-                  for_studies(q("duration", "ms", "1 s", 0.0, inf, "simulated time (a multiple of dt)", true), spiking_network),
+                  for_studies(q("duration", "ms", "1 s", 0.0, inf,
+                                "simulated time (a multiple of dt); spiking_training: the length of one trial", true),
+                              spiking_studies),
                   for_studies(choice("method", {"exact", "euler_maruyama", "exact_interpolated"}, "exact",
                                      "exact: exponential propagators of the linear subthreshold system with exact OU "
                                      "noise; euler_maruyama: explicit, spec 003 Eq. 2.1 (paper 001's scheme); "
                                      "exact_interpolated: exact plus spike times interpolated inside the step and the "
                                      "reset integrated from there (spec 003 §4.4)"),
-                              spiking),
+                              single_integrator_studies),
                   for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
                                           "runaway guard: the run stops (status failed) when the mean rate per "
                                           "neuron of a population over the last record.rate_bin exceeds this "
@@ -215,6 +219,7 @@ std::vector<section> build() {
     for (auto& sec : analysis_sections()) s.push_back(std::move(sec));
     for (auto& sec : balancing_sections()) s.push_back(std::move(sec));
     for (auto& sec : lowrank_sections()) s.push_back(std::move(sec));
+    for (auto& sec : spiking_training_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -228,7 +233,8 @@ const std::vector<section>& schema() {
 const std::vector<std::string>& studies() {
     static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
                                                "convergence", "stability_map", "up_state_scan", "synaptic_balancing",
-                                               "rnn_training", "lowrank"};
+                                               "rnn_training", "lowrank",
+                                               "spiking_training"};
     return s;
 }
 

@@ -18,6 +18,12 @@ std::vector<section> analysis_sections();
 std::vector<section> balancing_sections();
 // The sections of study "lowrank" (schema_lowrank.cpp).
 std::vector<section> lowrank_sections();
+// Studies that lower [populations.*], [[projections]] and [[inputs]] into a spiking network.
+inline const std::vector<std::string> spiking_studies{"spiking", "spiking_training", "convergence"};
+// Of those, the ones run with one integrator (run.method); "convergence" lists its own.
+inline const std::vector<std::string> single_integrator_studies{"spiking", "spiking_training"};
+// The sections of study "spiking_training" (schema_training.cpp).
+std::vector<section> spiking_training_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

@@ -33,7 +33,7 @@ section populations() {
     section s{"populations",
               "a population of (adaptive) LIF neurons, one table per name: [populations.E] "
               "(docs/user-guide/spiking.md; network/spiking_network.hpp for the equations)",
-              {"spiking", "convergence"},
+              spiking_studies,
               {},
               layout::named};
     const std::vector<std::string> adaptive{"adaptive_lif"};
@@ -86,7 +86,7 @@ section projections() {
     return {"projections",
             "synapses from population pre onto post, one [[projections]] table each; they land in post's "
             "receptor named after pre, with pre's synapse kinetics",
-            {"spiking", "convergence"},
+            spiking_studies,
             {required(text("pre", "", "presynaptic population")),
              required(text("post", "", "postsynaptic population")),
              choice(c, {"fixed_probability", "fixed_total", "fixed_indegree", "all_to_all", "from_file"}, "fixed_probability",
@@ -109,7 +109,19 @@ section projections() {
              file_key("targets", "from_file: .npy of postsynaptic ids"),
              file_key("weights", "from_file: .npy of weight magnitudes in weights_unit"),
              when(choice("weights_unit", {"pA", "mV"}, "pA", "unit of the weights file"), c, from_file),
-             when(optional(text("delays", "", "from_file: .npy of delays in ms (default: the delay key)")), c, from_file)},
+             when(optional(text("delays", "", "from_file: .npy of delays in ms (default: the delay key)")), c, from_file),
+             for_studies(
+                 [] {
+                     field f;
+                     f.key = "sweep_means";
+                     f.type = kind::quantity_list;
+                     f.unit = "pA";
+                     f.optional = true;
+                     f.doc = "spiking_training: train one network per entry, this projection's weights scaled so "
+                             "that their mean is the entry (001 Table S3); projections without it keep theirs";
+                     return f;
+                 }(),
+                 {"spiking_training"})},
             layout::array};
 }
 
@@ -118,7 +130,7 @@ section inputs() {
     const std::vector<std::string> spiking_inputs{"poisson", "spike_generator"};
     section s{"inputs",
               "external input into a population, one [[inputs]] table each",
-              {"spiking", "convergence"},
+              spiking_studies,
               {required(choice(k, {"step_current", "poisson", "spike_generator"}, "",
                                "step_current: amplitude added during [start, stop); poisson: independent trains; "
                                "spike_generator: spikes at given times")),

@@ -14,6 +14,7 @@
 #include "einet/core/units.hpp"
 #include "einet/plasticity/homeostatic_rule.hpp"
 #include "validate_internal.hpp"
+#include "training_presets.hpp"
 
 namespace einet::config {
 using detail::context;
@@ -626,7 +627,7 @@ void validate_and_resolve(toml::table& t, const std::string& source, origin_list
     // Cross-key checks run even after field errors (all problems are reported together); each
     // skips inputs that are absent or already reported.
     if (!study.empty()) check_cross_keys(ctx, t, study);
-    if (study == "spiking" || study == "convergence") detail::check_spiking(ctx, t);
+    if (study == "spiking" || study == "spiking_training" || study == "convergence") detail::check_spiking(ctx, t);
     if (study == "rnn_training") detail::check_rnn_training(ctx, t);
 }
 
@@ -634,6 +635,66 @@ namespace {
 
 double quantity_of(const toml::table& t, const std::string& key, const std::string& unit) {
     return *units::to_unit(*units::parse_quantity(*t.at_path(key).value<std::string>()), unit);
+}
+
+// Study spiking_training: the rule, the effective bounds (explicit or the preset's), the sweep
+// lengths and the paradoxical test's window, before anything is built or written.
+void check_training(const context& ctx, toml::table& t) {
+    auto node = [&](const std::string& key) { return t.at_path(key).node(); };
+    auto usable = [&](const std::string& k) { return t.at_path(k) && !ctx.found.reported(k); };
+    if (usable("training.rule")) {
+        const auto rule = *t.at_path("training.rule").value<std::string>();
+        if (rule == "forced_balance") {
+            ctx.fail("training.rule", node("training.rule"),
+                     "expected a rule without set-point-plane relaxation (forced_balance is a rate-model member), got \"forced_balance\"");
+        } else try {
+            plasticity::named_rule(rule);
+        } catch (const std::exception& e) {
+            const std::string msg = e.what();
+            ctx.fail("training.rule", node("training.rule"), msg.substr(msg.find(": ") + 2));
+        }
+    }
+    if (usable("training.preset")) {
+        const auto pre = training_preset_named(*t.at_path("training.preset").value<std::string>());
+        auto value = [&](const std::string& key, double fallback) {
+            return usable(key) ? quantity_of(t, key, "pA") : fallback;
+        };
+        const double floor = value("training.weight_floor", pre.floor), ceiling = value("training.weight_ceiling", pre.ceiling);
+        if (ceiling < floor && (t.at_path("training.weight_floor") || t.at_path("training.weight_ceiling"))) {
+            const std::string key = t.at_path("training.weight_floor") ? "training.weight_floor" : "training.weight_ceiling";
+            ctx.fail(key, node(key), "expected weight_floor <= weight_ceiling, got " + std::to_string(floor) + " pA > " +
+                                         std::to_string(ceiling) + " pA (explicit keys or the preset's)");
+        }
+    }
+    std::size_t networks = 0;
+    if (auto* projections = t.at_path("projections").as_array()) {
+        for (std::size_t k = 0; k < projections->size(); ++k) {
+            const std::string key = "projections[" + std::to_string(k) + "].sweep_means";
+            auto* list = t.at_path(key).as_array();
+            if (!list || ctx.found.reported(key)) continue;
+            if (networks != 0 && list->size() != networks) {
+                ctx.fail(key, node(key), "expected " + std::to_string(networks) +
+                                             " entries (as the other projections' sweep_means), got " + std::to_string(list->size()));
+            }
+            networks = std::max(networks, list->size());
+        }
+    }
+    if (t.at_path("paradoxical.amplitudes") && usable("paradoxical.start") && usable("paradoxical.stop") &&
+        usable("paradoxical.duration")) {
+        const double a = quantity_of(t, "paradoxical.start", "ms"), b = quantity_of(t, "paradoxical.stop", "ms"),
+                     d = quantity_of(t, "paradoxical.duration", "ms");
+        if (!(a < b && b <= d)) {
+            ctx.fail("paradoxical.stop", node("paradoxical.stop"),
+                     "expected start < stop <= duration, got start " + std::to_string(a) + " ms, stop " + std::to_string(b) +
+                         " ms, duration " + std::to_string(d) + " ms");
+        }
+    }
+    if (t.at_path("paradoxical.amplitudes") && usable("paradoxical.target")) {
+        const auto target = *t.at_path("paradoxical.target").value<std::string>();
+        if (!t.at_path("populations." + target)) {
+            ctx.fail("paradoxical.target", node("paradoxical.target"), "expected the name of a population, got \"" + target + "\"");
+        }
+    }
 }
 
 void check_cross_keys(const context& ctx, toml::table& t, const std::string& study) {
@@ -782,6 +843,7 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
             }
         }
     }
+    if (study == "spiking_training") check_training(ctx, t);
 }
 
 }  // namespace

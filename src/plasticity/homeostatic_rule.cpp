@@ -185,34 +185,53 @@ void apply_rule(const rule& r, const std::vector<population_view>& pops, std::ve
         for (const term& t : cr.terms) {
             if (t.error == ef::cross) cross_mean = scratch.data() + opposite(pv.post) * cb;
         }
-        for (std::size_t i = 0; i < n_post; ++i) {
+        // The one update of a synapse i <- j for networks [b0, b1): ΔW from the old weight, then
+        // the bounds. `w` is read and written through get/set (double or float storage).
+        auto update = [&](std::size_t i, std::size_t j, auto get, auto set) {
             const double* err_rate = post.error_rates + i * batch + b0;
+            const double* cross = post.cross_errors ? post.cross_errors + i * batch + b0 : cross_mean;
+            const double* f_rate = pre.factor_rates + j * batch + b0;
+            std::fill_n(delta, cb, 0.0);
+            if (cr.relax_to_setpoint_plane) {
+                // Forced balance (001 SI Eq. 15): relax toward the set-point-plane value.
+                const double* target = pv.setpoint_plane_target + b0;
+                for (std::size_t c = 0; c < cb; ++c) delta[c] += pv.alpha * (target[c] - get(c));
+            }
+            // Every term reads the old weight; the sum is added once (001 spec §1.4).
+            for (const term& t : cr.terms) {
+                const double k = t.coefficient * (t.rate == rs::alpha ? pv.alpha : pv.beta);
+                for (std::size_t c = 0; c < cb; ++c) {
+                    const double err = t.error == ef::post ? post.setpoint - err_rate[c] : cross[c];
+                    const double f = t.factor == pf::rate ? f_rate[c] : t.factor == pf::weight ? get(c) : 1.0;
+                    delta[c] += k * f * err;
+                }
+            }
+            const bool diagonal = !pv.self_connections && pv.post == pv.pre && i == j;
+            for (std::size_t c = 0; c < cb; ++c) {
+                // Bounds after the update (001 spec §1.4). NaN passes through unchanged, so the
+                // protocol's guard reports it instead of a floor hiding it.
+                double v = get(c) + delta[c];
+                v = v < pv.floor ? pv.floor : v > pv.ceiling ? pv.ceiling : v;
+                set(c, diagonal ? 0.0 : v);
+            }
+        };
+        if (pv.synapses) {
+            // Synapse table (001 SI Eq. 16): only existing synapses, one network, float weights.
+            if (batch != 1 || cb != 1) throw internal_error("apply_rule: a synapse table holds one network, got a batch");
+            const auto& syn = *pv.synapses;
+            for (std::size_t j = 0; j < syn.n_pre; ++j) {
+                for (std::uint64_t k = syn.row_begin(j); k < syn.row_end(j); ++k) {
+                    float& w = pv.synapse_weights[k];
+                    update(syn.target[k], j, [&](std::size_t) { return static_cast<double>(w); },
+                           [&](std::size_t, double v) { w = static_cast<float>(v); });
+                }
+            }
+            continue;
+        }
+        for (std::size_t i = 0; i < n_post; ++i) {
             for (std::size_t j = 0; j < n_pre; ++j) {
                 double* w = pv.weights + (i * n_pre + j) * batch + b0;
-                const double* f_rate = pre.factor_rates + j * batch + b0;
-                std::fill_n(delta, cb, 0.0);
-                if (cr.relax_to_setpoint_plane) {
-                    // Forced balance (001 SI Eq. 15): relax toward the set-point-plane value.
-                    const double* target = pv.setpoint_plane_target + b0;
-                    for (std::size_t c = 0; c < cb; ++c) delta[c] += pv.alpha * (target[c] - w[c]);
-                }
-                // Every term reads the old weight; the sum is added once (001 spec §1.4).
-                for (const term& t : cr.terms) {
-                    const double k = t.coefficient * (t.rate == rs::alpha ? pv.alpha : pv.beta);
-                    for (std::size_t c = 0; c < cb; ++c) {
-                        const double err = t.error == ef::post ? post.setpoint - err_rate[c] : cross_mean[c];
-                        const double f = t.factor == pf::rate ? f_rate[c] : t.factor == pf::weight ? w[c] : 1.0;
-                        delta[c] += k * f * err;
-                    }
-                }
-                const bool diagonal = !pv.self_connections && pv.post == pv.pre && i == j;
-                for (std::size_t c = 0; c < cb; ++c) {
-                    // Bounds after the update (001 spec §1.4). NaN passes through unchanged, so the
-                    // protocol's guard reports it instead of a floor hiding it.
-                    double v = w[c] + delta[c];
-                    v = v < pv.floor ? pv.floor : v > pv.ceiling ? pv.ceiling : v;
-                    w[c] = diagonal ? 0.0 : v;
-                }
+                update(i, j, [w](std::size_t c) { return w[c]; }, [w](std::size_t c, double v) { w[c] = v; });
             }
         }
     }

@@ -91,7 +91,7 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
     assert resolved["experiment"]["name"] == path.stem
     assert resolved["experiment"]["study"] == declared["experiment"]["study"]
     # Every default is filled in.
-    if declared["experiment"]["study"] in ("spiking", "convergence"):
+    if declared["experiment"]["study"] in ("spiking", "spiking_training", "convergence"):
         for pop in resolved["populations"].values():
             assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
         assert all("connectivity" in p and "delay" in p for p in resolved.get("projections", []))

@@ -30,4 +30,8 @@ double up_state_duration_s(const std::vector<up_state>& ups);
 // the duration, averaged over the Up states (spec 001 §5.5 step 3); NaN without Up states.
 double up_state_rate_hz(const spike_train_view& s, const std::vector<up_state>& ups);
 
+// The same per neuron (size n_neurons): each neuron's spikes with onset < t < offset over the
+// duration, averaged over the Up states; empty without Up states.
+std::vector<double> up_state_unit_rates_hz(const spike_train_view& s, const std::vector<up_state>& ups);
+
 }  // namespace einet::analysis

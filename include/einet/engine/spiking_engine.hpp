@@ -66,6 +66,11 @@ public:
 
     const network::spiking_network& network() const { return net_; }
     std::uint64_t seed() const { return seed_; }
+    // Changes the key of every noise and Poisson-input stream from here on (e.g. fresh noise for
+    // each trial of a protocol that restores one initial state): afterwards the run is the one an
+    // engine built with `seed` would produce from this state. The network (weights, delays,
+    // parameters drawn at lowering) is not redrawn.
+    void reseed(std::uint64_t seed);
     double dt() const { return net_.dt; }
     std::uint64_t step() const { return step_; }
     double time() const { return static_cast<double>(step_) * net_.dt; }  // ms
@@ -85,6 +90,10 @@ public:
     // Remark 2.1: A = I − I_th) — from the state at the end of the step on the grid integrators,
     // from the interpolant at the crossing with exact_interpolated (which always keeps it).
     void set_record_crossings(bool on) { record_crossings_ = on; }
+
+    // Weights of projection q, writable (plasticity studies change them between runs; sizes and
+    // delays are fixed). Values are magnitudes, as in the synapse table.
+    float* weights(std::size_t q) { return net_.projections.at(q).synapses.weight.data(); }
 
     double* V(std::size_t pop) { return pops_[pop].V.data(); }
     const double* V(std::size_t pop) const { return pops_[pop].V.data(); }
@@ -143,6 +152,7 @@ private:
     void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::vector<std::pair<double, double>>& out);
     void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
+    void refresh_block_noise(std::size_t p);
     void set_step_currents(std::size_t p);
     void apply_inputs();
     void merge_spikes();

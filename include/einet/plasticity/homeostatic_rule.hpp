@@ -10,7 +10,11 @@
 //          itself (synaptic scaling, 001 SI Eq. 12), or 1
 //   ε_i    set-point error: "post" = X_set − r_i of the postsynaptic unit (homeostatic),
 //          "cross" = mean of (Y'_set − r_k) over the units of the opposite-sign population
-//          (cross-homeostatic, 001 Methods Eq. 7, SI Eq. 10)
+//          (cross-homeostatic, 001 Methods Eq. 7, SI Eq. 10), or a per-unit cross error given by
+//          the caller (the local sensors of the spiking model, 001 SI Eq. 17)
+//
+// Weights live either in a dense batched matrix (rate models) or in a spiking synapse table
+// (only existing synapses change, 001 SI Eq. 16); both go through the same term evaluation.
 //
 // A class may instead relax toward its set-point-plane value (forced balance, 001 SI Eq. 15).
 // Named members: homeostatic, cross_homeostatic, two_term, synaptic_scaling, forced_balance and
@@ -21,6 +25,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "einet/network/connectivity.hpp"
 
 namespace einet::plasticity {
 
@@ -65,12 +71,20 @@ struct population_view {
     double setpoint = 0.0;           // Hz
     const double* factor_rates = nullptr;  // [unit][b], the presynaptic factors F_j
     const double* error_rates = nullptr;   // [unit][b], the rates inside the errors ε
+    // [unit][b]: this population's own cross error ε_cross(i) per unit (e.g. I_set − mean rate
+    // of the I units presynaptic to E unit i, 001 SI Eq. 17); nullptr: the population mean of
+    // the opposite population's errors (SI Eq. 10).
+    const double* cross_errors = nullptr;
 };
 
 struct projection_view {
     std::size_t post = 0, pre = 0;
     std::size_t class_index = 0;     // into rule::classes
-    double* weights = nullptr;       // [(i * n_pre + j) * batch + b]
+    double* weights = nullptr;       // [(i * n_pre + j) * batch + b]; or, with `synapses`:
+    // Sparse storage (batch 1): the pattern of a synapse table and its weights in table order
+    // (e.g. spiking_engine::weights), changed in place.
+    const network::synapse_table* synapses = nullptr;
+    float* synapse_weights = nullptr;
     double alpha = 0.0, beta = 0.0;
     double floor = 0.0;              // W ← min(max(W, floor), ceiling) after the update
     double ceiling = std::numeric_limits<double>::infinity();
