@@ -209,6 +209,17 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         }
         update_uniform(p);
         st.ring.assign(R, detail::delay_ring(ring_slots_, n));
+        st.receptor_tau.assign(R, 0.0);
+        for (std::size_t r = 0; r < R; ++r) {
+            if (pop.receptors[r].kind == network::kinetics::exponential) st.receptor_tau[r] = pop.receptors[r].tau;
+        }
+        if (interpolate_) {  // arrivals inside the step also move V (write_out); one τ_m and R per population
+            st.v_ring.assign(R, detail::delay_ring(ring_slots_, n));
+            if (!all_equal(pop.lif.tau_m) || !all_equal(pop.lif.R)) {
+                throw config_error("populations." + pop.name + ": the exact_interpolated integrator needs one tau_m and R per "
+                                   "population (synaptic arrivals inside a step are integrated with them)");
+            }
+        }
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
         nonfinite_.push_back(0);
         flags_offset_.push_back(flags_.size());
@@ -548,11 +559,13 @@ void spiking_engine::for_each_spike(std::size_t p, F&& f) const {
     // Without a policy the step's spikes are the workers' lists in worker order (ascending ids);
     // with one, the policy's selection in spiked_.
     if (policy_) {
-        for (auto j : spiked_[p]) f(j);
+        for (auto j : spiked_[p]) f(j, 0.0);
         return;
     }
-    for (const auto& part : found_[p]) {
-        for (auto j : part) f(j);
+    for (std::size_t w = 0; w < found_[p].size(); ++w) {
+        const auto& part = found_[p][w];
+        const bool timed = interpolate_ && found_timing_[p][w].size() == part.size();
+        for (std::size_t k = 0; k < part.size(); ++k) f(part[k], timed ? found_timing_[p][w][k].first : 0.0);
     }
 }
 
@@ -575,7 +588,15 @@ void spiking_engine::write_out(std::size_t w) {
         rows.clear();
         // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
         // all of them first, so their memory latencies overlap instead of adding up.
-        for_each_spike(pr.pre, [&](std::uint32_t j) {
+        // exact_interpolated: a spike `lag` before the step's end arrives inside the step, so by
+        // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
+        // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
+        // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
+        const double tau_r = st.receptor_tau[pr.receptor];
+        const bool sub_step = interpolate_ && !st.v_ring.empty();
+        const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
+        const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
+        for_each_spike(pr.pre, [&](std::uint32_t j, double lag) {
             std::uint64_t k0 = syn.row_begin(j), k1 = syn.row_end(j);
             if (split) {
                 k0 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, lo) - target);
@@ -585,14 +606,25 @@ void spiking_engine::write_out(std::size_t w) {
             __builtin_prefetch(target + k0);
             __builtin_prefetch(weight + k0);
             __builtin_prefetch(delay + k0);
-            rows.emplace_back(k0, k1);
+            double to_x = 1.0, to_v = 0.0;
+            if (sub_step && lag > 0) {
+                if (tau_r > 0) {
+                    const double a = 1.0 / tau_m, b = 1.0 / tau_r;
+                    to_x = std::exp(-b * lag);
+                    to_v = rate * (std::abs(a - b) < 1e-12 * a ? lag * std::exp(-a * lag) : (to_x - std::exp(-a * lag)) / (a - b));
+                } else if (st.input_channel[pr.receptor] == npos) {  // delta: straight into V
+                    to_x = std::exp(-lag / tau_m);
+                }
+            }
+            rows.push_back({k0, k1, to_x, to_v});
         });
         const std::uint32_t pulse = st.pulse_steps[pr.receptor];
         const std::size_t* slot_of = slot_of_delay_.data();
-        for (const auto& [k0, k1] : rows) {
-            for (std::uint64_t k = k0; k < k1; ++k) {
+        for (const auto& row : rows) {
+            for (std::uint64_t k = row.k0; k < row.k1; ++k) {
                 const double value = sign * static_cast<double>(weight[k]);
-                ring.add(slot_of[delay[k]], w, target[k], value);
+                ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
+                if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
                 // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
                 if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
             }
@@ -675,6 +707,14 @@ void spiking_engine::deliver(std::size_t w) {
                 double* x = st.channels[k].x.data();
                 const double scale = st.input_scale[r];
                 st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
+                if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
+                    double* V = st.V.data();
+                    const std::int32_t* ref_steps = st.ref_steps.data();
+                    st.v_ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x_v) {
+                        const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
+                        if (!closed) V[i] += x_v;
+                    });
+                }
             }
         }
     }
@@ -730,6 +770,7 @@ void spiking_engine::partition(std::size_t workers) {
             bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
         }
         for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
+        for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     found_.assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
     found_timing_.assign(pops_.size(), std::vector<std::vector<std::pair<double, double>>>(workers));
@@ -847,6 +888,9 @@ std::vector<state_array> spiking_engine::snapshot() const {
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
             out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].values().begin(), st.ring[r].values().end()}});
         }
+        for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
+            out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, {st.v_ring[r].values().begin(), st.v_ring[r].values().end()}});
+        }
     }
     for (std::size_t q = 0; q < latent_ring_.size(); ++q) out.push_back({"lowrank" + std::to_string(q) + "/latent_ring", latent_ring_[q].front()});
     return out;
@@ -881,6 +925,9 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
             st.ring[r].assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n));
+        }
+        for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
+            st.v_ring[r].assign(find(pre + "v_ring/" + pop.receptors[r].name, ring_slots_ * pop.n));
         }
         refresh_block_noise(p);
         set_step_currents(p);

@@ -142,6 +142,8 @@ private:
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
         std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
         std::vector<detail::delay_ring> ring;           // per receptor
+        std::vector<detail::delay_ring> v_ring;         // exact_interpolated: per receptor, V's share of arrivals
+        std::vector<double> receptor_tau;               // per receptor: decay time (0: none or not exponential)
         bool adaptive = false;
         bool uniform = false;  // every per-neuron parameter equal: the pass keeps them in registers
     };
@@ -158,7 +160,7 @@ private:
     void merge_spikes();
     void apply_policy();
     template <class F>
-    void for_each_spike(std::size_t p, F&& f) const;
+    void for_each_spike(std::size_t p, F&& f) const;  // f(id, lag): lag 0 unless interpolating
     void write_out(std::size_t worker);
     void write_out_lowrank(std::size_t worker);
     void write_out_self(std::size_t worker);
@@ -185,7 +187,13 @@ private:
     std::size_t workers_ = 0;                  // threads the neurons and rings are partitioned for
     std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
     std::vector<std::vector<std::vector<std::uint32_t>>> found_;     // [pop][worker]: crossings of the step
-    std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> row_scratch_;  // [worker]: rows to write
+    // A presynaptic row to write: synapses [k0, k1), and what one unit of weight adds to the
+    // receptor state and (exact_interpolated: arrival inside the step) directly to V.
+    struct row_task {
+        std::uint64_t k0, k1;
+        double to_x, to_v;
+    };
+    std::vector<std::vector<row_task>> row_scratch_;  // [worker]: rows to write
     std::vector<std::vector<std::vector<std::pair<double, double>>>> found_timing_;  // [pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
