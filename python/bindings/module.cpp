@@ -8,6 +8,7 @@ void register_run(py::module_& m);
 void register_rate(py::module_& m);
 void register_protocols(py::module_& m);
 void register_spiking(py::module_& m);
+void register_stability(py::module_& m);
 
 PYBIND11_MODULE(_einet, m) {
     m.doc() = "einet C++ core: rate models, plasticity rules and protocols, analyses, experiment runner";
@@ -15,4 +16,5 @@ PYBIND11_MODULE(_einet, m) {
     register_rate(m);
     register_protocols(m);
     register_spiking(m);
+    register_stability(m);
 }
