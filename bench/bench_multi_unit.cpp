@@ -1,6 +1,6 @@
 // Step kernel of the 80/20 multi-unit rate model (paper 001 Figs. 5G/6G) against the machine's
 // float32 FMA peak, measured in the same process.
-// Usage: bench_multi_unit BATCH STEPS PRECISION(float32|float64) KERNEL(unit_major|batch_major) REPEATS
+// Usage: bench_multi_unit BATCH STEPS PRECISION(float32|float64) KERNEL(unit_major|batch_major) REPEATS [NOISE(on|off)]
 // -> one JSON line per repeat: seconds of engine.run(STEPS) (one trial segment, weights fixed, as
 // between two plasticity updates), recurrent-sum GFLOP/s (2·N_post·N_pre flops per network-step),
 // and the peak of a register-resident FMA loop on one thread.
@@ -45,9 +45,10 @@ int main(int argc, char** argv) {
     const std::string precision = argc > 3 ? argv[3] : "float32";
     const std::string kernel = argc > 4 ? argv[4] : "unit_major";
     const int repeats = argc > 5 ? std::atoi(argv[5]) : 3;
+    const bool noise = argc > 6 ? std::string(argv[6]) != "off" : true;  // off: what the noise costs
     const std::string toml = "[experiment]\nstudy = \"trial_plasticity\"\n[run]\nseed = 7\nbatch = " + std::to_string(batch) +
                              "\n[model]\nE.n = 80\nI.n = 20\nprecision = \"" + precision + "\"\nkernel = \"" + kernel +
-                             "\"\n[weights]\ntotal = true\nsynapse_spread = \"normal\"\n"
+                             "\"\n[noise]\nsigma = \"" + (noise ? "10" : "0") + " s^-1/2\"\n[weights]\ntotal = true\nsynapse_spread = \"normal\"\n"
                              "EE = {dist = \"uniform\", low = 1, high = 6}\nEI = {dist = \"uniform\", low = 0.5, high = 2}\n"
                              "IE = {dist = \"uniform\", low = 5, high = 7}\nII = {dist = \"uniform\", low = 0.5, high = 2}\n";
     const auto cfg = einet::config::load(toml, "bench", {});

@@ -10,6 +10,7 @@ void register_protocols(py::module_& m);
 void register_spiking(py::module_& m);
 void register_train(py::module_& m);
 void register_balancing(py::module_& m);
+void register_stability(py::module_& m);
 
 PYBIND11_MODULE(_einet, m) {
     m.doc() = "einet C++ core: rate models, plasticity rules and protocols, analyses, experiment runner";
@@ -19,4 +20,5 @@ PYBIND11_MODULE(_einet, m) {
     register_spiking(m);
     register_train(m);
     register_balancing(m);
+    register_stability(m);
 }

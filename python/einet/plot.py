@@ -200,6 +200,9 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         figs = [rates_across_trials, weights_across_trials, trial_traces]
         if _batch(run) > 1:
             figs.append(sweep_final_rates)
+        if "final_unit_rates_E" in run.arrays and run.arrays["final_unit_rates_E"].shape[1] > 1:
+            from .plot_analysis import final_unit_rates
+            figs.append(final_unit_rates)
     elif run.study == "online_plasticity":
         figs = [online]
     elif run.study == "fixed_weights":

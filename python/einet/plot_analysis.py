@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from .load import Run
 
-__all__ = ["stability_maps", "up_state_scan"]
+__all__ = ["stability_maps", "up_state_scan", "final_unit_rates"]
 
 # Zero lines of the margins of map_margins, in its order (SI Eqs. 22, 23, 25, 26, 27).
 BOUNDARIES = (("det (SI Eq. 22)", "k", "-"), ("trace (SI Eq. 23)", "k", "--"),
@@ -25,9 +25,14 @@ def stability_maps(run: Run, fig=None):
     margins = run.array("map_margins")
     panels = run.summary.get("panels", [])
     n = numeric.shape[0]
+    ncols = min(n, 4)
+    nrows = -(-n // ncols)
     if fig is None:
-        fig = plt.figure(figsize=(3.4 * n + 2.6, 3.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, n, sharey=True, squeeze=False).ravel())
+        fig = plt.figure(figsize=(3.4 * ncols + 2.6, 3.3 * nrows + 0.3), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    axes = axes[:n]
     neural = (margins[0] > 0) & (margins[1] > 0)
     extent = (x[0], x[-1], y[0], y[-1])
     for k, ax in enumerate(axes):
@@ -46,7 +51,8 @@ def stability_maps(run: Run, fig=None):
         ax.set_xlabel("$W_{EE}$")
         ax.set_xlim(x[0], x[-1])
         ax.set_ylim(y[0], y[-1])
-    axes[0].set_ylabel("$W_{IE}$")
+    for ax in axes[::ncols]:
+        ax.set_ylabel("$W_{IE}$")
     handles = [Line2D([], [], color=c, linestyle=s, label=l) for l, c, s in BOUNDARIES]
     handles += [Line2D([], [], color="#c0392b", label="closed-form rule boundary"),
                 plt.Rectangle((0, 0), 1, 1, color="#d6eaf8", label="neural stable only"),
@@ -70,4 +76,21 @@ def up_state_scan(run: Run, fig=None):
         ax.set_ylim(0, 50)  # the Up state diverges where C -> 0; the paper's panels show the finite range
     axes[0].set_ylabel("rate (Hz)")
     axes[0].legend(fontsize="small")
+    return fig
+
+
+def final_unit_rates(run: Run, fig=None):
+    """Final low-passed rate of every unit (all runs pooled), set points dashed (001 Figs. 5-6 C, G)."""
+    if fig is None:
+        fig = plt.figure(figsize=(7, 3.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, pop, color, key in zip(axes, ("E", "I"), ("#c0392b", "#2e6fba"), ("E_set_hz", "I_set_hz")):
+        rates = run.array(f"final_unit_rates_{pop}").ravel()
+        ax.hist(rates[np.isfinite(rates)], bins=40, color=color, alpha=0.8)
+        if run.summary.get(key) is not None:
+            ax.axvline(run.summary[key], color="k", linestyle="--", linewidth=1)
+        ax.set_xlabel(f"final rate of {pop} units (Hz)")
+        err = run.summary.get(f"max_unit_rel_error_{pop}")
+        ax.set_title(f"{pop}: max relative error {err:.3f}" if err is not None else pop, fontsize="small")
+    axes[0].set_ylabel("units")
     return fig

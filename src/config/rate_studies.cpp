@@ -113,6 +113,12 @@ study_output run_trial_study(const resolved_config& cfg, engine::rate_engine& en
     p.trace_network = static_cast<std::size_t>(cfg.integer("record.trace_network"));
     p.trace_every = trace_every_steps(cfg, net.dt);
     const auto rb = bind_rule(cfg, net);
+    if (cfg.has("protocol.imprint_trial")) {
+        p.imprint.trial = static_cast<std::size_t>(cfg.integer("protocol.imprint_trial"));
+        while (net.projections[p.imprint.projection].label != cfg.string("protocol.imprint_class")) ++p.imprint.projection;
+        p.imprint.units = static_cast<std::size_t>(cfg.integer("protocol.imprint_units"));
+        p.imprint.factor = cfg.number("protocol.imprint_factor");
+    }
     if (cfg.has("protocol.checkpoint_every")) p.checkpoint_every = static_cast<std::size_t>(cfg.integer("protocol.checkpoint_every"));
 
     // Checkpoints every protocol.checkpoint_every trials; --resume continues from the last one.

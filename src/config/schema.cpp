@@ -164,6 +164,12 @@ std::vector<section> build() {
                   integer("final_trials", "10", 1, 1e9, "E_final_hz, I_final_hz average the last this many trials"),
                   num("converged_tolerance", "0.05", 0.0, inf,
                       "n_converged counts runs whose final rates are all within this fraction of their set points"),
+                  optional(integer("imprint_trial", "", 1, 1e9,
+                                   "before this trial, scale the weights of imprint_class among the first imprint_units "
+                                   "units by imprint_factor (a Hebbian imprint, 001 Fig. S6); absent: none")),
+                  choice("imprint_class", {"EE", "EI", "IE", "II"}, "EE", "class of the imprint"),
+                  integer("imprint_units", "10", 1, 1e9, "units (post and pre) of the imprinted block"),
+                  num("imprint_factor", "2", 0.0, inf, "factor of the imprint (not stated in the paper; spec A14: 2)"),
                   optional(integer("checkpoint_every", "", 1, 1e9,
                                    "write <run dir>/checkpoint every this many trials, so `einet run --resume` can "
                                    "continue an interrupted sweep; absent: none"))}});

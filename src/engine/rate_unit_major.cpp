@@ -20,31 +20,29 @@ namespace einet::engine {
 
 namespace {
 
-// acc[i] += Σ_j M[j·n + i]·r[j] for i < n, j ascending (the batch-major path's order for every i).
-// Blocks of `block` post units are kept in registers across all j (one load per FMA instead of a
-// load and a store of acc); the tail runs the plain loop.
-template <class T>
-void recurrent_sums(const T* M, const T* r, std::size_t N, std::size_t n, T* acc) {
-    constexpr std::size_t block = 256 / sizeof(T);  // four 64-byte vectors
-    std::size_t i0 = 0;
-    for (; i0 + block <= n; i0 += block) {
-        T regs[block];
-        for (std::size_t i = 0; i < block; ++i) regs[i] = acc[i0 + i];
-        for (std::size_t j = 0; j < N; ++j) {
-            const T rj = r[j];
-            const T* col = M + j * n + i0;
-#pragma omp simd
-            for (std::size_t i = 0; i < block; ++i) regs[i] += col[i] * rj;
-        }
-        for (std::size_t i = 0; i < block; ++i) acc[i0 + i] = regs[i];
-    }
-    if (i0 == n) return;
+// acc[i] += Σ_j M[j·ld + i]·r[j] for i < ld, j ascending (the batch-major path's order for every
+// i). ld is the column stride, padded to whole 64-byte vectors (zeros in the padding), so every
+// block is a fixed number of full vectors kept in registers across all j: one load per FMA.
+template <class T, std::size_t block>
+void recurrent_block(const T* M, const T* r, std::size_t N, std::size_t ld, T* acc) {
+    T regs[block];
+    for (std::size_t i = 0; i < block; ++i) regs[i] = acc[i];
     for (std::size_t j = 0; j < N; ++j) {
         const T rj = r[j];
-        const T* col = M + j * n;
+        const T* col = M + j * ld;
 #pragma omp simd
-        for (std::size_t i = i0; i < n; ++i) acc[i] += col[i] * rj;
+        for (std::size_t i = 0; i < block; ++i) regs[i] += col[i] * rj;
     }
+    for (std::size_t i = 0; i < block; ++i) acc[i] = regs[i];
+}
+
+template <class T>
+void recurrent_sums(const T* M, const T* r, std::size_t N, std::size_t ld, T* acc) {
+    constexpr std::size_t vec = 64 / sizeof(T);
+    std::size_t i0 = 0;
+    for (; i0 + 4 * vec <= ld; i0 += 4 * vec) recurrent_block<T, 4 * vec>(M + i0, r, N, ld, acc + i0);
+    for (; i0 + 2 * vec <= ld; i0 += 2 * vec) recurrent_block<T, 2 * vec>(M + i0, r, N, ld, acc + i0);
+    for (; i0 < ld; i0 += vec) recurrent_block<T, vec>(M + i0, r, N, ld, acc + i0);
 }
 
 }  // namespace
@@ -61,14 +59,19 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     const std::size_t P = net_.populations.size(), B = batch_;
     const std::size_t N = unit_offset_.back() + net_.populations.back().n;
     const bool noisy = net_.noise.sigma != 0.0, simultaneous = net_.order == network::update_order::simultaneous;
-    // Matrix of population p of one network: [pre unit j (all populations)][post unit i of p], sign folded in.
-    std::vector<std::size_t> mat_offset(P);
-    for (std::size_t p = 0; p < P; ++p) mat_offset[p] = N * unit_offset_[p];
-    std::vector<aligned_vector<T>> mats(group, aligned_vector<T>(N * N, T(0)));
+    // Matrix of population p of one network: [pre unit j (all populations)][post unit i of p], sign
+    // folded in, columns padded to ld[p] (a multiple of 64 bytes) with zeros.
+    constexpr std::size_t vec = 64 / sizeof(T);
+    std::vector<std::size_t> mat_offset(P), ld(P);
+    std::size_t mat_size = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+        ld[p] = (net_.populations[p].n + vec - 1) / vec * vec;
+        mat_offset[p] = mat_size;
+        mat_size += N * ld[p];
+    }
+    std::vector<aligned_vector<T>> mats(group, aligned_vector<T>(mat_size, T(0)));
     std::vector<aligned_vector<T>> src(group, aligned_vector<T>(N, T(0)));  // rates the recurrent sums read
-    std::size_t max_n = 0;
-    for (const auto& pop : net_.populations) max_n = std::max(max_n, pop.n);
-    aligned_vector<T> acc(max_n);
+    aligned_vector<T> acc(*std::max_element(ld.begin(), ld.end()), T(0));
     std::vector<double> fresh(N);  // simultaneous order: rates computed this step
 
     for (std::size_t g0 = b0; g0 < b1; g0 += group) {
@@ -82,7 +85,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                 const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
                 for (std::size_t i = 0; i < n_post; ++i) {
                     for (std::size_t j = 0; j < n_pre; ++j) {
-                        M[mat_offset[pr.post] + (unit_offset_[pr.pre] + j) * n_post + i] =
+                        M[mat_offset[pr.post] + (unit_offset_[pr.pre] + j) * ld[pr.post] + i] =
                             static_cast<T>(sign * weights_[q][(i * n_pre + j) * B + b]);
                     }
                 }
@@ -124,7 +127,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                         if (kick != 0.0) d += kick;
                         acc[i] = static_cast<T>(d);
                     }
-                    recurrent_sums(M + mat_offset[p], r, N, n, acc.data());
+                    recurrent_sums(M + mat_offset[p], r, N, ld[p], acc.data());
                     // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
                     const double a = net_.dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
                                  rmax = pop.transfer.r_max;

@@ -227,6 +227,16 @@ trial_results run_trials(rate_engine& eng, const trial_params& p, const rule_bin
     if (res.trials_done >= p.trials) return res;
 
     for (std::size_t trial = res.trials_done + 1; trial <= p.trials; ++trial) {
+        if (trial == p.imprint.trial) {
+            const auto& pr = net.projections[p.imprint.projection];
+            const std::size_t n_pre = net.populations[pr.pre].n;
+            const std::size_t ni = std::min(p.imprint.units, net.populations[pr.post].n), nj = std::min(p.imprint.units, n_pre);
+            for (std::size_t i = 0; i < ni; ++i) {
+                for (std::size_t j = 0; j < nj; ++j) {
+                    for (std::size_t b = 0; b < B; ++b) eng.weights(p.imprint.projection)[(i * n_pre + j) * B + b] *= p.imprint.factor;
+                }
+            }
+        }
         // The sample after step k sits at (k + 1)·dt: the window is the last `window` + 1 samples
         // (t = T − W … T inclusive, 5001 samples in 001's code).
         window_sum sums(eng, steps - window - 1, steps);

@@ -85,3 +85,16 @@ def test_unknown_panel_rule_is_refused_before_the_run(tmp_path, run_einet, exper
     assert proc.returncode != 0
     assert "panels[0].rule" in proc.stderr and "HAAA" in proc.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_python_rule_stability_matches_spec_eigenvalues():
+    import einet
+    s = einet.rule_stability("homeostatic", 5.0, 10.0)  # spec §4.7.1, alpha = 1: 65.875 ± 93.862 i
+    lam = s["eigenvalues"][0]
+    assert lam.real == pytest.approx(65.875, rel=2e-3) and abs(lam.imag) == pytest.approx(93.862, rel=2e-3)
+    assert s["stable"] is False and s["closed_form_stable"] is False and s["neural_stable"] is True
+    slow_i = einet.rule_stability("homeostatic", 5.0, 10.0, alpha={"EE": 1, "EI": 1, "IE": 0.01, "II": 0.01})
+    assert sorted(x.real for x in slow_i["eigenvalues"]) == pytest.approx([-102.588, -1.2818], rel=2e-3)
+    assert slow_i["stable"] and slow_i["closed_form_stable"]
+    with pytest.raises(einet.ConfigError):
+        einet.rule_stability("HXAA", 5.0, 10.0)

@@ -4,10 +4,12 @@ batch-major one (bit-identical in double), float32 against double, and (slow) th
 Figs. 5 and 6 (spec §7 claim 12)."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from conftest import run_quick
+from conftest import EXPERIMENTS, run_cli, run_quick
 
 
 def arrays(out, *names):
@@ -51,14 +53,51 @@ def test_floors_per_partner_and_no_self_connections(tmp_path):
     assert w == pytest.approx([0.1 / 79, 0.1 / 20, 0.1 / 80, 0.1 / 19], rel=1e-12)
 
 
+# The demo initialisation saturates every unit in trial 1 and the network re-ignites only after
+# ≈ 90 (two-term) / ≈ 200 (cross) trials in einet (docs/reproduction.md), so the convergence checks
+# run 1000 trials (the paper's statistics length) instead of the demo's 250.
+def run_long(experiment, out, *sets):
+    """run_quick with a 30-minute limit (1000 multi-unit trials take 3-8 min on the loaded 2-core machine)."""
+    args = ["run", EXPERIMENTS / f"{experiment}.toml", "--out", out, "--quiet", "--no-report"]
+    for s in sets:
+        args += ["--set", s]
+    run_cli(args, out.parent, timeout=1800, check=True)
+    return json.loads((out / "summary.json").read_text())
+
+
 @pytest.mark.slow
 def test_fig6_two_term_every_unit_near_its_set_point(tmp_path):
-    s = run_quick("p001_fig6", tmp_path / "fig6")
+    s = run_long("p001_fig6", tmp_path / "fig6", "protocol.trials=1000", "model.precision=float32")
     assert s["max_unit_rel_error_E"] <= 0.10 and s["max_unit_rel_error_I"] <= 0.10
 
 
 @pytest.mark.slow
 def test_fig5_cross_population_means_at_set_points_units_spread(tmp_path):
-    s = run_quick("p001_fig5", tmp_path / "fig5")
+    s = run_long("p001_fig5", tmp_path / "fig5", "protocol.trials=1000", "model.precision=float32")
     assert abs(s["E_final_hz"] - 5) <= 0.5 and abs(s["I_final_hz"] - 14) <= 1.4
     assert s["max_unit_rel_error_E"] > 0.5 and s["unit_rate_sd_I_hz"] > 3
+
+
+def test_uniform_multi_unit_network_equals_the_two_population_model(tmp_path):
+    # Every synapse of a class equal to total/partners and no noise: all units of a population
+    # follow the two-population model with the class totals (79·0.1, 20·0.1, 80·0.1, 19·0.1).
+    common = ("plasticity.alpha=0", "noise.sigma=0 s^-1/2", "protocol.trials=1")
+    run_quick("p001_fig5", tmp_path / "mu", *common, "weights.EE=0.1", "weights.EI=0.1", "weights.IE=0.1",
+              "weights.II=0.1")
+    run_quick("p001_fig4b", tmp_path / "two", *common, "weights.EE=7.9", "weights.EI=2.0", "weights.IE=8.0",
+              "weights.II=1.9")
+    for pop in ("E", "I"):
+        mu, two = arrays(tmp_path / "mu", f"trial_rates_{pop}")[0], arrays(tmp_path / "two", f"trial_rates_{pop}")[0]
+        assert mu[0, 0] == pytest.approx(two[0, 0], rel=1e-9)
+    assert two[0, 0] == pytest.approx(115.107, rel=1e-4)  # the Up state of SI Eq. 19 with the totals
+
+
+def test_hebbian_imprint_scales_the_block(tmp_path):
+    # Fig. S6 imprint: before trial 2, W_EE among E units 1-10 (90 off-diagonal synapses of 0.1) x3;
+    # alpha = 0, so the class mean (6320 synapses) rises by exactly 90·0.1·2/6320.
+    out = tmp_path / "s6"
+    run_quick("p001_figS6", out, "protocol.trials=2", "protocol.imprint_trial=2", "protocol.imprint_factor=3",
+              "plasticity.alpha=0", "weights.EE=0.1", "weights.EI=0.1", "weights.IE=0.1", "weights.II=0.1")
+    w = arrays(out, "weights")[0][:, 0, :]
+    assert w[2, 0] - w[1, 0] == pytest.approx(90 * 0.1 * 2 / 6320, rel=1e-9)
+    assert w[2, 1:] == pytest.approx(w[1, 1:], rel=1e-12)

@@ -27,6 +27,15 @@ struct rule_binding {
     analysis::two_population_params model;             // for set-point-plane targets (forced balance)
 };
 
+// Scales the weights of one class among the first `units` units of its populations (post and pre
+// unit index < units) by `factor` before trial `trial` runs: a Hebbian imprint (001 Fig. S6).
+struct weight_imprint {
+    std::size_t trial = 0;  // 1-based; 0 = none
+    std::size_t projection = 0;
+    std::size_t units = 10;
+    double factor = 2.0;
+};
+
 struct trial_params {
     std::size_t trials = 500;
     double trial_duration = 2000.0;  // ms
@@ -40,6 +49,7 @@ struct trial_params {
     std::size_t trace_every = 10;    // steps
     double weight_guard = 1e12;      // |W| beyond this = divergence
     std::size_t checkpoint_every = 0;  // trials between calls of run_trials' on_checkpoint (0: never)
+    weight_imprint imprint;
 };
 
 struct trial_results {
