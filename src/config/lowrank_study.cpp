@@ -106,6 +106,7 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
         }
         p.D = per_neuron(cfg, inst + ".D", n);
         p.D_cross = per_neuron(cfg, inst + ".D_cross", n);
+        p.D_perp = per_neuron(cfg, inst + ".D_perp", n);
         p.mu = cfg.number(inst + ".mu");
         p.sigma_V = cfg.number(inst + ".sigma_V");
         if (cfg.has(inst + ".tau_s")) p.tau_s = cfg.quantity(inst + ".tau_s");
@@ -175,6 +176,21 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
     }
     s["population_spike_count"] = static_cast<double>(counted);
+    // Orthogonal readouts (Fig 7): the spread of y and of y_perp over the window (spec §3.6).
+    auto sd = [&](const std::vector<double>& v) {
+        double a = 0, b = 0, k = 0;
+        for (std::size_t n = first; n < last; ++n) a += v[n], b += v[n] * v[n], k += 1;
+        return std::sqrt(std::max(0.0, b / k - (a / k) * (a / k)));
+    };
+    for (std::size_t p = 0, extra = m.populations.size(); p < m.populations.size(); ++p) {
+        if (m.populations[p].D_perp.empty()) continue;
+        const auto& name = m.populations[p].name;
+        arrays.push_back(array("y_" + name + "_perp", tr.y[extra], "step", "", "readout D_perp·r (signed)"));
+        s["std_y" + name] = sd(tr.y[p]);
+        s["std_y" + name + "_perp"] = sd(tr.y[extra]);
+        s["nullspace_ratio_" + name] = sd(tr.y[extra]) / sd(tr.y[p]);
+        ++extra;
+    }
 
     // Target latent: the crossing y^E*(x) (rank 2, spec S21) or the boundary (rank 1, S18 / the design g).
     std::vector<double> target(n_T, std::nan("")), target_I(n_T, std::nan(""));

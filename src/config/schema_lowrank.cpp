@@ -98,6 +98,7 @@ section neurons_section() {
              numbers("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
              required(numbers("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
              numbers("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
+             numbers("D_perp", "decoders of an extra readout y_perp = D_perp·r (Fig 7: orthogonal to D, the nullspace)"),
              when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, tangents),
              when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, tangents),
              when(num("design.c", "0", -inf, inf, "constant c of g"), d, tangents),

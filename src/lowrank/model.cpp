@@ -58,6 +58,7 @@ void model::validate() const {
             }
         }
         if (!p.D_cross.empty() && p.D_cross.size() != n) fail(where + ".D_cross", "expected " + std::to_string(n) + " values or none");
+        if (!p.D_perp.empty() && p.D_perp.size() != n) fail(where + ".D_perp", "expected " + std::to_string(n) + " values or none");
         for (const auto* v : {&p.E_self, &p.E_cross}) {
             for (double e : *v) {
                 if (e < 0) fail(where + (v == &p.E_self ? ".E_self" : ".E_cross"), "expected encoders >= 0 (Dale's law), got " + std::to_string(e));
@@ -182,6 +183,13 @@ lowered lower(const model& m) {
             st.amplitude = X.I_ext;
             net.inputs.steps.push_back(st);
         }
+    }
+    for (std::size_t p = 0; p < P; ++p) {  // orthogonal readouts (Fig 7) after the latents
+        if (m.populations[p].D_perp.empty()) continue;
+        auto r = out.readouts[p];
+        r.name = m.populations[p].name + "_perp";
+        r.decoders = m.populations[p].D_perp;
+        out.readouts.push_back(std::move(r));
     }
     switch (m.rule) {
         case spike_rule::one_per_step:

@@ -46,6 +46,38 @@ def test_fig5_saw_tooth_rmse(run_einet, tmp_path):
     assert (out / "figures" / "latent_vs_input.png").is_file()
 
 
+def test_fig2_one_neuron_per_input_value(run_einet, tmp_path):
+    out, s = run(run_einet, tmp_path, "p000_fig2")
+    # spec [M]: 59 spikes, per neuron 15, 4, 4, 3, 3, 3, 4, 5, 6, 12 (deterministic: exact)
+    counts = np.load(out / "arrays" / "spike_counts_I.npy")
+    assert counts.tolist() == [15, 4, 4, 3, 3, 3, 4, 5, 6, 12]
+    # mean(y - envelope) -0.255, max +0.025 in the spec; einet -0.262, +0.028 (same spikes; the
+    # spec's averaging window is not stated exactly)
+    assert s["offset"] == pytest.approx(-0.255, abs=0.01)
+    assert s["max_above_target"] == pytest.approx(0.025, abs=0.005)
+
+
+def test_fig7_noise_diffuses_in_the_decoder_nullspace(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig7", "lowrank.trials=3")
+    # spec [M] (5 seeds): std(y) 0.17-0.21, std(y_perp) 0.62-1.45, ratio 3-8
+    assert 0.15 < s["std_yI"] < 0.24
+    assert 0.55 < s["std_yI_perp"] < 1.6
+    assert 3.0 < s["nullspace_ratio_I"] < 8.0
+
+
+def test_fig8_paradoxical_response_to_inhibitory_stimulation(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig8", "lowrank.trials=2")
+    # spec [M] (4 seeds): <y^E> 1.87 -> 0.72, <|y^I|> 3.36 -> 2.14; I rate 44.5-45.3 -> 28.0-29.3 Hz
+    assert s["mean_yE_before"] == pytest.approx(1.87, abs=0.08)
+    assert s["mean_yE_after"] == pytest.approx(0.72, abs=0.04)
+    assert s["mean_yI_before"] == pytest.approx(3.36, abs=0.12)
+    assert s["mean_yI_after"] == pytest.approx(2.14, abs=0.06)
+    assert 43.0 < s["rate_I_before"] < 46.5 and 27.0 < s["rate_I_after"] < 30.0
+    # both populations decrease: the network is inhibition-stabilised
+    assert s["rate_E_after"] < 0.5 * s["rate_E_before"] and s["rate_I_after"] < 0.75 * s["rate_I_before"]
+    assert (s["crossing_yE_after"], s["crossing_yI_after"]) == (pytest.approx(2 / 3), pytest.approx(11 / 6))
+
+
 def test_fig6_noisy_inhibitory_population(run_einet, tmp_path):
     _, s = run(run_einet, tmp_path, "p000_fig6", "lowrank.trials=3")
     # spec [M] (5 seeds): offset -0.033 ± 0.002, RMS 0.047, 215 ± 1 spikes in the analysed 25 τ

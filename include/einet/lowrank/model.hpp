@@ -24,6 +24,7 @@ struct population_spec {
     bool excitatory = false;
     std::vector<double> F, E_self, E_cross, T, D;
     std::vector<double> D_cross;  // decoders the other population's neurons see (S12); empty = D
+    std::vector<double> D_perp;   // an extra readout y_perp = D_perp·r (Fig 7: D_perp ⟂ D); empty = none
     double mu = 0.0;              // self-reset cost μ (S9)
     double sigma_V = 0.0;         // stationary SD of the free voltage (Eq. 3.3)
     double tau_s = 0.0;           // ms: pulse width or exponential τ_s of its synapses (finite synapses)
@@ -54,7 +55,7 @@ struct model {
 struct lowered {
     network::spiking_network net;
     std::unique_ptr<engine::spike_policy> policy;  // null: every crossing spikes
-    std::vector<network::latent_readout> readouts;  // "y_<population>", rank 1 each
+    std::vector<network::latent_readout> readouts;  // "<population>" per population, then "<population>_perp"
     std::size_t steps = 0;                          // n_T − 1
 };
 lowered lower(const model& m);
