@@ -1,5 +1,6 @@
 #include "einet/config/lowrank_study.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -176,6 +177,21 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
     }
     s["population_spike_count"] = static_cast<double>(counted);
+    s["decoder_angle"] = lowrank::decoder_angle(m);
+    if (cfg.has("lowrank.latent_reference")) {
+        const auto ref = cfg.number_list("lowrank.latent_reference");
+        if (ref.size() != m.populations.size()) {
+            throw config_error(cfg.origin("lowrank.latent_reference") + ": lowrank.latent_reference: expected one value per population (" +
+                               std::to_string(m.populations.size()) + ")");
+        }
+        double err = 0;
+        for (std::size_t p = 0; p < ref.size(); ++p) {
+            double sq = 0;
+            for (std::size_t n = first; n < last; ++n) sq += (std::abs(tr.y[p][n]) - ref[p]) * (std::abs(tr.y[p][n]) - ref[p]);
+            err += sq / static_cast<double>(last - first) / static_cast<double>(ref.size());
+        }
+        s["latent_error"] = err;
+    }
     // Orthogonal readouts (Fig 7): the spread of y and of y_perp over the window (spec §3.6).
     auto sd = [&](const std::vector<double>& v) {
         double a = 0, b = 0, k = 0;
@@ -320,7 +336,13 @@ io::json aggregate(const std::vector<io::json>& trials) {
         for (double x : v) ss += (x - m) * (x - m);
         const double sd = v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0;
         out[key] = m;
-        if (trials.size() > 1) out[key + "_sd"] = sd;
+        if (trials.size() > 1) {
+            out[key + "_sd"] = sd;
+            auto sorted = v;  // the median too: some errors are heavy-tailed across trials (Fig 8f)
+            std::sort(sorted.begin(), sorted.end());
+            const std::size_t h = sorted.size() / 2;
+            out[key + "_median"] = sorted.size() % 2 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
+        }
         if (key == "count" && trials.size() > 1) {
             // Across-trial CV of the spike count (population SD, as numpy's std; Fig 15).
             out["cv"] = m > 0 ? std::sqrt(ss / static_cast<double>(v.size())) / m : 0.0;
@@ -359,9 +381,11 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             const auto vcfg = overrides.empty() ? load(text, cfg.source(), {}) : load(text, cfg.source(), overrides);
             const auto m = build_lowrank_model(vcfg);
             std::vector<io::json> results;
+            const double jitter = vcfg.number("lowrank.decoder_jitter");
             for (std::size_t k = 0; k < trials; ++k) {
-                const auto tr = lowrank::simulate(m, seed + k, opt.threads);
-                auto r = measure(vcfg, m, tr);
+                const auto mk = jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m;
+                const auto tr = lowrank::simulate(mk, seed + k, opt.threads);
+                auto r = measure(vcfg, mk, tr);
                 if (v == 0 && value == sweep.front() && k == 0) {
                     record::write_arrays(dir, r.arrays);  // the trial the figures show
                     if (names.size() == 1 && !swept) {
@@ -373,10 +397,14 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             rows.push_back(aggregate(results));
         }
         for (const auto& [key, x0] : rows.front().items()) {
-            // <metric>_<variant>, and <metric>_<variant>_sd for the trial SDs.
-            const bool sd = key.size() > 3 && key.compare(key.size() - 3, 3, "_sd") == 0;
-            const std::string base = sd ? key.substr(0, key.size() - 3) : key;
-            const std::string name = names[v].empty() ? key : base + "_" + names[v] + (sd ? "_sd" : "");
+            // <metric>_<variant>, and <metric>_<variant>_sd / _median for the trial statistics.
+            std::string suffix;
+            for (const char* s : {"_sd", "_median"}) {
+                const std::string x = s;
+                if (key.size() > x.size() && key.compare(key.size() - x.size(), x.size(), x) == 0) suffix = x;
+            }
+            const std::string base = key.substr(0, key.size() - suffix.size());
+            const std::string name = names[v].empty() ? key : base + "_" + names[v] + suffix;
             if (!swept) {
                 out.summary[name] = x0;
                 continue;

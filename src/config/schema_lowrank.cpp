@@ -36,6 +36,10 @@ section lowrank_section() {
              optional(q("measure_to", "ms", "", 0.0, inf, "end of the measurement window (default: the end of the run)")),
              optional(num("measure_x_min", "", -inf, inf, "error metrics only where x >= this")),
              optional(num("measure_x_max", "", -inf, inf, "error metrics only where x < this")),
+             num("decoder_jitter", "0", 0.0, inf, "mistuning σ_D: each trial draws D and D_cross = D·(1 + σ_D·N(0,1)) "
+                                                  "(Fig 8f); summary decoder_angle (degrees)"),
+             numbers("latent_reference", "reference latents (|y^E|, |y^I|): summary latent_error = mean of "
+                                         "1/2 mean((|y^X| - ref_X)^2) over the window (Fig 8f)"),
              optional(num("bin_width", "", 0.0, inf, "width of the x bins of the binned latent (summary binned_y)")),
              choice("target", {"auto", "boundary", "crossing_grid"}, "auto",
                     "what errors are measured against: auto = the exact crossing y^E* (rank 2) or the designed g(x) "

@@ -78,6 +78,15 @@ def test_fig8_paradoxical_response_to_inhibitory_stimulation(run_einet, tmp_path
     assert (s["crossing_yE_after"], s["crossing_yI_after"]) == (pytest.approx(2 / 3), pytest.approx(11 / 6))
 
 
+def test_fig8f_mistuning_error_grows_with_the_decoder_angle(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig8f", "lowrank.trials=6", "lowrank.sweep_values=[0.0, 0.25]")
+    angle, err = s["decoder_angle_median"], s["latent_error_median"]
+    # spec [M]: 0° -> 0.011; sigma_D = 0.25 (19.6°) -> 0.25 (re-run), 0.163 (stored data)
+    assert angle[0] == 0.0 and angle[1] == pytest.approx(19.6, abs=2.5)
+    assert err[0] == pytest.approx(0.011, abs=0.004)
+    assert 0.1 < err[1] < 0.5 and err[1] > 8 * err[0]
+
+
 def test_fig6_noisy_inhibitory_population(run_einet, tmp_path):
     _, s = run(run_einet, tmp_path, "p000_fig6", "lowrank.trials=3")
     # spec [M] (5 seeds): offset -0.033 ± 0.002, RMS 0.047, 215 ± 1 spikes in the analysed 25 τ

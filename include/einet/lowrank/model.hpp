@@ -60,6 +60,13 @@ struct lowered {
 };
 lowered lower(const model& m);
 
+// Mistuning (Fig 8f, spec S12): every population's D (its own block and readout) and D_cross each
+// become D·(1 + σ_D ξ), ξ ~ N(0, 1) independent per neuron and vector (Philox keyed by seed,
+// population, neuron), magnitudes that change sign set to 0.
+model jitter_decoders(const model& m, double sigma_D, std::uint64_t seed);
+// Mean over populations of the angle (degrees) between D and D_cross (0 without mistuning).
+double decoder_angle(const model& m);
+
 // Filtered-input shapes of the paper's figures (spec 000 §4).
 std::vector<double> hold_then_ramp(std::size_t n, double from, double to, std::size_t hold);  // ramp A: hold = n/6
 std::vector<double> linspace(double a, double b, std::size_t n);
