@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "einet/analysis/spike_statistics.hpp"
 #include "einet/core/error.hpp"
 #include "einet/lowrank/geometry.hpp"
 #include "einet/lowrank/simulate.hpp"
@@ -146,6 +147,7 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
     arrays.push_back(array("t", t, "step", "ms", "sample times t_n"));
     arrays.push_back(array("x", m.x, "step", "", "filtered input x(t_n)"));
     std::size_t counted = 0;
+    std::vector<char> active_E;  // neurons of the first population that fire in the window
     for (std::size_t p = 0; p < m.populations.size(); ++p) {
         const auto& pop = m.populations[p];
         arrays.push_back(array("y_" + pop.name, tr.y[p], "step", "", "latent readout y = D·r (signed; paper 000 Eq. S5)"));
@@ -175,9 +177,42 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         std::vector<double> w;
         for (std::size_t n = first; n < last; ++n) w.push_back(std::abs(tr.y[p][n]));
         s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
+        // Median ISI CV over the neurons with ≥ 3 spikes in the window (Figs 6, 8: irregularity).
+        std::vector<double> wt;
+        std::vector<std::uint64_t> wid;
+        for (std::size_t k = 0; k < st.size(); ++k) {
+            if (tr.spikes[p].step[k] >= first && tr.spikes[p].step[k] < last) wt.push_back(st[k]), wid.push_back(tr.spikes[p].id[k]);
+        }
+        if (p == 0) {
+            active_E.assign(pop.size(), 0);
+            for (auto i : wid) active_E[i] = 1;
+        }
+        auto cvs = analysis::cv_isi({wt.data(), wid.data(), wt.size(), pop.size()}, 3);
+        cvs.erase(std::remove_if(cvs.begin(), cvs.end(), [](double c) { return !std::isfinite(c); }), cvs.end());
+        if (!cvs.empty()) {
+            std::sort(cvs.begin(), cvs.end());
+            s["median_cv_isi_" + pop.name] = cvs.size() % 2 ? cvs[cvs.size() / 2] : 0.5 * (cvs[cvs.size() / 2 - 1] + cvs[cvs.size() / 2]);
+        }
     }
     s["population_spike_count"] = static_cast<double>(counted);
     s["decoder_angle"] = lowrank::decoder_angle(m);
+    if (m.populations.size() == 2) {
+        // Balance (Fig 8d): the excitatory and inhibitory parts of the E neurons' input,
+        // V⁺ = F x + E^{EE} y^E and V⁻ = −E^{EI}|y^I|, averaged over the window and the active neurons.
+        const auto& E = m.populations[0];
+        std::vector<double> Fa, Ea, Ca;
+        for (std::size_t i = 0; i < E.size(); ++i) {
+            if (active_E[i]) Fa.push_back(E.F[i]), Ea.push_back(E.E_self[i]), Ca.push_back(E.E_cross[i]);
+        }
+        const double F = mean(Fa), Ee = mean(Ea), Ei = mean(Ca);
+        double vp = 0, vm = 0;
+        for (std::size_t n = first; n < last; ++n) {
+            vp += F * m.x[n] + Ee * tr.y[0][n];
+            vm -= Ei * std::abs(tr.y[1][n]);
+        }
+        s["V_plus_E"] = vp / static_cast<double>(last - first);
+        s["V_minus_E"] = vm / static_cast<double>(last - first);
+    }
     if (cfg.has("lowrank.latent_reference")) {
         const auto ref = cfg.number_list("lowrank.latent_reference");
         if (ref.size() != m.populations.size()) {

@@ -76,6 +76,10 @@ def test_fig8_paradoxical_response_to_inhibitory_stimulation(run_einet, tmp_path
     # both populations decrease: the network is inhibition-stabilised
     assert s["rate_E_after"] < 0.5 * s["rate_E_before"] and s["rate_I_after"] < 0.75 * s["rate_I_before"]
     assert (s["crossing_yE_after"], s["crossing_yI_after"]) == (pytest.approx(2 / 3), pytest.approx(11 / 6))
+    # balance of the active E neurons' input (spec [M]: V+ 3.31-3.39, V- -3.31 to -3.43) and irregularity
+    assert 3.25 < s["V_plus_E_before"] < 3.45 and -3.5 < s["V_minus_E_before"] < -3.25
+    assert abs(s["V_plus_E_before"] + s["V_minus_E_before"]) < 0.1
+    assert 0.25 < s["median_cv_isi_E_before"] < 0.48  # spec [M]: median ISI CV 0.29-0.44
 
 
 def test_fig8f_mistuning_error_grows_with_the_decoder_angle(run_einet, tmp_path):
@@ -93,6 +97,7 @@ def test_fig6_noisy_inhibitory_population(run_einet, tmp_path):
     assert s["offset"] == pytest.approx(-0.033, abs=0.006)
     assert s["rms"] == pytest.approx(0.047, abs=0.006)
     assert s["population_spike_count"] == pytest.approx(215, abs=6)
+    assert 0.45 < s["median_cv_isi_I"] < 0.72  # spec [M]: median ISI CV 0.5-0.66 (irregular firing)
 
 
 def test_fig12_fast_inhibition_beats_equal_time_constants(run_einet, tmp_path):
