@@ -151,3 +151,14 @@ def test_bad_input_names_the_key(run_einet, tmp_path, setting, key):
     assert proc.returncode != 0
     assert key in proc.stderr, proc.stderr
     assert not out.exists()
+
+
+def test_python_run_returns_the_latents_the_summary_is_computed_from(tmp_path):
+    einet = pytest.importorskip("einet")
+    r = einet.run(EXPERIMENTS / "p000_fig4.toml", out=tmp_path / "fig4", threads=1)
+    t, yE, yI = r.arrays["t"], r.arrays["y_E"], r.arrays["y_I"]
+    window = t >= 20.0  # lowrank.measure_from
+    assert yE.shape == yI.shape == (1200,) and (yE >= 0).all() and (yI <= 0).all()  # Dale: signs of the latents
+    assert np.abs(yE[window]).mean() == pytest.approx(r.summary["mean_yE"], rel=1e-12)
+    assert np.abs(yI[window]).mean() == pytest.approx(r.summary["mean_yI"], rel=1e-12)
+    assert len(r.arrays["spike_times_E"]) == r.summary["spikes_E"]
