@@ -100,6 +100,14 @@ def test_fig6_noisy_inhibitory_population(run_einet, tmp_path):
     assert 0.45 < s["median_cv_isi_I"] < 0.72  # spec [M]: median ISI CV 0.5-0.66 (irregular firing)
 
 
+def test_fig10_exponential_synapses_soft_boundary(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig10", "lowrank.trials=2")
+    # spec [M] (Mode C): mean(y - g) = -0.021, single-trial RMS 0.025, 287 spikes per trial
+    assert s["offset"] == pytest.approx(-0.021, abs=0.005)
+    assert s["rms"] == pytest.approx(0.025, abs=0.005)
+    assert s["spikes_I"] == pytest.approx(287, abs=5)
+
+
 def test_fig12_fast_inhibition_beats_equal_time_constants(run_einet, tmp_path):
     _, s = run(run_einet, tmp_path, "p000_fig12", "lowrank.trials=3")
     # spec [M] (10 seeds): a 0.769 ± 0.014, c 1.15 ± 0.20
