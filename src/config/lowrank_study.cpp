@@ -364,8 +364,10 @@ io::json aggregate(const std::vector<io::json>& trials) {
     io::json out = io::json::object();
     for (const auto& [key, v0] : trials.front().items()) {
         if (!v0.is_number()) continue;
-        std::vector<double> v;
-        for (const auto& t : trials) v.push_back(t.find(key)->number());
+        std::vector<double> v;  // trials that lack the measurement (e.g. no crossing, too few spikes) are left out
+        for (const auto& t : trials) {
+            if (const auto* x = t.find(key); x && x->is_number()) v.push_back(x->number());
+        }
         const double m = mean(v);
         double ss = 0;
         for (double x : v) ss += (x - m) * (x - m);
@@ -445,7 +447,10 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
                 continue;
             }
             std::vector<double> list;
-            for (const auto& row : rows) list.push_back(row.find(key)->number());
+            for (const auto& row : rows) {
+                const auto* x = row.find(key);
+                list.push_back(x && x->is_number() ? x->number() : std::nan(""));
+            }
             out.summary[name] = list;
         }
     }
