@@ -1,9 +1,11 @@
 #include "einet/config/lowrank_study.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <sstream>
 
+#include "einet/analysis/spike_statistics.hpp"
 #include "einet/core/error.hpp"
 #include "einet/lowrank/geometry.hpp"
 #include "einet/lowrank/simulate.hpp"
@@ -106,6 +108,7 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
         }
         p.D = per_neuron(cfg, inst + ".D", n);
         p.D_cross = per_neuron(cfg, inst + ".D_cross", n);
+        p.D_perp = per_neuron(cfg, inst + ".D_perp", n);
         p.mu = cfg.number(inst + ".mu");
         p.sigma_V = cfg.number(inst + ".sigma_V");
         if (cfg.has(inst + ".tau_s")) p.tau_s = cfg.quantity(inst + ".tau_s");
@@ -144,6 +147,7 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
     arrays.push_back(array("t", t, "step", "ms", "sample times t_n"));
     arrays.push_back(array("x", m.x, "step", "", "filtered input x(t_n)"));
     std::size_t counted = 0;
+    std::vector<char> active_E;  // neurons of the first population that fire in the window
     for (std::size_t p = 0; p < m.populations.size(); ++p) {
         const auto& pop = m.populations[p];
         arrays.push_back(array("y_" + pop.name, tr.y[p], "step", "", "latent readout y = D·r (signed; paper 000 Eq. S5)"));
@@ -173,8 +177,71 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         std::vector<double> w;
         for (std::size_t n = first; n < last; ++n) w.push_back(std::abs(tr.y[p][n]));
         s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
+        // Median ISI CV over the neurons with ≥ 3 spikes in the window (Figs 6, 8: irregularity).
+        std::vector<double> wt;
+        std::vector<std::uint64_t> wid;
+        for (std::size_t k = 0; k < st.size(); ++k) {
+            if (tr.spikes[p].step[k] >= first && tr.spikes[p].step[k] < last) wt.push_back(st[k]), wid.push_back(tr.spikes[p].id[k]);
+        }
+        if (p == 0) {
+            active_E.assign(pop.size(), 0);
+            for (auto i : wid) active_E[i] = 1;
+        }
+        auto cvs = analysis::cv_isi({wt.data(), wid.data(), wt.size(), pop.size()}, 3);
+        cvs.erase(std::remove_if(cvs.begin(), cvs.end(), [](double c) { return !std::isfinite(c); }), cvs.end());
+        if (!cvs.empty()) {
+            std::sort(cvs.begin(), cvs.end());
+            s["median_cv_isi_" + pop.name] = cvs.size() % 2 ? cvs[cvs.size() / 2] : 0.5 * (cvs[cvs.size() / 2 - 1] + cvs[cvs.size() / 2]);
+        }
     }
     s["population_spike_count"] = static_cast<double>(counted);
+    s["decoder_angle"] = lowrank::decoder_angle(m);
+    if (m.populations.size() == 2) {
+        // Balance (Fig 8d): the excitatory and inhibitory parts of the E neurons' input,
+        // V⁺ = F x + E^{EE} y^E and V⁻ = −E^{EI}|y^I|, averaged over the window and the active neurons.
+        const auto& E = m.populations[0];
+        std::vector<double> Fa, Ea, Ca;
+        for (std::size_t i = 0; i < E.size(); ++i) {
+            if (active_E[i]) Fa.push_back(E.F[i]), Ea.push_back(E.E_self[i]), Ca.push_back(E.E_cross[i]);
+        }
+        const double F = mean(Fa), Ee = mean(Ea), Ei = mean(Ca);
+        double vp = 0, vm = 0;
+        for (std::size_t n = first; n < last; ++n) {
+            vp += F * m.x[n] + Ee * tr.y[0][n];
+            vm -= Ei * std::abs(tr.y[1][n]);
+        }
+        s["V_plus_E"] = vp / static_cast<double>(last - first);
+        s["V_minus_E"] = vm / static_cast<double>(last - first);
+    }
+    if (cfg.has("lowrank.latent_reference")) {
+        const auto ref = cfg.number_list("lowrank.latent_reference");
+        if (ref.size() != m.populations.size()) {
+            throw config_error(cfg.origin("lowrank.latent_reference") + ": lowrank.latent_reference: expected one value per population (" +
+                               std::to_string(m.populations.size()) + ")");
+        }
+        double err = 0;
+        for (std::size_t p = 0; p < ref.size(); ++p) {
+            double sq = 0;
+            for (std::size_t n = first; n < last; ++n) sq += (std::abs(tr.y[p][n]) - ref[p]) * (std::abs(tr.y[p][n]) - ref[p]);
+            err += sq / static_cast<double>(last - first) / static_cast<double>(ref.size());
+        }
+        s["latent_error"] = err;
+    }
+    // Orthogonal readouts (Fig 7): the spread of y and of y_perp over the window (spec §3.6).
+    auto sd = [&](const std::vector<double>& v) {
+        double a = 0, b = 0, k = 0;
+        for (std::size_t n = first; n < last; ++n) a += v[n], b += v[n] * v[n], k += 1;
+        return std::sqrt(std::max(0.0, b / k - (a / k) * (a / k)));
+    };
+    for (std::size_t p = 0, extra = m.populations.size(); p < m.populations.size(); ++p) {
+        if (m.populations[p].D_perp.empty()) continue;
+        const auto& name = m.populations[p].name;
+        arrays.push_back(array("y_" + name + "_perp", tr.y[extra], "step", "", "readout D_perp·r (signed)"));
+        s["std_y" + name] = sd(tr.y[p]);
+        s["std_y" + name + "_perp"] = sd(tr.y[extra]);
+        s["nullspace_ratio_" + name] = sd(tr.y[extra]) / sd(tr.y[p]);
+        ++extra;
+    }
 
     // Target latent: the crossing y^E*(x) (rank 2, spec S21) or the boundary (rank 1, S18 / the design g).
     std::vector<double> target(n_T, std::nan("")), target_I(n_T, std::nan(""));
@@ -297,14 +364,22 @@ io::json aggregate(const std::vector<io::json>& trials) {
     io::json out = io::json::object();
     for (const auto& [key, v0] : trials.front().items()) {
         if (!v0.is_number()) continue;
-        std::vector<double> v;
-        for (const auto& t : trials) v.push_back(t.find(key)->number());
+        std::vector<double> v;  // trials that lack the measurement (e.g. no crossing, too few spikes) are left out
+        for (const auto& t : trials) {
+            if (const auto* x = t.find(key); x && x->is_number()) v.push_back(x->number());
+        }
         const double m = mean(v);
         double ss = 0;
         for (double x : v) ss += (x - m) * (x - m);
         const double sd = v.size() > 1 ? std::sqrt(ss / static_cast<double>(v.size() - 1)) : 0.0;
         out[key] = m;
-        if (trials.size() > 1) out[key + "_sd"] = sd;
+        if (trials.size() > 1) {
+            out[key + "_sd"] = sd;
+            auto sorted = v;  // the median too: some errors are heavy-tailed across trials (Fig 8f)
+            std::sort(sorted.begin(), sorted.end());
+            const std::size_t h = sorted.size() / 2;
+            out[key + "_median"] = sorted.size() % 2 ? sorted[h] : 0.5 * (sorted[h - 1] + sorted[h]);
+        }
         if (key == "count" && trials.size() > 1) {
             // Across-trial CV of the spike count (population SD, as numpy's std; Fig 15).
             out["cv"] = m > 0 ? std::sqrt(ss / static_cast<double>(v.size())) / m : 0.0;
@@ -343,9 +418,11 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             const auto vcfg = overrides.empty() ? load(text, cfg.source(), {}) : load(text, cfg.source(), overrides);
             const auto m = build_lowrank_model(vcfg);
             std::vector<io::json> results;
+            const double jitter = vcfg.number("lowrank.decoder_jitter");
             for (std::size_t k = 0; k < trials; ++k) {
-                const auto tr = lowrank::simulate(m, seed + k, opt.threads);
-                auto r = measure(vcfg, m, tr);
+                const auto mk = jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m;
+                const auto tr = lowrank::simulate(mk, seed + k, opt.threads);
+                auto r = measure(vcfg, mk, tr);
                 if (v == 0 && value == sweep.front() && k == 0) {
                     record::write_arrays(dir, r.arrays);  // the trial the figures show
                     if (names.size() == 1 && !swept) {
@@ -357,16 +434,23 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             rows.push_back(aggregate(results));
         }
         for (const auto& [key, x0] : rows.front().items()) {
-            // <metric>_<variant>, and <metric>_<variant>_sd for the trial SDs.
-            const bool sd = key.size() > 3 && key.compare(key.size() - 3, 3, "_sd") == 0;
-            const std::string base = sd ? key.substr(0, key.size() - 3) : key;
-            const std::string name = names[v].empty() ? key : base + "_" + names[v] + (sd ? "_sd" : "");
+            // <metric>_<variant>, and <metric>_<variant>_sd / _median for the trial statistics.
+            std::string suffix;
+            for (const char* s : {"_sd", "_median"}) {
+                const std::string x = s;
+                if (key.size() > x.size() && key.compare(key.size() - x.size(), x.size(), x) == 0) suffix = x;
+            }
+            const std::string base = key.substr(0, key.size() - suffix.size());
+            const std::string name = names[v].empty() ? key : base + "_" + names[v] + suffix;
             if (!swept) {
                 out.summary[name] = x0;
                 continue;
             }
             std::vector<double> list;
-            for (const auto& row : rows) list.push_back(row.find(key)->number());
+            for (const auto& row : rows) {
+                const auto* x = row.find(key);
+                list.push_back(x && x->is_number() ? x->number() : std::nan(""));
+            }
             out.summary[name] = list;
         }
     }

@@ -36,6 +36,10 @@ section lowrank_section() {
              optional(q("measure_to", "ms", "", 0.0, inf, "end of the measurement window (default: the end of the run)")),
              optional(num("measure_x_min", "", -inf, inf, "error metrics only where x >= this")),
              optional(num("measure_x_max", "", -inf, inf, "error metrics only where x < this")),
+             num("decoder_jitter", "0", 0.0, inf, "mistuning σ_D: each trial draws D and D_cross = D·(1 + σ_D·N(0,1)) "
+                                                  "(Fig 8f); summary decoder_angle (degrees)"),
+             numbers("latent_reference", "reference latents (|y^E|, |y^I|): summary latent_error = mean of "
+                                         "1/2 mean((|y^X| - ref_X)^2) over the window (Fig 8f)"),
              optional(num("bin_width", "", 0.0, inf, "width of the x bins of the binned latent (summary binned_y)")),
              choice("target", {"auto", "boundary", "crossing_grid"}, "auto",
                     "what errors are measured against: auto = the exact crossing y^E* (rank 2) or the designed g(x) "
@@ -98,6 +102,7 @@ section neurons_section() {
              numbers("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
              required(numbers("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
              numbers("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
+             numbers("D_perp", "decoders of an extra readout y_perp = D_perp·r (Fig 7: orthogonal to D, the nullspace)"),
              when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, tangents),
              when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, tangents),
              when(num("design.c", "0", -inf, inf, "constant c of g"), d, tangents),

@@ -501,11 +501,13 @@ void spiking_engine::apply_inputs() {
     for (const auto& in : net_.inputs.steps) {
         if (step_ == window_step(in.start, h) || step_ == window_step(in.stop, h)) set_step_currents(in.population);
     }
-    // Sampled currents change V∞ every step of their window (and once more when it closes).
+    // Sampled currents change V∞ when their value changes, and when their window opens or closes.
     if (!net_.inputs.signals.empty()) {
         signal_pops_.assign(pops_.size(), 0);
         for (const auto& in : net_.inputs.signals) {
-            if (step_ >= in.start_step && step_ - in.start_step <= in.values.size()) signal_pops_[in.population] = 1;
+            if (step_ < in.start_step || step_ - in.start_step > in.values.size()) continue;
+            const std::size_t k = step_ - in.start_step;
+            if (k == 0 || k == in.values.size() || in.values[k] != in.values[k - 1]) signal_pops_[in.population] = 1;
         }
         for (std::size_t p = 0; p < pops_.size(); ++p) {
             if (signal_pops_[p]) set_step_currents(p);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "einet/core/error.hpp"
+#include "einet/core/rng.hpp"
 #include "einet/engine/spike_policies.hpp"
 
 namespace einet::lowrank {
@@ -33,6 +34,36 @@ std::vector<double> hold_then_ramp(std::size_t n, double from, double to, std::s
     return x;
 }
 
+model jitter_decoders(const model& m, double sigma_D, std::uint64_t seed) {
+    model out = m;
+    for (std::size_t p = 0; p < out.populations.size(); ++p) {
+        auto& pop = out.populations[p];
+        const auto base = pop.D;
+        if (pop.D_cross.empty()) pop.D_cross = base;
+        for (std::size_t i = 0; i < base.size(); ++i) {
+            const auto z = rng::normals4(seed, rng::purpose::parameters, static_cast<std::uint32_t>(i), p, 0x51);
+            auto scaled = [&](double d, double xi) {
+                const double v = d * (1.0 + sigma_D * xi);
+                return v * d > 0 ? v : 0.0;  // a magnitude below 0 is set to 0 (spec Fig 8f)
+            };
+            pop.D[i] = scaled(base[i], z[0]);
+            pop.D_cross[i] = scaled(base[i], z[1]);
+        }
+    }
+    return out;
+}
+
+double decoder_angle(const model& m) {
+    double sum = 0;
+    for (const auto& pop : m.populations) {
+        const auto& c = pop.D_cross.empty() ? pop.D : pop.D_cross;
+        double dot = 0, a = 0, b = 0;
+        for (std::size_t i = 0; i < pop.D.size(); ++i) dot += pop.D[i] * c[i], a += pop.D[i] * pop.D[i], b += c[i] * c[i];
+        sum += a > 0 && b > 0 ? std::acos(std::clamp(dot / std::sqrt(a * b), -1.0, 1.0)) * 180.0 / M_PI : 0.0;
+    }
+    return sum / static_cast<double>(m.populations.size());
+}
+
 void model::validate() const {
     if (populations.empty() || populations.size() > 2) fail("lowrank", "expected one population (rank 1) or two (E and I, rank 2)");
     if (populations.size() == 2 && populations[0].excitatory == populations[1].excitatory) {
@@ -58,6 +89,7 @@ void model::validate() const {
             }
         }
         if (!p.D_cross.empty() && p.D_cross.size() != n) fail(where + ".D_cross", "expected " + std::to_string(n) + " values or none");
+        if (!p.D_perp.empty() && p.D_perp.size() != n) fail(where + ".D_perp", "expected " + std::to_string(n) + " values or none");
         for (const auto* v : {&p.E_self, &p.E_cross}) {
             for (double e : *v) {
                 if (e < 0) fail(where + (v == &p.E_self ? ".E_self" : ".E_cross"), "expected encoders >= 0 (Dale's law), got " + std::to_string(e));
@@ -182,6 +214,13 @@ lowered lower(const model& m) {
             st.amplitude = X.I_ext;
             net.inputs.steps.push_back(st);
         }
+    }
+    for (std::size_t p = 0; p < P; ++p) {  // orthogonal readouts (Fig 7) after the latents
+        if (m.populations[p].D_perp.empty()) continue;
+        auto r = out.readouts[p];
+        r.name = m.populations[p].name + "_perp";
+        r.decoders = m.populations[p].D_perp;
+        out.readouts.push_back(std::move(r));
     }
     switch (m.rule) {
         case spike_rule::one_per_step:

@@ -46,12 +46,66 @@ def test_fig5_saw_tooth_rmse(run_einet, tmp_path):
     assert (out / "figures" / "latent_vs_input.png").is_file()
 
 
+def test_fig2_one_neuron_per_input_value(run_einet, tmp_path):
+    out, s = run(run_einet, tmp_path, "p000_fig2")
+    # spec [M]: 59 spikes, per neuron 15, 4, 4, 3, 3, 3, 4, 5, 6, 12 (deterministic: exact)
+    counts = np.load(out / "arrays" / "spike_counts_I.npy")
+    assert counts.tolist() == [15, 4, 4, 3, 3, 3, 4, 5, 6, 12]
+    # mean(y - envelope) -0.255, max +0.025 in the spec; einet -0.262, +0.028 (same spikes; the
+    # spec's averaging window is not stated exactly)
+    assert s["offset"] == pytest.approx(-0.255, abs=0.01)
+    assert s["max_above_target"] == pytest.approx(0.025, abs=0.005)
+
+
+def test_fig7_noise_diffuses_in_the_decoder_nullspace(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig7", "lowrank.trials=3")
+    # spec [M] (5 seeds): std(y) 0.17-0.21, std(y_perp) 0.62-1.45, ratio 3-8
+    assert 0.15 < s["std_yI"] < 0.24
+    assert 0.55 < s["std_yI_perp"] < 1.6
+    assert 3.0 < s["nullspace_ratio_I"] < 8.0
+
+
+def test_fig8_paradoxical_response_to_inhibitory_stimulation(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig8", "lowrank.trials=2")
+    # spec [M] (4 seeds): <y^E> 1.87 -> 0.72, <|y^I|> 3.36 -> 2.14; I rate 44.5-45.3 -> 28.0-29.3 Hz
+    assert s["mean_yE_before"] == pytest.approx(1.87, abs=0.08)
+    assert s["mean_yE_after"] == pytest.approx(0.72, abs=0.04)
+    assert s["mean_yI_before"] == pytest.approx(3.36, abs=0.12)
+    assert s["mean_yI_after"] == pytest.approx(2.14, abs=0.06)
+    assert 43.0 < s["rate_I_before"] < 46.5 and 27.0 < s["rate_I_after"] < 30.0
+    # both populations decrease: the network is inhibition-stabilised
+    assert s["rate_E_after"] < 0.5 * s["rate_E_before"] and s["rate_I_after"] < 0.75 * s["rate_I_before"]
+    assert (s["crossing_yE_after"], s["crossing_yI_after"]) == (pytest.approx(2 / 3), pytest.approx(11 / 6))
+    # balance of the active E neurons' input (spec [M]: V+ 3.31-3.39, V- -3.31 to -3.43) and irregularity
+    assert 3.25 < s["V_plus_E_before"] < 3.45 and -3.5 < s["V_minus_E_before"] < -3.25
+    assert abs(s["V_plus_E_before"] + s["V_minus_E_before"]) < 0.1
+    assert 0.25 < s["median_cv_isi_E_before"] < 0.48  # spec [M]: median ISI CV 0.29-0.44
+
+
+def test_fig8f_mistuning_error_grows_with_the_decoder_angle(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig8f", "lowrank.trials=6", "lowrank.sweep_values=[0.0, 0.25]")
+    angle, err = s["decoder_angle_median"], s["latent_error_median"]
+    # spec [M]: 0° -> 0.011; sigma_D = 0.25 (19.6°) -> 0.25 (re-run), 0.163 (stored data)
+    assert angle[0] == 0.0 and angle[1] == pytest.approx(19.6, abs=2.5)
+    assert err[0] == pytest.approx(0.011, abs=0.004)
+    assert 0.1 < err[1] < 0.5 and err[1] > 8 * err[0]
+
+
 def test_fig6_noisy_inhibitory_population(run_einet, tmp_path):
     _, s = run(run_einet, tmp_path, "p000_fig6", "lowrank.trials=3")
     # spec [M] (5 seeds): offset -0.033 ± 0.002, RMS 0.047, 215 ± 1 spikes in the analysed 25 τ
     assert s["offset"] == pytest.approx(-0.033, abs=0.006)
     assert s["rms"] == pytest.approx(0.047, abs=0.006)
     assert s["population_spike_count"] == pytest.approx(215, abs=6)
+    assert 0.45 < s["median_cv_isi_I"] < 0.72  # spec [M]: median ISI CV 0.5-0.66 (irregular firing)
+
+
+def test_fig10_exponential_synapses_soft_boundary(run_einet, tmp_path):
+    _, s = run(run_einet, tmp_path, "p000_fig10", "lowrank.trials=2")
+    # spec [M] (Mode C): mean(y - g) = -0.021, single-trial RMS 0.025, 287 spikes per trial
+    assert s["offset"] == pytest.approx(-0.021, abs=0.005)
+    assert s["rms"] == pytest.approx(0.025, abs=0.005)
+    assert s["spikes_I"] == pytest.approx(287, abs=5)
 
 
 def test_fig12_fast_inhibition_beats_equal_time_constants(run_einet, tmp_path):
@@ -105,3 +159,14 @@ def test_bad_input_names_the_key(run_einet, tmp_path, setting, key):
     assert proc.returncode != 0
     assert key in proc.stderr, proc.stderr
     assert not out.exists()
+
+
+def test_python_run_returns_the_latents_the_summary_is_computed_from(tmp_path):
+    einet = pytest.importorskip("einet")
+    r = einet.run(EXPERIMENTS / "p000_fig4.toml", out=tmp_path / "fig4", threads=1)
+    t, yE, yI = r.arrays["t"], r.arrays["y_E"], r.arrays["y_I"]
+    window = t >= 20.0  # lowrank.measure_from
+    assert yE.shape == yI.shape == (1200,) and (yE >= 0).all() and (yI <= 0).all()  # Dale: signs of the latents
+    assert np.abs(yE[window]).mean() == pytest.approx(r.summary["mean_yE"], rel=1e-12)
+    assert np.abs(yI[window]).mean() == pytest.approx(r.summary["mean_yI"], rel=1e-12)
+    assert len(r.arrays["spike_times_E"]) == r.summary["spikes_E"]

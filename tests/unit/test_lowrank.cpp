@@ -12,6 +12,7 @@
 #include "einet/core/error.hpp"
 #include "einet/engine/spike_policies.hpp"
 #include "einet/lowrank/geometry.hpp"
+#include "einet/lowrank/rate_limit.hpp"
 #include "einet/lowrank/simulate.hpp"
 #include "einet/network/connectivity.hpp"
 #include "einet/record/latent_recorder.hpp"
@@ -476,4 +477,40 @@ TEST(LowrankBadInput, DaleAndShapeErrorsNameTheKey) {
     net.lowrank[1].decoders = {1.0};  // I → E block with a positive (excitatory) decoder
     expect_error([&] { engine::spiking_engine e(net, 1); }, "lowrank[1].decoders");
     EXPECT_THROW(lowrank::design_ei(lowrank::dc_pair{{{0, 1}, {0, 1}}, {{0, 1}, {0, 0}}}, 0.9, 0.3, 0, 0), config_error);
+}
+
+TEST(LowrankRateLimit, Fig11FixedPointsApproachTheSpikingCrossing) {
+    // Spec 000 §4 Fig 11e [M]: fixed points of S16 (x = 2) and their eigenvalues (units of 1/τ);
+    // β → ∞: the crossing (2, 3.5) of the spiking boundaries |y^I| = 1.25 y^E + 1 and 2 y^E − 0.5.
+    const lowrank::homogeneous_ei p;
+    struct row {
+        double beta, yE, yI;
+    };
+    for (const row r : {row{100, 1.998, 3.504}, row{10, 1.979, 3.551}, row{3, 1.964, 3.715}, row{1, 2.071, 4.291}}) {
+        const auto fp = lowrank::rate_fixed_point_of(p, 2.0, r.beta);
+        ASSERT_TRUE(fp) << "beta = " << r.beta;
+        EXPECT_NEAR(fp->yE, r.yE, 0.001) << "beta = " << r.beta;
+        EXPECT_NEAR(fp->yI_abs, r.yI, 0.001) << "beta = " << r.beta;
+        EXPECT_TRUE(fp->stable());
+        const auto f = lowrank::rate_flow(p, 2.0, r.beta, fp->yE, fp->yI_abs);
+        EXPECT_NEAR(f[0], 0.0, 1e-10);
+        EXPECT_NEAR(f[1], 0.0, 1e-10);
+    }
+    const auto fp10 = lowrank::rate_fixed_point_of(p, 2.0, 10.0);
+    EXPECT_NEAR(fp10->eigenvalues[0].real(), -5.26, 0.01);
+    EXPECT_NEAR(std::abs(fp10->eigenvalues[0].imag()), 15.5, 0.05);
+    const auto fp3 = lowrank::rate_fixed_point_of(p, 2.0, 3.0);
+    EXPECT_NEAR(fp3->eigenvalues[0].real(), -2.39, 0.01);
+    EXPECT_NEAR(std::abs(fp3->eigenvalues[0].imag()), 4.67, 0.01);
+    // The spiking geometry's crossing of the same network (one neuron per population).
+    population_spec E = pop("E", true, {1.0}, {1.25}, {1.0}, {1.0}, {0.125});
+    population_spec I = pop("I", false, {1.0}, {1.0}, {2.0}, {2.5}, {-0.25});
+    const auto c = lowrank::crossing(E, I, 2.0);
+    ASSERT_TRUE(c);
+    EXPECT_NEAR(c->yE, 2.0, 1e-12);
+    EXPECT_NEAR(c->yI_abs, 3.5, 1e-12);
+    const auto fp1000 = lowrank::rate_fixed_point_of(p, 2.0, 1000.0);
+    ASSERT_TRUE(fp1000);
+    EXPECT_NEAR(fp1000->yE, c->yE, 0.001);
+    EXPECT_NEAR(fp1000->yI_abs, c->yI_abs, 0.001);
 }

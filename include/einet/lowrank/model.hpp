@@ -24,6 +24,7 @@ struct population_spec {
     bool excitatory = false;
     std::vector<double> F, E_self, E_cross, T, D;
     std::vector<double> D_cross;  // decoders the other population's neurons see (S12); empty = D
+    std::vector<double> D_perp;   // an extra readout y_perp = D_perp·r (Fig 7: D_perp ⟂ D); empty = none
     double mu = 0.0;              // self-reset cost μ (S9)
     double sigma_V = 0.0;         // stationary SD of the free voltage (Eq. 3.3)
     double tau_s = 0.0;           // ms: pulse width or exponential τ_s of its synapses (finite synapses)
@@ -54,10 +55,17 @@ struct model {
 struct lowered {
     network::spiking_network net;
     std::unique_ptr<engine::spike_policy> policy;  // null: every crossing spikes
-    std::vector<network::latent_readout> readouts;  // "y_<population>", rank 1 each
+    std::vector<network::latent_readout> readouts;  // "<population>" per population, then "<population>_perp"
     std::size_t steps = 0;                          // n_T − 1
 };
 lowered lower(const model& m);
+
+// Mistuning (Fig 8f, spec S12): every population's D (its own block and readout) and D_cross each
+// become D·(1 + σ_D ξ), ξ ~ N(0, 1) independent per neuron and vector (Philox keyed by seed,
+// population, neuron), magnitudes that change sign set to 0.
+model jitter_decoders(const model& m, double sigma_D, std::uint64_t seed);
+// Mean over populations of the angle (degrees) between D and D_cross (0 without mistuning).
+double decoder_angle(const model& m);
 
 // Filtered-input shapes of the paper's figures (spec 000 §4).
 std::vector<double> hold_then_ramp(std::size_t n, double from, double to, std::size_t hold);  // ramp A: hold = n/6

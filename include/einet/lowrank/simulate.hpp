@@ -9,7 +9,7 @@
 namespace einet::lowrank {
 
 struct trajectory {
-    std::vector<std::vector<double>> y;  // per population: latent y_n = D·r at t_n, n = 0 … n_T − 1 (signed)
+    std::vector<std::vector<double>> y;  // per readout (populations, then orthogonal ones): y_n = D·r at t_n (signed)
     struct spikes_of {
         std::vector<std::uint64_t> step;  // the sample n at which the spike shows (t_n)
         std::vector<std::uint32_t> id;
