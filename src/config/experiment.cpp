@@ -21,6 +21,7 @@ extern char** environ;
 #include "einet/config/rate_studies.hpp"
 #include "einet/config/spiking_setup.hpp"
 #include "einet/config/spiking_study.hpp"
+#include "einet/config/snn_convex_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -122,8 +123,11 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     }
     std::unique_ptr<engine::rate_engine> eng;
     network::spiking_network spiking_net;
+    const bool snn_convex = study == "snn_convex";  // paper 002: trains its own LIF networks
     if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
+    } else if (snn_convex) {
+        check_snn_convex(cfg);
     } else {
         auto net = build_rate_network(cfg);
         eng = std::make_unique<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
@@ -144,7 +148,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !snn_convex) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -158,6 +162,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     study_output out;
     try {
         if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
+        else if (snn_convex) out = run_snn_convex_study(cfg, dir, opt);
         else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
         else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
         else out = run_fixed_study(cfg, *eng, dir, opt);

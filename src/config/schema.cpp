@@ -35,11 +35,13 @@ std::vector<section> build() {
                   text("paper", "", "paper the experiment reproduces, e.g. \"001\""),
                   text("figure", "", "figure or table, e.g. \"Fig. 4B-C\""),
                   text("description", "", "one line shown by `einet list` and in the report"),
-                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"}, "",
+                  choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "snn_convex"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
-                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]])")}});
+                         "spiking: one run of a spiking network ([populations.*], [[projections]], [[inputs]]); "
+                         "snn_convex: LIF networks trained by surrogate gradients and by the certified convex program "
+                         "(paper 002; [task], [snn], [methods], [convex], [sg])")}});
     const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -176,6 +178,7 @@ std::vector<section> build() {
                                    "_targets, _weights, _delays_ms)"),
                               spiking)}});
     for (auto& sec : spiking_sections()) s.push_back(std::move(sec));
+    for (auto& sec : snn_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -187,7 +190,8 @@ const std::vector<section>& schema() {
 }
 
 const std::vector<std::string>& studies() {
-    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking"};
+    static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
+                                               "snn_convex"};
     return s;
 }
 

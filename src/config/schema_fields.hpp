@@ -10,6 +10,8 @@
 namespace einet::config {
 // The sections of study "spiking" (schema_spiking.cpp).
 std::vector<section> spiking_sections();
+// The sections of study "snn_convex" (schema_snn.cpp).
+std::vector<section> snn_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {
