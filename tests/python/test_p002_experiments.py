@@ -72,3 +72,13 @@ def test_table4_full_cvx(tmp_path):
     # paper: 1.000, 1.000, 0.973, 0.841 (cells of mixed configurations, spec §8)
     assert s["acc_cvx"]["3"] > 0.95 and s["acc_cvx"]["10"] > 0.85
     assert s["max_rel_gap"] <= 1e-6
+
+
+def test_seqimage_fast_fashion_mnist(tmp_path):
+    import os
+    if not os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+        pytest.skip("dataset-fashion-mnist is not installed (scripts/install-deps.sh)")
+    s = run_quick("p002_seqimage", tmp_path / "seq", "task.n_train=1000", "task.n_val=200", "task.n_test=1000",
+                  "snn.p_rec=128", "snn.p_last=256", "sg.epochs=20")
+    assert s["classes"] == 10 and s["max_rel_gap"] <= 1e-6
+    assert s["acc_cvx"]["K2_L3"] > 0.4 and s["acc_sg"]["K2_L3"] > 0.3  # chance is 0.1
