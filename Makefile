@@ -31,6 +31,7 @@ bench: build
 	@$(BUILD)/bench/micro_rng --benchmark_min_time=0.2
 	@$(PY) bench/run_bench.py --build $(BUILD)
 	@$(PY) bench/spiking_bench.py --build $(BUILD) --repeats 3
+	@PYTHONPATH=$(BUILD)/python $(PY) bench/p002_bench.py --repeats 3
 
 check-slow: build
 	@EINET_SLOW=1 PYTHONPATH=$(BUILD)/python $(PY) -m pytest -q -p no:cacheprovider -m slow tests/python

@@ -95,6 +95,9 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
         for pop in resolved["populations"].values():
             assert "t_ref" in pop and "threshold" in pop and "kinetics" in pop["synapse"]
         assert all("connectivity" in p and "delay" in p for p in resolved["projections"])
+    elif declared["experiment"]["study"] == "snn_convex":
+        assert resolved["snn"]["beta_leak"] == 0.99 and resolved["convex"]["gap_tol"] == 1e-6
+        assert "patience" in resolved["sg"] and "n_val" in resolved["task"]
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"
