@@ -96,7 +96,7 @@ def our_squared_objective(D, y, w, rho):
 def bench_convex(repeats, n, p):
     from sklearn.linear_model import Lasso
     rng = np.random.default_rng(1)
-    D = (rng.random((n, p)) < 0.3).astype(float)
+    D = np.asfortranarray((rng.random((n, p)) < 0.3).astype(float))  # column-major for both solvers
     w_true = np.zeros(p)
     w_true[rng.choice(p, 40, replace=False)] = rng.normal(size=40)
     y = D @ w_true + 0.5 * rng.normal(size=n)
