@@ -36,6 +36,7 @@ bench: build
 	@$(PY) bench/lowrank_bench.py --build $(BUILD) --repeats 3
 	@$(PY) bench/training_bench.py --build $(BUILD) --repeats 3 --trials 5
 	@$(PY) bench/convergence_bench.py --build $(BUILD) --repeats 3
+	@PYTHONPATH=$(BUILD)/python $(PY) bench/p002_bench.py --repeats 3
 
 check-slow: build
 	@EINET_SLOW=1 PYTHONPATH=$(BUILD)/python $(PY) -m pytest -q -p no:cacheprovider -m slow tests/python

@@ -14,6 +14,7 @@ using namespace einet::train;
 namespace {
 
 using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using farray = py::array_t<double, py::array::f_style | py::array::forcecast>;  // column-major (dictionaries)
 
 snn_shape shape_of(std::size_t d, std::size_t K, std::size_t L, std::size_t p_rec, std::size_t p_last, std::size_t C) {
     snn_shape s{d, K, L, p_rec, p_last, C};
@@ -146,11 +147,11 @@ void register_train(py::module_& m) {
         "history) where history['objective'][e] is the objective before the updates of epoch e.");
     m.def(
         "convex_solve",
-        [](const darray& D, const darray& Y, const darray& a, const std::string& loss, double rho,
+        [](const farray& D, const darray& Y, const darray& a, const std::string& loss, double rho,
            const std::string& penalty, double gap_tol) {
             if (D.ndim() != 2 || Y.ndim() != 2 || a.ndim() != 1)
                 throw einet::config_error("convex_solve: expected D [N, P], Y [N, C] and a [N]");
-            const dictionary Dm = Eigen::Map<const matrix>(D.data(), D.shape(0), D.shape(1));
+            const dictionary Dm = Eigen::Map<const dictionary>(D.data(), D.shape(0), D.shape(1));
             convex_problem pr;
             pr.D = &Dm;
             pr.Y = Eigen::Map<const matrix>(Y.data(), Y.shape(0), Y.shape(1));
@@ -179,10 +180,12 @@ void register_train(py::module_& m) {
             out["dual_infeasibility"] = s.dual_infeasibility;
             out["certified"] = s.certified;
             out["nonzeros"] = s.nonzeros;
+            out["iterations"] = s.iterations;
             out["method"] = s.method;
             return out;
         },
         py::arg("D"), py::arg("Y"), py::arg("a"), py::arg("loss") = "hinge", py::arg("rho") = 1e-3,
         py::arg("penalty") = "elementwise", py::arg("gap_tol") = 1e-6,
-        "min_W loss(D W, Y; row weights a) + rho·penalty(W) and its dual, certified by the duality gap.");
+        "min_W loss(D W, Y; row weights a) + rho·penalty(W) and its dual, certified by the duality gap. "
+        "D is used column-major: pass np.asfortranarray(D) to avoid a transposing copy.");
 }

@@ -26,6 +26,7 @@ extern char** environ;
 #include "einet/config/convergence_study.hpp"
 #include "einet/config/lowrank_study.hpp"
 #include "spiking_training_study.hpp"
+#include "einet/config/snn_convex_study.hpp"
 #include "spiking_checkpoint.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
@@ -132,7 +133,10 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     network::spiking_network spiking_net;
     const bool balancing = is_balancing_study(study);
     const bool lowrank = study == "lowrank";
-    if (lowrank) {
+    const bool snn_convex = study == "snn_convex";  // paper 002: trains its own LIF networks
+    if (snn_convex) {
+        check_snn_convex(cfg);
+    } else if (lowrank) {
         build_lowrank_model(cfg);  // every model error before the directory exists
     } else if (spiking) {
         spiking_net = build_spiking_network(cfg, opt.threads);
@@ -158,7 +162,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking && !analysis_only && !balancing && !lowrank) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (!spiking && !analysis_only && !balancing && !lowrank && !snn_convex) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -171,7 +175,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     try {
-        if (lowrank) out = run_lowrank_study(cfg, dir, opt);
+        if (snn_convex) out = run_snn_convex_study(cfg, dir, opt);
+        else if (lowrank) out = run_lowrank_study(cfg, dir, opt);
         else if (study == "spiking_training") out = run_spiking_training_study(cfg, std::move(spiking_net), dir, opt);
         else if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
         else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);

@@ -37,7 +37,7 @@ std::vector<section> build() {
                   text("description", "", "one line shown by `einet list` and in the report"),
                   choice("study", {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking", "convergence",
                                    "stability_map", "up_state_scan", "synaptic_balancing", "rnn_training", "lowrank",
-                                   "spiking_training"}, "",
+                                   "spiking_training", "snn_convex"}, "",
                          "trial_plasticity: weights updated after every trial (001 Figs. 2, 4, S2); "
                          "online_plasticity: updated every step from slow sensors (001 Fig. S4); "
                          "fixed_weights: one run with a perturbation (paradoxical effect, 001 Figs. 1, 3); "
@@ -49,7 +49,9 @@ std::vector<section> build() {
                          "synaptic_balancing: analyses of the balancing flow (004 Figs. 1, 3, 5, S1); "
                          "rnn_training: CDI training by BPTT, balance statistic and noise test (004 Fig. 4); "
                          "lowrank: a low-rank E-I network of paper 000 ([lowrank], [neurons.*]); "
-                         "spiking_training: trials of that network trained by the rule family ([training], 001 Fig. 7)")}});
+                         "spiking_training: trials of that network trained by the rule family ([training], 001 Fig. 7); "
+                         "snn_convex: LIF networks trained by surrogate gradients and by the certified convex program "
+                         "(paper 002; [task], [snn], [methods], [convex], [sg])")}});
     const std::vector<std::string> spiking{"spiking"};
     s.push_back({"run", "seed, step, batch (rate studies), duration and integrator (spiking)", {},
                  {integer("seed", "1", 0, 18446744073709551615.0, "seed of every random stream (Philox)"),
@@ -226,6 +228,7 @@ std::vector<section> build() {
     for (auto& sec : balancing_sections()) s.push_back(std::move(sec));
     for (auto& sec : lowrank_sections()) s.push_back(std::move(sec));
     for (auto& sec : spiking_training_sections()) s.push_back(std::move(sec));
+    for (auto& sec : snn_sections()) s.push_back(std::move(sec));
     return s;
 }
 
@@ -240,7 +243,7 @@ const std::vector<std::string>& studies() {
     static const std::vector<std::string> s = {"trial_plasticity", "online_plasticity", "fixed_weights", "spiking",
                                                "convergence", "stability_map", "up_state_scan", "synaptic_balancing",
                                                "rnn_training", "lowrank",
-                                               "spiking_training"};
+                                               "spiking_training", "snn_convex"};
     return s;
 }
 

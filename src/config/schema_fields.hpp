@@ -24,6 +24,8 @@ inline const std::vector<std::string> spiking_studies{"spiking", "spiking_traini
 inline const std::vector<std::string> single_integrator_studies{"spiking", "spiking_training"};
 // The sections of study "spiking_training" (schema_training.cpp).
 std::vector<section> spiking_training_sections();
+// The sections of study "snn_convex" (schema_snn.cpp).
+std::vector<section> snn_sections();
 }  // namespace einet::config
 
 namespace einet::config::fields {

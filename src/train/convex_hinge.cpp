@@ -109,7 +109,14 @@ private:
     }
     vec solve_m(const vec& r) const {
         vec out = solve_once(r);
-        for (int k = 0; k < 2; ++k) out += solve_once(r - apply_m(out));  // iterative refinement
+        double res_norm = 1e300;
+        for (int k = 0; k < 20; ++k) {  // iterative refinement against the exact product M v
+            const vec res = r - apply_m(out);
+            const double rn = res.norm();
+            if (!(rn < 0.5 * res_norm) || rn <= 1e-15 * r.norm()) break;
+            res_norm = rn;
+            out += solve_once(res);
+        }
         return out;
     }
     void newton(const vec& x, const vec& z, const vec& rp, const vec& rd, const vec& rc, vec& dx, vec& dl,

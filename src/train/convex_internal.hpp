@@ -13,6 +13,9 @@ double dual_norm(penalty_kind k, const matrix& G);
 void certify(const convex_problem& pr, const convex_options& opt, const matrix& U0, const matrix& DtU0,
              convex_solution& s);
 
+// |p − d| ≤ gap_tol·max(1, |p|), d finite, dual infeasibility ≤ feas_tol.
+bool is_certified(const convex_options& opt, const convex_solution& s);
+
 convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt, const matrix* warm);
 convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt, const matrix* warm);
 

@@ -51,8 +51,10 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
     std::vector<Eigen::Index> ws;
     for (Eigen::Index j = 0; j < P; ++j)
         if (W.row(j).cwiseAbs().maxCoeff() > 0.0) in_ws[j] = 1, ws.push_back(j);
-    colmat H, R(N, C), hess;
+    colmat H, R(N, C), hess, AP, PI;
+    Eigen::VectorXd sigma;
     Eigen::VectorXd g(C), v(C), delta(C);
+    convex_solution best;
     bool exact_z = true;  // Z = D W recomputed (not accumulated) for the certificate
     for (s.iterations = 0; s.iterations < opt.max_outer; ++s.iterations) {
         const double f = loss_value(pr.loss, Z, pr.Y, pr.a, &G, &Hr);
@@ -60,6 +62,17 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
         s.W = W;
         s.primal = f + pr.rho * penalty_value(pr.penalty, W);
         certify(pr, opt, -G, -Gf, s);
+        // Any feasible dual point bounds the optimum: keep the best one seen (the residual-based
+        // point of a nearly optimal W can be slightly worse than an earlier one).
+        if (s.dual > best.dual || s.iterations == 0) {
+            best = s;
+        } else {
+            s.U = best.U;
+            s.dual = best.dual;
+            s.dual_infeasibility = best.dual_infeasibility;
+            s.gap = s.primal - s.dual;
+            s.certified = is_certified(opt, s);
+        }
         if (s.certified) {
             if (exact_z) return s;
             Z = D * W;
@@ -74,19 +87,35 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
             hess.row(static_cast<Eigen::Index>(q)) = D.col(ws[q]).array().square().matrix().transpose() * H;
         // Coordinate descent on the quadratic model ℒ + ∇ℒ·Δ + ½ Δᵀ diag(H) Δ in the predictions
         // (R = D Δ), to a precision tied to the current gap.
-        // Softmax couples the classes: with the elementwise penalty one class moves per Newton
-        // step (its diagonal curvature is then exact), cycling over classes as glmnet does.
-        const Eigen::Index only_class =
-            pr.loss == loss_kind::ce && !group ? static_cast<Eigen::Index>(s.iterations % static_cast<std::size_t>(C)) : -1;
+        // Softmax couples the classes: the model's Hessian per row is a_i (diag(π_i) − π_i π_iᵀ).
+        // With the elementwise penalty CD runs on that full model (exact Newton), carrying
+        // σ_i = π_iᵀ R_i so that each coordinate still costs one pass over its column.
+        const bool coupled = pr.loss == loss_kind::ce && !group;
+        if (coupled) {
+            AP.resize(N, C);  // a_i π_ic, π = G/a + Y
+            PI.resize(N, C);
+            for (Eigen::Index i = 0; i < N; ++i)
+                for (Eigen::Index c = 0; c < C; ++c) {
+                    AP(i, c) = pr.a[i] > 0 ? G(i, c) + pr.a[i] * pr.Y(i, c) : 0.0;
+                    PI(i, c) = pr.a[i] > 0 ? AP(i, c) / pr.a[i] : 0.0;
+                }
+            sigma.setZero(N);
+        }
         const matrix W0 = W;
         R.setZero();
-        const double inner_tol = 1e-6 * std::max(std::abs(s.gap), 1e-18);
+        // Sweeps stop when the objective change is tied to the gap and the coordinate moves are
+        // small enough that the dual infeasibility they leave (≈ h·δ/ρ) is below 1e-7.
+        const double h_max = hess.size() ? hess.maxCoeff() : 1.0;
+        const double kkt = 1e-7 * pr.rho;
+        const double inner_tol = std::min(1e-6 * std::max(std::abs(s.gap), 1e-18), kkt * kkt / std::max(h_max, 1e-300));
         for (int sweep = 0; sweep < 10000; ++sweep) {
             double change = 0.0;
             for (std::size_t q = 0; q < ws.size(); ++q) {
                 const Eigen::Index j = ws[q];
                 const auto col = D.col(j);
-                for (Eigen::Index c = 0; c < C; ++c) g[c] = Gf(j, c) + col.dot(H.col(c).cwiseProduct(R.col(c)));
+                for (Eigen::Index c = 0; c < C; ++c)
+                    g[c] = Gf(j, c) + (coupled ? col.dot(AP.col(c).cwiseProduct(R.col(c) - sigma))
+                                               : col.dot(H.col(c).cwiseProduct(R.col(c))));
                 if (group) {
                     const double h = hess.row(static_cast<Eigen::Index>(q)).maxCoeff();
                     if (h <= 0.0) continue;
@@ -96,7 +125,7 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
                     change += h * delta.squaredNorm();
                 } else {
                     for (Eigen::Index c = 0; c < C; ++c) {
-                        const double h = c == only_class || only_class < 0 ? hess(static_cast<Eigen::Index>(q), c) : 0.0;
+                        const double h = hess(static_cast<Eigen::Index>(q), c);
                         delta[c] = h > 0.0 ? soft(W(j, c) - g[c] / h, pr.rho / h) - W(j, c) : 0.0;
                         change += h * delta[c] * delta[c];
                     }
@@ -105,6 +134,7 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
                     if (delta[c] == 0.0) continue;
                     W(j, c) += delta[c];
                     R.col(c) += delta[c] * col;
+                    if (coupled) sigma += delta[c] * col.cwiseProduct(PI.col(c));
                 }
             }
             if (change <= inner_tol) break;

@@ -30,8 +30,12 @@ void certify(const convex_problem& pr, const convex_options& opt, const matrix& 
     s.gap = s.primal - s.dual;
     s.dual_infeasibility = std::max(0.0, scale * norm / pr.rho - 1.0);
     s.nonzeros = static_cast<std::size_t>((s.W.array() != 0.0).count());
-    s.certified = std::isfinite(s.dual) && std::abs(s.gap) <= opt.gap_tol * std::max(1.0, std::abs(s.primal)) &&
-                  s.dual_infeasibility <= opt.feas_tol;
+    s.certified = is_certified(opt, s);
+}
+
+bool is_certified(const convex_options& opt, const convex_solution& s) {
+    return std::isfinite(s.dual) && std::abs(s.gap) <= opt.gap_tol * std::max(1.0, std::abs(s.primal)) &&
+           s.dual_infeasibility <= opt.feas_tol;
 }
 
 }  // namespace detail

@@ -100,6 +100,9 @@ def test_check_shipped_experiment_round_trips_and_writes_nothing(run_einet, tmp_
     elif declared["experiment"]["study"] == "lowrank":
         assert "rule" in resolved["lowrank"] and "synapses" in resolved["lowrank"]
         assert all("mu" in n and "sigma_V" in n for n in resolved["neurons"].values())
+    elif declared["experiment"]["study"] == "snn_convex":
+        assert resolved["snn"]["beta_leak"] == 0.99 and resolved["convex"]["gap_tol"] == 1e-6
+        assert "patience" in resolved["sg"] and "n_val" in resolved["task"]
     else:
         assert resolved["model"]["E"]["tau"] == "10 ms" and resolved["model"]["I"]["tau"] == "2 ms"
         assert resolved["run"]["dt"] == "0.1 ms"

@@ -1,0 +1,75 @@
+// Schema of study "snn_convex" (paper 002): a task, a K-parallel LIF network swept over branch
+// counts and depths, and the methods that train it (SG, CVX). Run by snn_convex_study.cpp;
+// docs/user-guide/snn-training.md.
+#include "schema_fields.hpp"
+
+namespace einet::config {
+using namespace fields;
+
+namespace {
+
+const std::vector<std::string> study{"snn_convex"};
+
+field int_list(std::string key, std::string def, double min, std::string doc) {
+    field f;
+    f.key = std::move(key);
+    f.type = kind::integer_list;
+    f.default_text = std::move(def);
+    f.min = min;
+    f.doc = std::move(doc);
+    return f;
+}
+
+}  // namespace
+
+std::vector<section> snn_sections() {
+    section task{"task", "data of paper 002 (spec §7): first-last-XOR or sequential images (Fashion-MNIST shipped)", study,
+                 {choice("kind", {"first_last_xor", "sequential_images"}, "first_last_xor",
+                         "first_last_xor: label x_1 XOR x_T, one-hot input (spec §7.1); sequential_images: images "
+                         "streamed in T chunks (spec §7.2; Debian's Fashion-MNIST unless the file keys are set)"),
+                  integer("steps", "6", 2, 784, "sequence length T"),
+                  integer("n_train", "2000", 1, 1e8, "training sequences"),
+                  integer("n_val", "2000", 0, 1e8, "validation sequences (SG keeps its best-validation epoch)"),
+                  integer("n_test", "4000", 1, 1e8, "test sequences"),
+                  text("train_images", "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", "IDX file (MNIST format, plain or gzip)"),
+                  text("train_labels", "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz", "IDX labels"),
+                  text("test_images", "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "IDX file"),
+                  text("test_labels", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", "IDX labels")}};
+    section snn{"snn", "the K-parallel discrete-time LIF network (spec §2.3–2.4); branches × depth × seeds are swept", study,
+                {int_list("branches", "[2]", 1, "K values (P_rec and P_last must be divisible by each)"),
+                 int_list("depth", "[3]", 1, "L values: weight layers including the readout (L−1 LIF layers)"),
+                 int_list("seeds", "[0]", 0, "witness / initialisation seeds (data use run.seed)"),
+                 integer("p_rec", "500", 1, 1e7, "total inner LIF width over branches"),
+                 integer("p_last", "1000", 1, 1e7, "total last-layer width = dictionary columns"),
+                 num("beta_leak", "0.99", 0.0, 1.0, "leak β"),
+                 num("theta", "1", 0.0, inf, "threshold θ")}};
+    section methods{"methods", "which training methods run (spec §6)", study,
+                    {[] {
+                        field f;
+                        f.key = "run";
+                        f.type = kind::string_list;
+                        f.default_text = "[\"cvx\", \"sg\"]";
+                        f.doc = "any of \"cvx\" (Gaussian witness + convex readout) and \"sg\" (surrogate gradients)";
+                        return f;
+                    }()}};
+    section convex{"convex", "the certified convex program over the spike dictionary (spec §5)", study,
+                   {choice("loss", {"hinge", "logistic", "squared", "hinge_ovr", "ce"}, "hinge", "data loss"),
+                    num("beta", "0.01", 0.0, inf, "regularisation β; the solver uses ρ = β/√P (spec §5.5)"),
+                    choice("readout", {"spike", "membrane_threshold"}, "membrane_threshold",
+                           "dictionary entries: final spikes, or 1[v_T − b ≥ 0] on the post-reset membrane (spec §4.3, A8)"),
+                    num("bias", "0", -inf, inf, "b of the membrane-threshold readout"),
+                    flag("dedup", false, "remove identical training columns (records the distinct count either way)"),
+                    num("gap_tol", "1e-6", 0.0, 1.0, "certificate: |p − d| <= gap_tol · max(1, |p|)")}};
+    section sg{"sg", "surrogate-gradient baseline (spec §3): reference LIF form, ATan, path norm, Adam, plateau", study,
+               {choice("loss", {"hinge", "logistic", "squared", "hinge_ovr", "ce"}, "hinge", "data loss"),
+                choice("lif", {"reference", "canonical"}, "reference", "LIF form used for SG (spec §2.3)"),
+                choice("surrogate", {"atan", "fast_sigmoid", "superspike"}, "atan", "surrogate derivative"),
+                num("lr", "0.01", 0.0, 10.0, "Adam learning rate"),
+                num("path_beta", "0.01", 0.0, inf, "β_SG of the path-norm regulariser"),
+                integer("epochs", "200", 1, 1e7, "epochs (full batch unless batch > 0)"),
+                integer("batch", "0", 0, 1e8, "mini-batch size (0: full batch)"),
+                integer("patience", "10", 0, 1e6, "ReduceLROnPlateau patience (epochs)")}};
+    return {task, snn, methods, convex, sg};
+}
+
+}  // namespace einet::config
