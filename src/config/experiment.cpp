@@ -17,17 +17,9 @@
 
 extern char** environ;
 
-#include "einet/config/analysis_studies.hpp"
-#include "einet/config/balancing_studies.hpp"
-#include "einet/config/rate_setup.hpp"
 #include "einet/config/rate_studies.hpp"
-#include "einet/config/spiking_setup.hpp"
-#include "einet/config/spiking_study.hpp"
-#include "einet/config/convergence_study.hpp"
-#include "einet/config/lowrank_study.hpp"
-#include "spiking_training_study.hpp"
-#include "einet/config/snn_convex_study.hpp"
 #include "spiking_checkpoint.hpp"
+#include "study_registry.hpp"
 #include "einet/core/error.hpp"
 #include "einet/io/run_directory.hpp"
 #include "einet/io/atomic_file.hpp"
@@ -119,36 +111,14 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
 
     // Build everything that can fail on the model before the directory exists.
     const auto study = cfg.study();
-    const bool spiking = study == "spiking" || study == "spiking_training" || study == "convergence";  // a spiking network
-    const bool analysis_only = study == "stability_map" || study == "up_state_scan";
+    const study_entry& entry = find_study(study);
     if (opt.resume) {
-        if (study != "spiking" && study != "trial_plasticity") {
-            throw config_error("--resume continues spiking and trial_plasticity runs only; study \"" + study + "\" has no checkpoints");
-        }
+        if (!entry.resumable) throw config_error("--resume: study \"" + study + "\" writes no checkpoints to continue from");
         if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
         if (opt.overwrite) throw config_error("--resume and --overwrite exclude each other");
         check_resumable(cfg, out_path);
     }
-    std::unique_ptr<engine::rate_engine> eng;
-    network::spiking_network spiking_net;
-    const bool balancing = is_balancing_study(study);
-    const bool lowrank = study == "lowrank";
-    const bool snn_convex = study == "snn_convex";  // paper 002: trains its own LIF networks
-    if (snn_convex) {
-        check_snn_convex(cfg);
-    } else if (lowrank) {
-        build_lowrank_model(cfg);  // every model error before the directory exists
-    } else if (spiking) {
-        spiking_net = build_spiking_network(cfg, opt.threads);
-    } else if (study == "stability_map") {
-        read_stability_panels(cfg);  // unknown rules fail before the directory exists
-    } else if (!analysis_only && !balancing) {
-        auto net = build_rate_network(cfg);
-        eng = std::make_unique<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
-                                                    static_cast<std::uint64_t>(cfg.integer("run.seed")));
-        initialise_weights(cfg, *eng);
-        if (study != "fixed_weights") bind_rule(cfg, net);
-    }
+    const study_run run = entry.prepare(cfg, opt);
     const double build_s = seconds_since(t_build);
 
     json manifest = json::object();
@@ -162,7 +132,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     manifest["study"] = cfg.study();
     manifest["seed"] = static_cast<std::int64_t>(cfg.integer("run.seed"));
     manifest["threads"] = opt.threads;
-    if (!spiking && !analysis_only && !balancing && !lowrank && !snn_convex) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
+    if (entry.batched) manifest["batch"] = static_cast<std::int64_t>(cfg.integer("run.batch"));
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     manifest["host"] = std::string(host);
@@ -175,18 +145,7 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto t_run = std::chrono::steady_clock::now();
     study_output out;
     try {
-        if (snn_convex) out = run_snn_convex_study(cfg, dir, opt);
-        else if (lowrank) out = run_lowrank_study(cfg, dir, opt);
-        else if (study == "spiking_training") out = run_spiking_training_study(cfg, std::move(spiking_net), dir, opt);
-        else if (study == "convergence") out = run_convergence_study(cfg, std::move(spiking_net), dir, opt);
-        else if (spiking) out = run_spiking_study(cfg, std::move(spiking_net), dir, opt);
-        else if (study == "stability_map") out = run_stability_map_study(cfg, dir);
-        else if (study == "up_state_scan") out = run_up_state_scan_study(cfg, dir);
-        else if (study == "synaptic_balancing") out = run_balancing_study(cfg, dir, opt);
-        else if (study == "rnn_training") out = run_rnn_training_study(cfg, dir, opt);
-        else if (study == "trial_plasticity") out = run_trial_study(cfg, *eng, dir, opt);
-        else if (study == "online_plasticity") out = run_online_study(cfg, *eng, dir, opt);
-        else out = run_fixed_study(cfg, *eng, dir, opt);
+        out = run(dir);
     } catch (const std::exception& e) {
         // Whatever stops a study after the directory exists leaves it marked failed, with why.
         dir.set_status("failed", e.what());

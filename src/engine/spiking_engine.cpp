@@ -649,7 +649,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t pulse = pops_[pr.post].pulse_steps[pr.receptor];
         double* z_end = pulse != 0 ? ring + slot_of[pr.delay_steps + pulse] * r : nullptr;
         const double* D = pr.decoders.data();
-        for_each_spike(pr.pre, [&](std::uint32_t j) {
+        for_each_spike(pr.pre, [&](std::uint32_t j, double) {
             for (std::size_t k = 0; k < r; ++k) {
                 z[k] += D[j * r + k];
                 if (z_end) z_end[k] -= D[j * r + k];  // a pulse ends `pulse` steps after it began
@@ -661,7 +661,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         auto& ev = pops_[pr.post].ring[pr.receptor];
         const double* E = pr.encoders.data();
-        for_each_spike(pr.pre, [&](std::uint32_t j) {
+        for_each_spike(pr.pre, [&](std::uint32_t j, double) {
             if (j < lo || j >= hi) return;
             double self = 0.0;
             for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
@@ -680,7 +680,7 @@ void spiking_engine::write_out_self(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
         auto& ev = pops_[p].ring[pop.self_receptor];
         const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
-        for_each_spike(p, [&](std::uint32_t i) {
+        for_each_spike(p, [&](std::uint32_t i, double) {
             if (i < lo || i >= hi) return;
             ev.add(slot_of_delay_[0], w, i, pop.self_weight[i]);
             if (pulse != 0) ev.add(slot_of_delay_[pulse], w, i, -pop.self_weight[i]);
