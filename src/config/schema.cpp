@@ -189,15 +189,9 @@ std::vector<section> build() {
                   num("value", "7", -inf, inf, "input added, or the new weight"),
                   q("window", "ms", "0.5 s", 0.0, inf, "rates before/after are means over this long before the change and at the end", true)}});
     s.push_back({"record", "what is kept beyond the summary", {},
-                 {for_studies([] {
-                      field f;
-                      f.key = "trace_trials";
-                      f.type = k::integer_list;
-                      f.default_text = "[1, 20, 100, 500]";
-                      f.min = 1;
-                      f.doc = "trial studies: 1-based trials whose E and I traces are stored (others ignored if > trials)";
-                      return f;
-                  }(), rate_studies),
+                 {for_studies(integers("trace_trials", "[1, 20, 100, 500]", 1,
+                                       "trial studies: 1-based trials whose E and I traces are stored (others ignored if > trials)"),
+                              rate_studies),
                   q("trace_every", "ms", "1 ms", 0.0, inf, "sampling interval of stored traces (spiking: a multiple of dt)", true),
                   for_studies(integer("trace_network", "0", 0, 1e7, "which network of the batch the traces follow"),
                               rate_studies),
@@ -322,7 +316,7 @@ std::optional<key_ref> lookup(const std::string& full_key, const std::string& st
         }
         r.f = field_named(sec, r.rel, study);
         if (r.f || prefix_of_field(sec, r.rel)) return r;
-        return std::nullopt;
+        // Studies may each have a section of this name ([training], [task]): try the others.
     }
     return std::nullopt;
 }

@@ -9,11 +9,6 @@ namespace einet::config {
 using namespace fields;
 
 namespace {
-field numbers(std::string key, std::string def, double min, double max, std::string doc) {
-    field f = num(std::move(key), std::move(def), min, max, std::move(doc));
-    f.type = kind::number_list;
-    return f;
-}
 field positive(field f) { return at_least(std::move(f), 0.0, true); }
 }  // namespace
 
@@ -47,14 +42,7 @@ std::vector<section> balancing_sections() {
                   for_studies(positive(num("c21", "4", 0.0, inf, "two_neuron: cost of J_21 of the reciprocal pair")),
                               analyses),
                   for_studies(integer("size", "100", 2, 1e5, "rank: neurons"), analyses),
-                  for_studies(
-                      [] {
-                          field f = integer("ranks", "", 1, 1e9, "rank: ranks r of J = U Vᵀ");
-                          f.type = kind::integer_list;
-                          f.default_text = "[1, 2, 4, 8, 16, 32, 100]";
-                          return f;
-                      }(),
-                      analyses),
+                  for_studies(integers("ranks", "[1, 2, 4, 8, 16, 32, 100]", 1, "rank: ranks r of J = U Vᵀ"), analyses),
                   for_studies(integer("draws", "10", 1, 1e6, "rank: random draws per rank"), analyses),
                   for_studies(num("noise", "0.2", 0.0, inf, "two_unit_task: noise level ε of the hidden units"), analyses),
                   for_studies(integer("trials", "50", 1, 1e6, "two_unit_task: noisy trials per network"), analyses),

@@ -85,12 +85,32 @@ inline field flag(std::string key, bool def, std::string doc) {
     f.doc = std::move(doc);
     return f;
 }
-inline field strings(std::string key, std::string def, std::string doc) {  // def: a TOML array
+// Lists; `def` is a TOML array ("" for no default).
+inline field list_of(kind type, std::string key, std::string def, std::string doc) {
     field f;
     f.key = std::move(key);
-    f.type = kind::string_list;
+    f.type = type;
     f.default_text = std::move(def);
     f.doc = std::move(doc);
+    return f;
+}
+inline field strings(std::string key, std::string def, std::string doc) {
+    return list_of(kind::string_list, std::move(key), std::move(def), std::move(doc));
+}
+inline field integers(std::string key, std::string def, double min, std::string doc) {
+    field f = list_of(kind::integer_list, std::move(key), std::move(def), std::move(doc));
+    f.min = min;
+    return f;
+}
+inline field numbers(std::string key, std::string def, double min, double max, std::string doc) {  // one number or a list
+    field f = list_of(kind::number_list, std::move(key), std::move(def), std::move(doc));
+    f.min = min;
+    f.max = max;
+    return f;
+}
+inline field quantities(std::string key, std::string unit, std::string def, std::string doc) {
+    field f = list_of(kind::quantity_list, std::move(key), std::move(def), std::move(doc));
+    f.unit = std::move(unit);
     return f;
 }
 // A quantity, or a distribution of it over the neurons / synapses (`shapes`: accepted dist names).

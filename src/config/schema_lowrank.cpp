@@ -9,10 +9,9 @@ using namespace fields;
 
 namespace {
 
-field numbers(std::string key, std::string doc, double min = -inf) {
-    field f = num(std::move(key), "", min, inf, std::move(doc));
-    f.type = kind::number_list;
-    return optional(f);
+// One value for every neuron, or one per neuron (optional unless marked required).
+field neuron_values(std::string key, std::string doc, double min = -inf) {
+    return optional(numbers(std::move(key), "", min, inf, std::move(doc)));
 }
 
 section lowrank_section() {
@@ -38,7 +37,7 @@ section lowrank_section() {
              optional(num("measure_x_max", "", -inf, inf, "error metrics only where x < this")),
              num("decoder_jitter", "0", 0.0, inf, "mistuning σ_D: each trial draws D and D_cross = D·(1 + σ_D·N(0,1)) "
                                                   "(Fig 8f); summary decoder_angle (degrees)"),
-             numbers("latent_reference", "reference latents (|y^E|, |y^I|): summary latent_error = mean of "
+             neuron_values("latent_reference", "reference latents (|y^E|, |y^I|): summary latent_error = mean of "
                                          "1/2 mean((|y^X| - ref_X)^2) over the window (Fig 8f)"),
              optional(num("bin_width", "", 0.0, inf, "width of the x bins of the binned latent (summary binned_y)")),
              choice("target", {"auto", "boundary", "crossing_grid"}, "auto",
@@ -52,23 +51,10 @@ section lowrank_section() {
              optional(integer("count_neuron", "", 0, 1e7, "neuron (of the first population) whose spike count over "
                                                            "the run gives the across-trial CV `cv` (Fig 15)")),
              optional(text("sweep", "", "a key swept over sweep_values, e.g. \"neurons.I.sigma_V\"; summaries become lists")),
-             optional(numbers("sweep_values", "values of the swept key")),
-             optional([] {
-                 field f;
-                 f.key = "variants";
-                 f.type = kind::string_list;
-                 f.optional = true;
-                 f.doc = "names of variants of the network run side by side; summaries gain keys <metric>_<name>";
-                 return f;
-             }()),
-             optional([] {
-                 field f;
-                 f.key = "variant_settings";
-                 f.type = kind::string_list;
-                 f.optional = true;
-                 f.doc = "one entry per variant: \"key=value; key=value\" settings applied on top of this file";
-                 return f;
-             }()),
+             optional(neuron_values("sweep_values", "values of the swept key")),
+             optional(strings("variants", "", "names of variants of the network run side by side; summaries gain keys <metric>_<name>")),
+             optional(strings("variant_settings", "",
+                              "one entry per variant: \"key=value; key=value\" settings applied on top of this file")),
              required(choice(shape, {"constant", "step", "linspace", "hold_ramp"}, "",
                              "filtered input x(t): constant value; step from before to after at `at`; linspace "
                              "from -> to over the run; hold_ramp: from for a fraction `hold` of the samples, then "
@@ -96,13 +82,13 @@ section neurons_section() {
              choice(d, {"explicit", "quadratic_tangents"}, "explicit",
                     "explicit: F, E_self, T given; quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
                     "size points linspace(from, to) (spec A4: E_self = 1, F = -g'(x_k), T = F x_k + g(x_k))"),
-             when(required(numbers("F", "feedforward weights F_k")), d, {"explicit"}),
-             when(required(numbers("T", "thresholds T_k")), d, {"explicit"}),
-             when(required(numbers("E_self", "encoders onto the population's own latent (>= 0)")), d, {"explicit"}),
-             numbers("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
-             required(numbers("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
-             numbers("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
-             numbers("D_perp", "decoders of an extra readout y_perp = D_perp·r (Fig 7: orthogonal to D, the nullspace)"),
+             when(required(neuron_values("F", "feedforward weights F_k")), d, {"explicit"}),
+             when(required(neuron_values("T", "thresholds T_k")), d, {"explicit"}),
+             when(required(neuron_values("E_self", "encoders onto the population's own latent (>= 0)")), d, {"explicit"}),
+             neuron_values("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
+             required(neuron_values("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
+             neuron_values("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
+             neuron_values("D_perp", "decoders of an extra readout y_perp = D_perp·r (Fig 7: orthogonal to D, the nullspace)"),
              when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, tangents),
              when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, tangents),
              when(num("design.c", "0", -inf, inf, "constant c of g"), d, tangents),

@@ -10,15 +10,6 @@ namespace {
 
 const std::vector<std::string> study{"snn_convex"};
 
-field int_list(std::string key, std::string def, double min, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = kind::integer_list;
-    f.default_text = std::move(def);
-    f.min = min;
-    f.doc = std::move(doc);
-    return f;
-}
 
 }  // namespace
 
@@ -36,22 +27,16 @@ std::vector<section> snn_sections() {
                   text("test_images", "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", "IDX file"),
                   text("test_labels", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz", "IDX labels")}};
     section snn{"snn", "the K-parallel discrete-time LIF network (spec §2.3–2.4); branches × depth × seeds are swept", study,
-                {int_list("branches", "[2]", 1, "K values (P_rec and P_last must be divisible by each)"),
-                 int_list("depth", "[3]", 1, "L values: weight layers including the readout (L−1 LIF layers)"),
-                 int_list("seeds", "[0]", 0, "witness / initialisation seeds (data use run.seed)"),
+                {integers("branches", "[2]", 1, "K values (P_rec and P_last must be divisible by each)"),
+                 integers("depth", "[3]", 1, "L values: weight layers including the readout (L−1 LIF layers)"),
+                 integers("seeds", "[0]", 0, "witness / initialisation seeds (data use run.seed)"),
                  integer("p_rec", "500", 1, 1e7, "total inner LIF width over branches"),
                  integer("p_last", "1000", 1, 1e7, "total last-layer width = dictionary columns"),
                  num("beta_leak", "0.99", 0.0, 1.0, "leak β"),
                  num("theta", "1", 0.0, inf, "threshold θ")}};
     section methods{"methods", "which training methods run (spec §6)", study,
-                    {[] {
-                        field f;
-                        f.key = "run";
-                        f.type = kind::string_list;
-                        f.default_text = "[\"cvx\", \"sg\"]";
-                        f.doc = "any of \"cvx\" (Gaussian witness + convex readout) and \"sg\" (surrogate gradients)";
-                        return f;
-                    }()}};
+                    {strings("run", "[\"cvx\", \"sg\"]",
+                             "any of \"cvx\" (Gaussian witness + convex readout) and \"sg\" (surrogate gradients)")}};
     section convex{"convex", "the certified convex program over the spike dictionary (spec §5)", study,
                    {choice("loss", {"hinge", "logistic", "squared", "hinge_ovr", "ce"}, "hinge", "data loss"),
                     num("beta", "0.01", 0.0, inf, "regularisation β; the solver uses ρ = β/√P (spec §5.5)"),

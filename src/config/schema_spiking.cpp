@@ -110,18 +110,10 @@ section projections() {
              file_key("weights", "from_file: .npy of weight magnitudes in weights_unit"),
              when(choice("weights_unit", {"pA", "mV"}, "pA", "unit of the weights file"), c, from_file),
              when(optional(text("delays", "", "from_file: .npy of delays in ms (default: the delay key)")), c, from_file),
-             for_studies(
-                 [] {
-                     field f;
-                     f.key = "sweep_means";
-                     f.type = kind::quantity_list;
-                     f.unit = "pA";
-                     f.optional = true;
-                     f.doc = "spiking_training: train one network per entry, this projection's weights scaled so "
-                             "that their mean is the entry (001 Table S3); projections without it keep theirs";
-                     return f;
-                 }(),
-                 {"spiking_training"})},
+             for_studies(optional(quantities("sweep_means", "pA", "",
+                                             "spiking_training: train one network per entry, this projection's weights scaled so "
+                                             "that their mean is the entry (001 Table S3); projections without it keep theirs")),
+                         {"spiking_training"})},
             layout::array};
 }
 
@@ -153,15 +145,7 @@ section inputs() {
                when(integer("sources", "1", 1, 4294967295.0, "independent Poisson sources per neuron"), k, {"poisson"}),
                when(required(also_in(q("weight", "pA", "", -inf, inf, "value one input spike adds (signed)"), drive_units)),
                     k, spiking_inputs),
-               when(required([] {
-                        field f;
-                        f.key = "times";
-                        f.type = kind::quantity_list;
-                        f.unit = "ms";
-                        f.min = 0.0;
-                        f.doc = "spike times, e.g. [\"100 ms\"] (multiples of dt)";
-                        return f;
-                    }()),
+               when(required(at_least(quantities("times", "ms", "", "spike times, e.g. [\"100 ms\"] (multiples of dt)"), 0.0)),
                     k, {"spike_generator"}),
                when(optional(text("receptor", "",
                                   "receptor fed: a presynaptic population's name, \"noise\", or (with synapse.kinetics) "

@@ -11,25 +11,7 @@ namespace {
 
 const std::vector<std::string> training{"spiking_training"};
 
-field quantity_list(std::string key, std::string unit, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = kind::quantity_list;
-    f.unit = std::move(unit);
-    f.optional = true;
-    f.doc = std::move(doc);
-    return f;
-}
 
-field integer_list(std::string key, std::string def, std::string doc) {
-    field f;
-    f.key = std::move(key);
-    f.type = kind::integer_list;
-    f.default_text = std::move(def);
-    f.min = 1;
-    f.doc = std::move(doc);
-    return f;
-}
 
 section training_section() {
     return {"training",
@@ -64,7 +46,7 @@ section training_section() {
                              "",
                              "rates of a trial without an Up state: event (spikes over the active time, kicked units "
                              "get the other E units' mean; public code) or population_mean (stored run's code)")),
-             integer_list("record_trials", "[1, 201, 401, 1501]",
+             integers("record_trials", "[1, 201, 401, 1501]", 1,
                           "1-based trials whose spikes are stored (Fig. 7B); the last trial is always stored"),
              integer("final_trials", "10", 1, 1e9, "rate_E_final_hz, rate_I_final_hz average the last this many trials"),
              q("E_tolerance", "Hz", "1 Hz", 0.0, inf, "trial_converged: |E − E_set| within this ..."),
@@ -78,7 +60,7 @@ section paradoxical_section() {
     return {"paradoxical",
             "paradoxical-effect test on the trained weights (001 Fig. 7I, spec §5.9): runs when amplitudes is given",
             training,
-            {quantity_list("amplitudes", "pA", "currents into every unit of the target population, e.g. [\"0 pA\", \"2 pA\"]"),
+            {optional(quantities("amplitudes", "pA", "", "currents into every unit of the target population, e.g. [\"0 pA\", \"2 pA\"]")),
              integer("trials", "40", 1, 1e9, "trials per amplitude (the same trial seeds for every amplitude)"),
              q("duration", "ms", "5.1 s", 0.0, inf, "trial length", true),
              q("start", "ms", "3 s", 0.0, inf, "current on"),
