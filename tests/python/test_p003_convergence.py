@@ -47,7 +47,8 @@ def test_deterministic_limit_euler_spike_times_are_first_order(tmp_path):
         s["mismatch_order"]["euler_maruyama"] > 0.8
 
 
-@pytest.mark.parametrize("experiment, paths, length", [("p003_single", 200, 30), ("p003_feedforward", 40, 100)])
+@pytest.mark.parametrize("experiment, paths, length", [("p003_single", 200, 30), ("p003_feedforward", 40, 100),
+                                                        ("p003_recurrent", 40, 100)])
 def test_lyapunov_saltation_and_trajectory_divergence_agree(tmp_path, experiment, paths, length):
     # Spec 003 §4.4: the tangent with the saltation factor at resets and the divergence of a copy
     # started 1e-9 away on the same noise measure the same exponent (within 10 %), and for one
