@@ -61,6 +61,8 @@ public:
     }
 
     void on_step(engine::spiking_engine& e) override {
+        // Pre-crossing tangent δv⁻ of every spike, for the shift of its synaptic arrivals.
+        crossing_dv_.assign(flows_.size(), {});
         for (std::size_t p = 0; p < flows_.size(); ++p) {
             const auto& f = flows_[p];
             const auto& net = e.network();
@@ -78,6 +80,7 @@ public:
                 const double kappa = 1.0 + (pop.lif.V_th[j] - pop.lif.V_reset[j]) / A;  // Eq. 4.1
                 double v = f.decay_v(before) * dv[j];
                 for (std::size_t r = 0; r < R; ++r) v += f.gain(r, before) * ds[r][j];
+                crossing_dv_[p].push_back(v);
                 v *= kappa;
                 double v_end = f.decay_v(lag) * v;
                 for (std::size_t r = 0; r < R; ++r) {
@@ -103,6 +106,36 @@ public:
             for (std::size_t k = 0; k < ids.size(); ++k) {
                 dv[ids[k]] = spiking_new_[k * (R + 1)];
                 for (std::size_t r = 0; r < R; ++r) ds[r][ids[k]] = spiking_new_[k * (R + 1) + 1 + r];
+            }
+        }
+        shift_arrivals(e);
+    }
+
+    // A spike δt = −τ_m δv⁻/A earlier arrives earlier inside the step (the engine integrates arrivals
+    // at their time, spiking_engine write_out): with lag ℓ before the step's end, a jump w gives
+    // s += w e^{−ℓ/τ}, V += w (R/τ_m) G(ℓ), so δℓ = τ_m δv⁻/A moves them by the ℓ-derivatives
+    // (spec 003 Eq. 4.3, there at the spike time; here carried to the step's end).
+    void shift_arrivals(engine::spiking_engine& e) {
+        const auto& net = e.network();
+        for (const auto& pr : net.projections) {
+            const auto& ids = e.spikes(pr.pre);
+            if (ids.empty()) continue;
+            const auto& f = flows_[pr.post];
+            const double sign = net.populations[pr.pre].excitatory ? 1.0 : -1.0;
+            const double a = 1.0 / f.tau_m, b = 1.0 / f.tau[pr.receptor];
+            for (std::size_t k = 0; k < ids.size(); ++k) {
+                const double lag = e.spike_lags(pr.pre)[k], A = e.crossing_speeds(pr.pre)[k];
+                const double d_lag = net.populations[pr.pre].lif.tau_m[ids[k]] * crossing_dv_[pr.pre][k] / A;
+                const double ds_dlag = -b * std::exp(-b * lag);
+                const double dv_dlag = f.R / f.tau_m *
+                                       (std::abs(a - b) < 1e-12 * a ? (1.0 - a * lag) * std::exp(-a * lag)
+                                                                    : (a * std::exp(-a * lag) - b * std::exp(-b * lag)) / (a - b));
+                const auto& syn = pr.synapses;
+                for (auto q = syn.row_begin(ids[k]); q < syn.row_end(ids[k]); ++q) {
+                    const double w = sign * static_cast<double>(syn.weight[q]) * d_lag;
+                    ds_[pr.post][pr.receptor][syn.target[q]] += w * ds_dlag;
+                    dv_[pr.post][syn.target[q]] += w * dv_dlag;
+                }
             }
         }
     }
@@ -134,6 +167,7 @@ private:
     std::vector<std::vector<double>> dv_;
     std::vector<std::vector<std::vector<double>>> ds_;
     std::vector<double> spiking_new_, log_growth_;
+    std::vector<std::vector<double>> crossing_dv_;  // [pop][spike of the step]
 };
 
 // Spike counts per path, and (engine A) the crossing speeds of each template neuron's spikes.

@@ -8,9 +8,9 @@
 //               renormalisations skipped while the copies' spike counts differ (spec §4.4 step 5);
 //   formula:    λ_v,i = −1/τ_m + r_i·E_flux[log(1 + (V_th − V_r)/A)] per neuron from its own
 //               spikes (spec Eqs. 4.2, 4.4); the network's top exponent is max_i λ_v,i (and −1/τ_s).
-// Synaptic events are delivered on the grid, so a presynaptic spike's time shift does not move
-// its jump: the tangent has no feedforward cross term (spec Eq. 4.3), which changes transients,
-// not the exponents (block-triangular cocycle, spec §4.3).
+// Synaptic arrivals are integrated at their time inside the step (exact_interpolated), so a
+// presynaptic spike's time shift moves its jump: the tangent carries that cross term (spec
+// Eq. 4.3). It changes transients, not the exponents (block-triangular cocycle, spec §4.3).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
