@@ -116,7 +116,8 @@ std::string run_experiment(const resolved_config& cfg, const run_options& opt_in
     const auto study = cfg.study();
     const bool spiking = study == "spiking";
     if (opt.resume) {
-        if (!spiking) throw config_error("--resume continues spiking runs only; study \"" + study + "\" has no checkpoints");
+        if (!spiking && study != "rnn_training")
+            throw config_error("--resume continues spiking and rnn_training runs only; study \"" + study + "\" has no checkpoints");
         if (opt.out.empty()) throw config_error("--resume needs --out: the run directory to continue");
         if (opt.overwrite) throw config_error("--resume and --overwrite exclude each other");
         check_resumable(cfg, out_path);
