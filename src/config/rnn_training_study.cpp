@@ -14,6 +14,7 @@
 #include "einet/plasticity/synaptic_balancing.hpp"
 #include "einet/train/cdi_task.hpp"
 #include "einet/train/rate_bptt.hpp"
+#include "spiking_checkpoint.hpp"  // checkpoint_dir, remove_interrupted_leftovers, interrupt_if_testing
 
 namespace einet::config {
 namespace {
@@ -162,6 +163,73 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, io
 
 }  // namespace
 
+namespace {
+
+// What a checkpoint of this study holds besides the trainer state of the λ in progress: its
+// index, the per-iteration records so far and the trained weights of every finished λ.
+struct training_progress {
+    std::size_t lambda = 0;
+    std::vector<double> rmse, gnorm, l2;
+    std::vector<network::relu_rnn> finished;
+};
+
+std::vector<double> as_vector(const Eigen::MatrixXd& m) { return {m.data(), m.data() + m.size()}; }
+
+void save_progress(const std::filesystem::path& run_dir, const train::rate_bptt_trainer& trainer, const training_progress& p) {
+    auto d = trainer.state();
+    d.fields.emplace_back("study", "rnn_training");
+    d.fields.emplace_back("lambda_index", std::to_string(p.lambda));
+    d.arrays.push_back({"record_rmse", p.rmse});
+    d.arrays.push_back({"record_grad_norm", p.gnorm});
+    d.arrays.push_back({"record_l2_cost", p.l2});
+    for (std::size_t i = 0; i < p.finished.size(); ++i) {
+        const auto& n = p.finished[i];
+        const std::string pre = "finished_" + std::to_string(i) + "_";
+        d.arrays.push_back({pre + "J", as_vector(n.J)});
+        d.arrays.push_back({pre + "W_in", as_vector(n.W_in)});
+        d.arrays.push_back({pre + "W_out", as_vector(n.W_out)});
+        d.arrays.push_back({pre + "b", as_vector(n.b)});
+    }
+    io::write_checkpoint(checkpoint_dir(run_dir), d);
+}
+
+const std::vector<double>& array_named(const io::checkpoint_data& d, const std::string& name, std::size_t size,
+                                       const std::filesystem::path& where) {
+    for (const auto& a : d.arrays)
+        if (a.name == name && a.values.size() == size) return a.values;
+    throw io_error(where.string() + ": the checkpoint has no array " + name + " of " + std::to_string(size) + " values");
+}
+
+training_progress load_progress(const std::filesystem::path& run_dir, const io::checkpoint_data& d,
+                                const network::relu_rnn& shape, std::size_t records) {
+    const auto where = checkpoint_dir(run_dir);
+    const auto* lambda = d.field("lambda_index");
+    const auto* study = d.field("study");
+    if (!lambda || !study || *study != "rnn_training") throw io_error(where.string() + ": not an rnn_training checkpoint");
+    training_progress p;
+    p.lambda = std::stoul(*lambda);
+    p.rmse = array_named(d, "record_rmse", records, where);
+    p.gnorm = array_named(d, "record_grad_norm", records, where);
+    p.l2 = array_named(d, "record_l2_cost", records, where);
+    for (std::size_t i = 0; i < p.lambda; ++i) {
+        network::relu_rnn n = shape;
+        const std::string pre = "finished_" + std::to_string(i) + "_";
+        auto fill = [&](Eigen::MatrixXd& m, const std::string& name) {
+            const auto& v = array_named(d, pre + name, static_cast<std::size_t>(m.size()), where);
+            m = Eigen::Map<const Eigen::MatrixXd>(v.data(), m.rows(), m.cols());
+        };
+        fill(n.J, "J");
+        fill(n.W_in, "W_in");
+        fill(n.W_out, "W_out");
+        const auto& b = array_named(d, pre + "b", static_cast<std::size_t>(n.b.size()), where);
+        n.b = Eigen::Map<const Eigen::VectorXd>(b.data(), n.b.size());
+        p.finished.push_back(n);
+    }
+    return p;
+}
+
+}  // namespace
+
 study_output run_rnn_training_study(const resolved_config& cfg, io::run_directory& dir, const run_options& opt) {
     study_output out;
     const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
@@ -183,32 +251,53 @@ study_output run_rnn_training_study(const resolved_config& cfg, io::run_director
         tg = std::move(b.targets);
     };
     const auto L = lambdas.size(), I = static_cast<std::size_t>(iterations);
-    std::vector<double> rmse(L * I), gnorm(L * I), l2(L * I);
+    training_progress progress;
+    io::checkpoint_data resumed;
+    if (opt.resume) {
+        remove_interrupted_leftovers(dir.path());
+        resumed = io::read_checkpoint(checkpoint_dir(dir.path()));
+        progress = load_progress(dir.path(), resumed, init, L * I);
+        dir.manifest()["resumed_at"] = "lambda " + std::to_string(progress.lambda) + ", iteration " +
+                                       *resumed.field("iteration");
+    } else {
+        progress.rmse.assign(L * I, 0.0);
+        progress.gnorm.assign(L * I, 0.0);
+        progress.l2.assign(L * I, 0.0);
+    }
+    std::size_t checkpoints = 0;
     io::json final_g = io::json::array(), below = io::json::array(), null_mean = io::json::array(),
              initial_g = io::json::array(), final_rmse = io::json::array();
     network::relu_rnn largest;
     double largest_lambda = -1.0;
     for (std::size_t l = 0; l < L; ++l) {
-        bo.l2_penalty = lambdas[l];
-        train::rate_bptt_trainer trainer(init, bo);
-        const auto ckpt = dir.path() / "checkpoints" / ("lambda_" + std::to_string(l));
-        trainer.train(iterations, data, [&](long it, const train::bptt_record& r) {
-            const auto k = l * I + static_cast<std::size_t>(it);
-            rmse[k] = r.rmse;
-            gnorm[k] = r.neural_grad_l2;
-            l2[k] = r.l2_cost;
-            if (every > 0 && (it + 1) % every == 0) trainer.save(ckpt);
-        });
-        const auto& net = trainer.network();
+        if (l >= progress.finished.size()) {
+            bo.l2_penalty = lambdas[l];
+            train::rate_bptt_trainer trainer(init, bo);
+            if (opt.resume && l == progress.lambda) trainer.restore(resumed, checkpoint_dir(dir.path()));
+            progress.lambda = l;
+            trainer.train(iterations, data, [&](long it, const train::bptt_record& r) {
+                const auto k = l * I + static_cast<std::size_t>(it);
+                progress.rmse[k] = r.rmse;
+                progress.gnorm[k] = r.neural_grad_l2;
+                progress.l2[k] = r.l2_cost;
+                // State before this iteration's update: a resumed run redoes iteration `it` exactly.
+                if (every > 0 && it > 0 && it % every == 0) {
+                    save_progress(dir.path(), trainer, progress);
+                    interrupt_if_testing(++checkpoints);
+                }
+            });
+            progress.finished.push_back(trainer.network());
+        }
+        const auto& net = progress.finished[l];
         const auto null = analysis::balance_permutation_null(net.J.array().square().matrix(),
                                                              static_cast<int>(cfg.integer("training.permutations")), seed);
         final_g.push_back(null.grad_norm);
         below.push_back(null.fraction_below);
         null_mean.push_back(null.null_mean);
-        initial_g.push_back(gnorm[l * I]);
+        initial_g.push_back(progress.gnorm[l * I]);
         double tail = 0.0;
         const std::size_t last = std::min<std::size_t>(100, I);
-        for (std::size_t k = I - last; k < I; ++k) tail += rmse[l * I + k] / static_cast<double>(last);
+        for (std::size_t k = I - last; k < I; ++k) tail += progress.rmse[l * I + k] / static_cast<double>(last);
         final_rmse.push_back(tail);
         if (lambdas[l] > largest_lambda) {
             largest_lambda = lambdas[l];
@@ -220,9 +309,9 @@ study_output run_rnn_training_study(const resolved_config& cfg, io::run_director
                         {Jt.data(), Jt.data() + Jt.size()});
     }
     dir.write_array({"lambdas", {L}, "lambda", "", "λ values"}, lambdas);
-    dir.write_array({"rmse", {L, I}, "lambda, iteration", "", "training RMSE (before the update)"}, rmse);
-    dir.write_array({"grad_norm", {L, I}, "lambda, iteration", "", "ℓ2 neural gradient norm ‖g‖, c = J²"}, gnorm);
-    dir.write_array({"l2_cost", {L, I}, "lambda, iteration", "", "Σ J²"}, l2);
+    dir.write_array({"rmse", {L, I}, "lambda, iteration", "", "training RMSE (before the update)"}, progress.rmse);
+    dir.write_array({"grad_norm", {L, I}, "lambda, iteration", "", "ℓ2 neural gradient norm ‖g‖, c = J²"}, progress.gnorm);
+    dir.write_array({"l2_cost", {L, I}, "lambda, iteration", "", "Σ J²"}, progress.l2);
     out.summary["lambdas"] = io::json(lambdas);
     out.summary["grad_norm_initial"] = initial_g;
     out.summary["grad_norm_final"] = final_g;
@@ -230,6 +319,8 @@ study_output run_rnn_training_study(const resolved_config& cfg, io::run_director
     out.summary["null_mean"] = null_mean;
     out.summary["rmse_final"] = final_rmse;
     if (cfg.boolean("noise_test.enabled")) noise_test(cfg, largest, dir, out);
+    std::error_code ec;
+    std::filesystem::remove_all(checkpoint_dir(dir.path()), ec);  // a complete run keeps no checkpoint
     return out;
 }
 

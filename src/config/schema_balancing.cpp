@@ -68,8 +68,8 @@ std::vector<section> balancing_sections() {
                   choice("optimiser", {"gradient_descent", "adam"}, "gradient_descent", "update rule"),
                   integer("permutations", "10000", 1, 1e9, "row permutations of the final ℓ2 cost matrix (Fig. 4a null)"),
                   integer("checkpoint_every", "0", 0, 1e9,
-                          "write <run>/checkpoints/lambda_<i> every this many iterations (0: never); a rerun "
-                          "with --overwrite starts afresh, einet.train resumes")}});
+                          "write <run>/checkpoint every this many iterations (0: never); `einet run FILE --out "
+                          "RUN --resume` continues an interrupted run bit-identically")}});
     s.push_back({"noise_test", "balance the trained network with the robustness cost and compare noisy losses (Fig. 4b)",
                  training,
                  {flag("enabled", false, "run the noise test on the network of the largest λ"),

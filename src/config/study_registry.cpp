@@ -67,7 +67,7 @@ const std::vector<study_entry>& registry() {
              return run_up_state_scan_study(cfg, dir);
          })},
         {"synaptic_balancing", false, false, on_own_model(nullptr, run_balancing_study)},
-        {"rnn_training", false, false, on_own_model(nullptr, run_rnn_training_study)},
+        {"rnn_training", true, false, on_own_model(nullptr, run_rnn_training_study)},
         {"lowrank", false, false, on_own_model([](const resolved_config& cfg) { build_lowrank_model(cfg); }, run_lowrank_study)},
         {"snn_convex", false, false, on_own_model(check_snn_convex, run_snn_convex_study)},
     };

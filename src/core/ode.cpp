@@ -26,9 +26,9 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
     const auto n = y.size();
     Eigen::VectorXd k1(n), k2(n), k3(n), k4(n), k5(n), k6(n), k7(n), tmp(n), y_new(n), err(n);
     double t = 0.0;
-    if (watch && watch(t, y, false)) return t;
     f(y, k1);
     ++s.evaluations;
+    if (watch && watch(t, y, k1, false)) return t;
     double h = opt.first_step;
     if (h <= 0.0) {  // Hairer's starting guess: h = 0.01 ‖y‖/‖f(y)‖ on the scaled norm
         const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs();
@@ -87,7 +87,7 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
         if (!last || !lands_on_output) h = std::min(step * factor, opt.max_step);
         const bool at_output = last && lands_on_output;
         if (at_output) ++next_out;
-        if (watch && watch(t, y, at_output)) return t;
+        if (watch && watch(t, y, k1, at_output)) return t;
     }
     return t;
 }

@@ -201,7 +201,7 @@ void unflat(const io::checkpoint_data& d, const std::string& name, Eigen::Matrix
 }
 }  // namespace
 
-void rate_bptt_trainer::save(const std::filesystem::path& dir) const {
+io::checkpoint_data rate_bptt_trainer::state() const {
     io::checkpoint_data d;
     d.fields = {{"kind", "rate_bptt"}, {"iteration", std::to_string(iteration_)}};
     auto add = [&](const std::string& prefix, const rnn_gradients& s) {
@@ -213,11 +213,14 @@ void rate_bptt_trainer::save(const std::filesystem::path& dir) const {
     add("", rnn_gradients{net_.J, net_.W_in, net_.W_out, net_.b});
     add("adam_m_", m_);
     add("adam_v_", v_);
-    io::write_checkpoint(dir, d);
+    return d;
 }
 
-void rate_bptt_trainer::load(const std::filesystem::path& dir) {
-    const auto d = io::read_checkpoint(dir);
+void rate_bptt_trainer::save(const std::filesystem::path& dir) const { io::write_checkpoint(dir, state()); }
+
+void rate_bptt_trainer::load(const std::filesystem::path& dir) { restore(io::read_checkpoint(dir), dir); }
+
+void rate_bptt_trainer::restore(const io::checkpoint_data& d, const std::filesystem::path& dir) {
     const auto* kind = d.field("kind");
     const auto* it = d.field("iteration");
     if (!kind || *kind != "rate_bptt" || !it) throw io_error(dir.string() + ": not a rate_bptt checkpoint");

@@ -170,3 +170,29 @@ def test_fig4b_full_noise_test(tmp_path):
     assert ratio[0] == pytest.approx(1.0, abs=1e-9)
     assert s["cost_after"] < s["cost_before"]
     assert ratio[-1] < 0.9
+
+
+def test_training_resumes_bit_identically_after_a_kill(tmp_path):
+    """A run killed right after its 4th checkpoint (second λ) and continued with --resume ends with
+    the same summary and arrays as an uninterrupted run."""
+    import json
+    import os
+    import subprocess
+    from conftest import EINET_BIN
+    sets = ["rnn.size=16", "rnn.init_std=0.25", "task.steps=5", "training.iterations=60",
+            "training.l2_penalty=[0.0, 0.3]", "training.checkpoint_every=20", "training.permutations=200"]
+    args = ["run", str(EXPERIMENTS / "p004_fig4a.toml"), "--quiet", "--no-report"]
+    for s in sets:
+        args += ["--set", s]
+    whole = run_quick("p004_fig4a", tmp_path / "whole", *sets)
+    env = dict(os.environ, EINET_TEST_INTERRUPT_AFTER_CHECKPOINT="4")
+    killed = subprocess.run([str(EINET_BIN), *args, "--out", str(tmp_path / "cut")], env=env, capture_output=True)
+    assert killed.returncode != 0 and (tmp_path / "cut" / "checkpoint" / "header.json").is_file()
+    subprocess.run([str(EINET_BIN), *args, "--out", str(tmp_path / "cut"), "--resume"], check=True, capture_output=True)
+    resumed = json.loads((tmp_path / "cut" / "summary.json").read_text())
+    assert resumed == whole
+    for name in ("rmse", "grad_norm", "l2_cost", "J_lambda_0", "J_lambda_1"):
+        a = np.load(tmp_path / "whole" / "arrays" / f"{name}.npy")
+        b = np.load(tmp_path / "cut" / "arrays" / f"{name}.npy")
+        assert np.array_equal(a, b), name
+    assert not (tmp_path / "cut" / "checkpoint").exists()

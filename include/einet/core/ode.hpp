@@ -22,8 +22,9 @@ struct stats {
 };
 
 using rhs = std::function<void(const Eigen::VectorXd& y, Eigen::VectorXd& dydt)>;
-// Called at t = 0, after every accepted step and at every output time; returning true stops.
-using observer = std::function<bool(double t, const Eigen::VectorXd& y, bool output_time)>;
+// Called at t = 0, after every accepted step and at every output time, with f(y) already
+// evaluated (first-same-as-last); returning true stops.
+using observer = std::function<bool(double t, const Eigen::VectorXd& y, const Eigen::VectorXd& dydt, bool output_time)>;
 
 // Integrates from y (at t = 0) to t_end (may be +inf when `watch` stops it); returns the final t.
 double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vector<double>& output_times,

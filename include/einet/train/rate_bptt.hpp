@@ -11,6 +11,7 @@
 #include <string>
 
 #include "einet/engine/rnn_integrators.hpp"
+#include "einet/io/checkpoint.hpp"
 #include "einet/network/relu_rnn.hpp"
 
 namespace einet::train {
@@ -59,9 +60,12 @@ public:
     const network::relu_rnn& network() const { return net_; }
     long iteration() const { return iteration_; }
 
-    // Checkpoint: weights, optimiser state and iteration (io/checkpoint.hpp format).
+    // Checkpoint: weights, optimiser state and iteration (io/checkpoint.hpp format). state() and
+    // restore() give the same content for callers that add their own fields and arrays.
     void save(const std::filesystem::path& dir) const;
     void load(const std::filesystem::path& dir);
+    io::checkpoint_data state() const;
+    void restore(const io::checkpoint_data& d, const std::filesystem::path& dir);
 
 private:
     void step(const rnn_gradients& g);
