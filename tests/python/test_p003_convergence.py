@@ -81,3 +81,23 @@ def test_shipped_convergence_experiments(tmp_path, experiment):
     assert 0.85 <= em["weak_order"] <= 1.15, em
     assert interp["median_spike_time_order"] >= em["median_spike_time_order"] + 0.3, (em, interp)
     assert abs(s["lyapunov_saltation"] - s["lyapunov_divergence"]) <= 0.1 * abs(s["lyapunov_divergence"])
+
+
+def test_results_are_bit_identical_for_any_thread_count(tmp_path):
+    # Paths in parallel, every path's noise from its own Philox stream (issue 9): the errors, the
+    # orders and the Lyapunov estimates do not depend on --threads.
+    import json
+
+    import numpy as np
+
+    runs = []
+    for threads in (1, 2):
+        out = tmp_path / f"t{threads}"
+        s = run_quick("p003_feedforward", out, "convergence.paths=60", "convergence.bootstrap=50", "lyapunov.paths=10",
+                      'lyapunov.duration="10 ms"', extra=["--threads", str(threads)])
+        runs.append((s, out))
+    (s1, o1), (s2, o2) = runs
+    for key in ("strong_order_spike_time", "weak_order", "strong_order_v", "lyapunov_saltation", "lyapunov_divergence"):
+        assert json.dumps(s1[key]) == json.dumps(s2[key]), key
+    for name in ("errors_euler_maruyama", "errors_exact_interpolated", "ste_vs_A_euler_maruyama"):
+        assert np.array_equal(np.load(o1 / "arrays" / f"{name}.npy"), np.load(o2 / "arrays" / f"{name}.npy"), equal_nan=True)
