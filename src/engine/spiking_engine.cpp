@@ -83,7 +83,12 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     const bool exact = net_.method != network::integrator::euler_maruyama;
     interpolate_ = net_.method == network::integrator::exact_interpolated;
     std::size_t max_delay = 0, max_pulse = 0;
-    for (const auto& pr : net_.projections) max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
+    for (const auto& pr : net_.projections) {
+        max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
+        const auto& d = pr.synapses.delay_steps;  // delays are fixed for the engine's life
+        const bool common = !d.empty() && std::all_of(d.begin(), d.end(), [&](std::uint16_t x) { return x == d.front(); });
+        common_delay_.push_back(common ? static_cast<int>(d.front()) : -1);
+    }
     for (const auto& pr : net_.lowrank) max_delay = std::max<std::size_t>(max_delay, pr.delay_steps);
     for (const auto& pop : net_.populations) {
         for (const auto& r : pop.receptors) {
@@ -576,7 +581,8 @@ void spiking_engine::write_out(std::size_t w) {
     // share of a row is one contiguous stretch. Every target therefore receives its inputs in the
     // same order (projection, spike, row) for any number of workers.
     const bool split = workers_ > 1;
-    for (const auto& pr : net_.projections) {
+    for (std::size_t q = 0; q < net_.projections.size(); ++q) {
+        const auto& pr = net_.projections[q];
         const auto& syn = pr.synapses;
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
         auto& st = pops_[pr.post];
@@ -605,9 +611,14 @@ void spiking_engine::write_out(std::size_t w) {
                 k1 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, hi) - target);
             }
             if (k0 == k1) return;
-            __builtin_prefetch(target + k0);
-            __builtin_prefetch(weight + k0);
-            __builtin_prefetch(delay + k0);
+            // The whole row: its first line alone leaves the rest to the hardware prefetcher,
+            // which starts too late for rows of a few lines.
+            constexpr std::uint64_t line = 64;
+            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint32_t)) {
+                __builtin_prefetch(target + k);
+                __builtin_prefetch(weight + k);
+            }
+            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint16_t)) __builtin_prefetch(delay + k);
             double to_x = 1.0, to_v = 0.0;
             if (sub_step && lag > 0) {
                 if (tau_r > 0) {
@@ -622,6 +633,18 @@ void spiking_engine::write_out(std::size_t w) {
         });
         const std::uint32_t pulse = st.pulse_steps[pr.receptor];
         const std::size_t* slot_of = slot_of_delay_.data();
+        if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
+            const auto out = ring.writer(w);
+            if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
+                const std::size_t slot = slot_of[common_delay_[q]];
+                for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
+            } else {
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+                }
+            }
+            continue;
+        }
         for (const auto& row : rows) {
             for (std::uint64_t k = row.k0; k < row.k1; ++k) {
                 const double value = sign * static_cast<double>(weight[k]);

@@ -40,10 +40,45 @@ public:
     }
 
     void add(std::size_t s, std::size_t part, std::uint32_t target, double w) {
-        double& e = value_[s * n_ + target];
-        std::size_t& c = count_[s * parts() + part];
-        if (e == 0.0 && c < bounds_[part + 1] - bounds_[part]) list_[s * n_ + bounds_[part] + c++] = target;
-        e += w;
+        writer(part).add(s, target, w);
+    }
+
+    // The ring as seen by one part: its bounds hoisted out of a loop of adds.
+    struct part_writer {
+        double* value;
+        std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
+        std::size_t* count;   // the part's count in slot 0 (slot s at + s·parts)
+        std::size_t n, parts, cap;
+        // Branch-free: at the event densities of recurrent networks "is the entry still 0?" is a
+        // coin flip, and a mispredicted branch per event costs more than the unconditional store.
+        // The target is always written at the list's end (at cap − 1 once the list is full, where
+        // drain reads the part densely and ignores the list) and counted only if new.
+        void add(std::size_t s, std::uint32_t target, double w) const {
+            double& e = value[s * n + target];
+            std::size_t& c = count[s * parts];
+            list[s * n + std::min(c, cap - 1)] = target;
+            c += static_cast<std::size_t>((e == 0.0) & (c < cap));
+            e += w;
+        }
+        // add(s, target[k], sign·weight[k]) for k in [k0, k1), with the count held in a register
+        // (through memory it would chain every event to the previous one's store).
+        void add_row(std::size_t s, const std::uint32_t* target, const float* weight, std::uint64_t k0,
+                     std::uint64_t k1, double sign) const {
+            double* v = value + s * n;
+            std::uint32_t* l = list + s * n;
+            std::size_t c = count[s * parts];
+            for (std::uint64_t k = k0; k < k1; ++k) {
+                const std::uint32_t t = target[k];
+                l[std::min(c, cap - 1)] = t;
+                c += static_cast<std::size_t>((v[t] == 0.0) & (c < cap));
+                v[t] += sign * static_cast<double>(weight[k]);
+            }
+            count[s * parts] = c;
+        }
+    };
+    part_writer writer(std::size_t part) {
+        return {value_.data(), list_.data() + bounds_[part], count_.data() + part, n_, parts(),
+                bounds_[part + 1] - bounds_[part]};
     }
 
     // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.

@@ -194,6 +194,7 @@ private:
         double to_x, to_v;
     };
     std::vector<std::vector<row_task>> row_scratch_;  // [worker]: rows to write
+    std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
     std::vector<std::vector<std::vector<std::pair<double, double>>>> found_timing_;  // [pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
