@@ -15,8 +15,8 @@ inline double choose(bool c, double a, double b) {
     const std::uint64_t m = 0 - static_cast<std::uint64_t>(c);
     return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
 }
-inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
-    const std::int32_t m = -static_cast<std::int32_t>(c);
+inline step_count choose(bool c, step_count a, step_count b) {
+    const step_count m = -static_cast<step_count>(c);
     return (a & m) | (b & ~m);
 }
 
@@ -27,13 +27,13 @@ inline std::int32_t choose(bool c, std::int32_t a, std::int32_t b) {
 template <std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
 pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     double* __restrict V = w.V;
-    std::int32_t* __restrict ref = w.ref;
+    step_count* __restrict ref = w.ref;
     const double* __restrict dec = w.decay;
     const double* __restrict drv = w.drive;
     const double* __restrict th = w.th;
     const double* __restrict rs = w.reset;
-    const std::int32_t* __restrict rsteps = w.ref_steps;
-    std::uint32_t* __restrict flags = w.flags;
+    const step_count* __restrict rsteps = w.ref_steps;
+    flag_word* __restrict flags = w.flags;
     // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
     // vectorise only one copy.
     const bool at_equal = !w.strict, no_defer = !w.defer, move_v = !w.keep_v, clamp = w.clamp_to_th;
@@ -60,7 +60,7 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
     // Uniform populations: parameters in registers (the `UNIFORM ? scalar : array[i]` below
     // folds at compile time, so no per-neuron parameter is loaded).
     const double drv0 = drv[0], dec0 = dec[0], th0 = th[0], rs0 = rs[0], amp0 = v_amp[0];
-    const std::int32_t rsteps0 = rsteps[0];
+    const step_count rsteps0 = rsteps[0];
     // Guards as reductions: a non-finite V makes the sum non-finite (one add per neuron instead
     // of a test), and the spike count lets the caller skip the flag scan of a silent step.
     double v_sum = 0.0;
@@ -72,7 +72,7 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
         const double v_old = V[i];
         const double drive = UNIFORM ? drv0 : drv[i], decay = UNIFORM ? dec0 : dec[i];
         const double threshold = UNIFORM ? th0 : th[i], v_reset = UNIFORM ? rs0 : rs[i];
-        const std::int32_t ref_now = ref[i], ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
+        const step_count ref_now = ref[i], ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
         const bool refractory = ref_now > 0;
         double v = drive + (v_old - drive) * decay;
         for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * (UNIFORM ? tv0[k] : tv[k][i]);
@@ -97,7 +97,7 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
         }
         ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
         v = choose(reset & move_v, choose(clamp, threshold, v_reset), v);
-        flags[i] = static_cast<std::uint32_t>(fire) * flag_spike | static_cast<std::uint32_t>(refractory) * flag_frozen;
+        flags[i] = static_cast<flag_word>(fire) * flag_spike | static_cast<flag_word>(refractory) * flag_frozen;
         v_sum += v;
         spikes += static_cast<std::uint32_t>(fire);
         V[i] = v;

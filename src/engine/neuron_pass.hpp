@@ -9,19 +9,22 @@
 namespace einet::engine::detail {
 
 constexpr std::size_t max_channels = 8;  // per population, adaptation included
-// Per-neuron step flags, 32-bit like the refractory counters (an 8-bit store stops GCC from
-// vectorising the pass).
-constexpr std::uint32_t flag_spike = 1, flag_frozen = 2;
+// Refractory counters and per-neuron step flags are 64-bit, the width of V's lanes: with 32-bit
+// ones every select of the pass converts masks between lane widths (~1.5x slower pass), and an
+// 8-bit flag store stops GCC from vectorising it at all.
+using step_count = std::int64_t;
+using flag_word = std::uint64_t;
+constexpr flag_word flag_spike = 1, flag_frozen = 2;
 
 // Pointers and constants of one population's pass (K channels, adaptation last when adaptive).
 // With `uniform`, every per-neuron parameter array (drive, decay, th, reset, ref_steps, v_amp,
 // to_v) is read at index 0 only: one value for the whole population, kept in registers.
 struct pass_view {
     double* V;
-    std::int32_t* ref;
+    step_count* ref;
     const double *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
-    const std::int32_t* ref_steps;
-    std::uint32_t* flags;
+    const step_count* ref_steps;
+    flag_word* flags;
     double* x[max_channels];
     const double* to_v[max_channels];
     const double* xi[max_channels];

@@ -25,6 +25,7 @@ namespace {
 constexpr std::size_t npos = network::spiking_population::npos;
 using detail::flag_frozen;
 using detail::flag_spike;
+static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v<detail::flag_word, std::uint64_t>, "spiking_engine.hpp stores them as such");
 using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
 
@@ -357,11 +358,11 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     const bool finite = result.finite;
     // Collect the flagged ids: skip blocks of sixteen without a crossing, stop after the last.
     const std::size_t first = out.size();
-    const std::uint32_t* flags = w.flags;
+    const std::uint64_t* flags = w.flags;
     std::uint32_t left = result.crossings;
     for (std::size_t i = i0; i < i1 && left > 0; i += 16) {
         const std::size_t end = std::min(i + 16, i1);
-        std::uint32_t any = 0;
+        std::uint64_t any = 0;
         for (std::size_t j = i; j < end; ++j) any |= flags[j];
         if ((any & flag_spike) == 0) continue;
         for (std::size_t j = i; j < end; ++j) {
@@ -446,7 +447,7 @@ void spiking_engine::apply_policy() {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
-        std::uint32_t* flags = flags_.data() + flags_offset_[p];
+        std::uint64_t* flags = flags_.data() + flags_offset_[p];
         for (auto i : spiked_[p]) flags[i] = 0;  // dropped crossings: not spikes
         std::sort(candidates[p].begin(), candidates[p].end());
         candidates[p].erase(std::unique(candidates[p].begin(), candidates[p].end()), candidates[p].end());
@@ -717,12 +718,12 @@ void spiking_engine::deliver(std::size_t w) {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
-        const std::uint32_t* flags = flags_.data() + flags_offset_[p];
+        const std::uint64_t* flags = flags_.data() + flags_offset_[p];
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 double* V = st.V.data();
-                const std::int32_t* ref_steps = st.ref_steps.data();
+                const std::int64_t* ref_steps = st.ref_steps.data();
                 st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x) {
                     // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
                     const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
@@ -734,7 +735,7 @@ void spiking_engine::deliver(std::size_t w) {
                 st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     double* V = st.V.data();
-                    const std::int32_t* ref_steps = st.ref_steps.data();
+                    const std::int64_t* ref_steps = st.ref_steps.data();
                     st.v_ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x_v) {
                         const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
                         if (!closed) V[i] += x_v;
@@ -758,8 +759,8 @@ void spiking_engine::deliver_lowrank(std::size_t w) {
         const std::size_t lo = bounds_[pr.post][w], hi = bounds_[pr.post][w + 1];
         const double* E = pr.encoders.data();
         const std::size_t k = st.input_channel[pr.receptor];
-        const std::uint32_t* flags = flags_.data() + flags_offset_[pr.post];
-        const std::int32_t* ref_steps = st.ref_steps.data();
+        const std::uint64_t* flags = flags_.data() + flags_offset_[pr.post];
+        const std::int64_t* ref_steps = st.ref_steps.data();
         double* target = k == npos ? st.V.data() : st.channels[k].x.data();
         const double scale = k == npos ? 1.0 : st.input_scale[pr.receptor];
         for (std::size_t i = lo; i < hi; ++i) {
@@ -943,7 +944,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         const auto& V = find(pre + "V", pop.n);
         std::copy(V.begin(), V.end(), st.V.begin());
         const auto& ref = find(pre + "refractory_steps_left", pop.n);
-        for (std::size_t i = 0; i < pop.n; ++i) st.ref_left[i] = static_cast<std::int32_t>(ref[i]);
+        for (std::size_t i = 0; i < pop.n; ++i) st.ref_left[i] = static_cast<std::int64_t>(ref[i]);
         for (std::size_t k = 0; k < st.channels.size(); ++k) {
             const auto& x = find(pre + "channel" + std::to_string(k), pop.n);
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());

@@ -104,7 +104,7 @@ public:
     // The adaptation current I_a of `pop`, or nullptr when the population does not adapt.
     const double* adaptation(std::size_t pop) const;
     // Steps each neuron of `pop` is still frozen (0: integrating).
-    const std::int32_t* refractory_steps_left(std::size_t pop) const { return pops_[pop].ref_left.data(); }
+    const std::int64_t* refractory_steps_left(std::size_t pop) const { return pops_[pop].ref_left.data(); }
     // Ids (ascending) of the neurons of `pop` that spiked in the last step, at time().
     const std::vector<std::uint32_t>& spikes(std::size_t pop) const { return spiked_[pop]; }
     // Per spike of spikes(pop): how long before time() it happened (ms; 0 on the grid integrators)
@@ -131,7 +131,7 @@ private:
     };
     struct population_state {
         aligned_vector<double> V, v_decay, v_drive, v_noise_amp, I_e_base, v_drive_base, R;
-        aligned_vector<std::int32_t> ref_left, ref_steps;
+        aligned_vector<std::int64_t> ref_left, ref_steps;  // detail::step_count
         aligned_vector<double> adapt_jump;
         aligned_vector<double> v_noise;                 // 4 steps of normals, or empty
         std::vector<channel> channels;                  // adaptation last (when adaptive)
@@ -179,7 +179,7 @@ private:
     bool interpolate_ = false;                 // exact_interpolated
     std::vector<population_state> pops_;
     std::vector<char> nonfinite_;              // per population: a non-finite V was seen
-    aligned_vector<std::uint32_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
+    aligned_vector<std::uint64_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
     std::vector<std::size_t> flags_offset_;    // first flag of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
     std::size_t ring_slots_ = 1, ring_now_ = 0;
