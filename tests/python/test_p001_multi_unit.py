@@ -43,6 +43,18 @@ def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
     assert np.allclose(x, y, rtol=1e-4, atol=1e-4)  # single-precision recurrent sums
 
 
+def test_float32_unit_major_is_bit_identical_for_any_thread_count(tmp_path):
+    # 19 networks: two workers split at 16, groups of 8 and a partial group of 3.
+    sets = ("run.batch=19", "protocol.trials=2", "model.precision=float32")
+    outs = []
+    for threads in (1, 2):
+        out = tmp_path / f"t{threads}"
+        run_quick("p001_fig6g", out, *sets, extra=["--threads", str(threads)])
+        outs.append(out)
+    for name in ("trial_rates_E", "trial_rates_I", "weights", "final_unit_rates_E", "final_unit_rates_I"):
+        assert arrays(outs[0], name)[0].tobytes() == arrays(outs[1], name)[0].tobytes(), name
+
+
 def test_floors_per_partner_and_no_self_connections(tmp_path):
     out = tmp_path / "floor"
     # All weights start at 0 and a silent network: the rule pushes nothing, the floors set every
