@@ -1,26 +1,28 @@
 #include "einet/core/rng_units.hpp"
 
-#if defined(__AVX512F__)
+#include <algorithm>
+
+#if defined(__AVX512F__) && defined(__AVX512VL__)
 #include <immintrin.h>
 #endif
 
 namespace einet::rng {
 namespace {
 
-constexpr std::size_t max_draws = 1024;  // words buffered per call; larger requests are split
+constexpr std::size_t max_draws = 512;  // draws buffered per call (a multiple of 16); larger requests are split
 
 // Philox4x32-10 words of counters {c0, c1, c2, c3base | (draw0 + d) << 8} for d < n. AVX-512: eight
-// counters per vector (32x32->64 multiplies in 64-bit lanes, as rng_block.cpp); the rest through
-// philox_raw. Integer arithmetic only: every path gives the same bits.
+// counters per vector (32x32->64 multiplies in 64-bit lanes, as rng_block.cpp), the last one masked;
+// without AVX-512 philox_raw. Integer arithmetic only: every path gives the same bits.
 void philox_draws(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::uint32_t c1v, std::uint32_t c2v,
                   std::uint32_t c3base, std::uint32_t draw0, std::size_t n, std::uint32_t* w0, std::uint32_t* w1,
                   std::uint32_t* w2, std::uint32_t* w3) {
     std::size_t i = 0;
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512VL__)
     const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL), m0 = _mm512_set1_epi64(0xD2511F53u),
                   m1 = _mm512_set1_epi64(0xCD9E8D57u);
     const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    for (; i + 8 <= n; i += 8) {
+    for (; i < n; i += 8) {  // a partial last vector computes other draws' counters in the spare lanes, not stored
         const __m512i draw = _mm512_add_epi64(_mm512_set1_epi64(static_cast<std::int64_t>(draw0) + static_cast<std::int64_t>(i)), lane);
         __m512i c3 = _mm512_and_si512(_mm512_or_si512(_mm512_set1_epi64(c3base), _mm512_slli_epi64(draw, 8)), lo32);
         __m512i c0 = _mm512_set1_epi64(c0v), c1 = _mm512_set1_epi64(c1v), c2 = _mm512_set1_epi64(c2v);
@@ -34,10 +36,11 @@ void philox_draws(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::ui
             a += 0x9E3779B9u;
             b += 0xBB67AE85u;
         }
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(w0 + i), _mm512_cvtepi64_epi32(c0));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(w1 + i), _mm512_cvtepi64_epi32(c1));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(w2 + i), _mm512_cvtepi64_epi32(c2));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(w3 + i), _mm512_cvtepi64_epi32(c3));
+        const auto keep = static_cast<__mmask8>(n - i >= 8 ? 0xff : (1u << (n - i)) - 1u);
+        _mm256_mask_storeu_epi32(w0 + i, keep, _mm512_cvtepi64_epi32(c0));
+        _mm256_mask_storeu_epi32(w1 + i, keep, _mm512_cvtepi64_epi32(c1));
+        _mm256_mask_storeu_epi32(w2 + i, keep, _mm512_cvtepi64_epi32(c2));
+        _mm256_mask_storeu_epi32(w3 + i, keep, _mm512_cvtepi64_epi32(c3));
     }
 #endif
     for (; i < n; ++i) {
@@ -55,18 +58,22 @@ void philox_draws(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::ui
 template <class T>
 void normals_draws(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
                    std::size_t n, T* z0, T* z1, T* z2, T* z3) {
+    // Words and normals for whole vectors of 16 draws (the spare ones are other draws' counters,
+    // computed and dropped), so Box–Muller never runs a scalar remainder loop.
     alignas(64) std::uint32_t w[4][max_draws];
+    alignas(64) T z[4][max_draws];
+    T* out[4] = {z0, z1, z2, z3};
     for (std::size_t d0 = 0; d0 < n; d0 += max_draws) {
-        const std::size_t m = n - d0 < max_draws ? n - d0 : max_draws;
+        const std::size_t m = n - d0 < max_draws ? n - d0 : max_draws, m_pad = (m + 15) / 16 * 16;
         philox_draws(static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), entity,
                      static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32), static_cast<std::uint32_t>(p),
-                     draw0 + static_cast<std::uint32_t>(d0), m, w[0], w[1], w[2], w[3]);
-        T *o0 = z0 + d0, *o1 = z1 + d0, *o2 = z2 + d0, *o3 = z3 + d0;
+                     draw0 + static_cast<std::uint32_t>(d0), m_pad, w[0], w[1], w[2], w[3]);
 #pragma omp simd
-        for (std::size_t i = 0; i < m; ++i) {
-            box_muller(w[0][i], w[1][i], o0[i], o1[i]);
-            box_muller(w[2][i], w[3][i], o2[i], o3[i]);
+        for (std::size_t i = 0; i < m_pad; ++i) {
+            box_muller(w[0][i], w[1][i], z[0][i], z[1][i]);
+            box_muller(w[2][i], w[3][i], z[2][i], z[3][i]);
         }
+        for (int k = 0; k < 4; ++k) std::copy_n(z[k], m, out[k] + d0);
     }
 }
 
