@@ -197,8 +197,12 @@ void rate_engine::fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std:
 // counter per unit and network), and the state of Poisson kicks.
 void rate_engine::prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step,
                                std::uint64_t abs_step) {
-    const double dt = net_.dt;
     if (net_.noise.sigma != 0.0 && ws.block != abs_step / 4) fill_noise(ws, b0, b1, abs_step / 4);
+    advance_kicks(b0, b1, seg_step, abs_step);
+}
+
+void rate_engine::advance_kicks(std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step) {
+    const double dt = net_.dt;
     // Poisson kicks: per network, a Bernoulli(rate·dt) draw each step starts a kick.
     for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {
         const auto& kick = net_.poisson_kicks[k];

@@ -1,48 +1,89 @@
 // Unit-major step kernel of the rate engine (network::step_kernel::unit_major): networks with
-// multi-unit populations, one network at a time with its own weights in a contiguous matrix.
+// multi-unit populations, each with its own weights in a contiguous matrix.
 //
 // Why: in the batch-major layout every step streams the weights of all networks of a chunk
 // (16 MB for 128 networks of 100 units in double) from L3 or memory. Weights change only between
 // run() calls (trials), so each network's matrix is gathered once per call and reused for all
-// its steps; groups of 8 networks (the SIMD width of the noise generator) step together, their
-// matrices (8 × 40 KB in float32, 8 × 80 KB in double) staying in L2.
+// its steps; groups of 8 networks step together (their matrices, 8 × 40 KB in float32, stay in
+// L2), the recurrent sums of several networks interleaved so the FMA chains are independent.
+// Noise for a block of four steps comes from one Philox counter per (network, unit), drawn for all
+// units of a network at once (rng_units.hpp), so all per-unit work is contiguous vector loops.
 //
-// Same arithmetic in the same order as the batch-major path for T = double: drive = common + η
-// (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler update and
-// saturation, populations in order (sequential or simultaneous).
+// float64: the same arithmetic in the same order as the batch-major path (bit-identical, tested):
+// drive = common + η (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler
+// update and saturation, populations in order (sequential or simultaneous).
+// float32: state, noise and arithmetic in float (same Philox counters; tested against float64).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include "einet/core/aligned.hpp"
+#include "einet/core/rng_units.hpp"
 #include "rate_engine_workspace.hpp"
 
 namespace einet::engine {
 
 namespace {
 
-// acc[i] += Σ_j M[j·ld + i]·r[j] for i < ld, j ascending (the batch-major path's order for every
-// i). ld is the column stride, padded to whole 64-byte vectors (zeros in the padding), so every
-// block is a fixed number of full vectors kept in registers across all j: one load per FMA.
-template <class T, std::size_t block>
-void recurrent_block(const T* M, const T* r, std::size_t N, std::size_t ld, T* acc) {
-    T regs[block];
-    for (std::size_t i = 0; i < block; ++i) regs[i] = acc[i];
-    for (std::size_t j = 0; j < N; ++j) {
-        const T rj = r[j];
-        const T* col = M + j * ld;
-#pragma omp simd
-        for (std::size_t i = 0; i < block; ++i) regs[i] += col[i] * rj;
+// acc_k[i] += Σ_j M_k[j·ld + i]·r_k[j] for K networks k side by side, over the column range
+// [i0, i0 + nv·vec) (whole 64-byte vectors; padding rows of M are zero). Each network keeps its own
+// j-ascending order (the batch-major path's order for every i); interleaving K independent
+// networks gives K·nv accumulator chains, enough to hide the FMA latency, with one matrix load
+// per FMA from L1/L2.
+template <class T, std::size_t nv, std::size_t K>
+void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_t ld, std::size_t i0, T* const* acc) {
+    typedef T vT __attribute__((vector_size(64)));  // one 64-byte vector (AVX-512 register or two AVX2)
+    constexpr std::size_t vec = 64 / sizeof(T);
+    vT regs[K][nv];
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < K; ++k) {
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < nv; ++v) std::memcpy(&regs[k][v], acc[k] + i0 + v * vec, sizeof(vT));
     }
-    for (std::size_t i = 0; i < block; ++i) acc[i] = regs[i];
+    for (std::size_t j = 0; j < N; ++j) {
+#pragma GCC unroll 8
+        for (std::size_t k = 0; k < K; ++k) {
+            const T rj = r[k][j];
+            const vT* col = reinterpret_cast<const vT*>(M[k] + j * ld + i0);  // 64-byte aligned
+#pragma GCC unroll 8
+            for (std::size_t v = 0; v < nv; ++v) regs[k][v] += col[v] * rj;  // one FMA per element
+        }
+    }
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < K; ++k) {
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < nv; ++v) std::memcpy(acc[k] + i0 + v * vec, &regs[k][v], sizeof(vT));
+    }
 }
 
+// K networks at a time (K·nv ≥ 8 chains), the remainder of the group one network at a time.
+template <class T, std::size_t nv, std::size_t K>
+void recurrent_group_range(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld,
+                           std::size_t i0, T* const* acc) {
+    std::size_t k = 0;
+    for (; k + K <= G; k += K) recurrent_k<T, nv, K>(M + k, r + k, N, ld, i0, acc + k);
+    for (; k < G; ++k) recurrent_k<T, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
+}
+
+// Recurrent sums of G ≤ 8 networks for one population (column stride ld, whole vectors).
 template <class T>
-void recurrent_sums(const T* M, const T* r, std::size_t N, std::size_t ld, T* acc) {
+void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc) {
     constexpr std::size_t vec = 64 / sizeof(T);
-    std::size_t i0 = 0;
-    for (; i0 + 4 * vec <= ld; i0 += 4 * vec) recurrent_block<T, 4 * vec>(M + i0, r, N, ld, acc + i0);
-    for (; i0 + 2 * vec <= ld; i0 += 2 * vec) recurrent_block<T, 2 * vec>(M + i0, r, N, ld, acc + i0);
-    for (; i0 < ld; i0 += vec) recurrent_block<T, vec>(M + i0, r, N, ld, acc + i0);
+    std::size_t nv_left = ld / vec, i0 = 0;
+    while (nv_left > 0) {
+        const std::size_t nv = nv_left <= 6 ? nv_left : 4;
+        switch (nv) {
+            case 1: recurrent_group_range<T, 1, 8>(M, r, G, N, ld, i0, acc); break;
+            case 2: recurrent_group_range<T, 2, 4>(M, r, G, N, ld, i0, acc); break;
+            case 3: recurrent_group_range<T, 3, 4>(M, r, G, N, ld, i0, acc); break;
+            case 4: recurrent_group_range<T, 4, 2>(M, r, G, N, ld, i0, acc); break;
+            case 5: recurrent_group_range<T, 5, 2>(M, r, G, N, ld, i0, acc); break;
+            default: recurrent_group_range<T, 6, 2>(M, r, G, N, ld, i0, acc); break;
+        }
+        i0 += nv * vec;
+        nv_left -= nv;
+    }
 }
 
 }  // namespace
@@ -52,9 +93,14 @@ bool rate_engine::use_unit_major(const rate_step_hook* hook) const {
     return !hook || hook->leaves_weights_alone();
 }
 
+// State of the group's networks lives in private unit-major arrays in T for the whole call
+// (rates, OU noise, the noise block of four steps, drives), so every per-unit update is a
+// contiguous vector loop; rates go back to the engine's [unit][network] storage only on steps a
+// hook wants, and everything at the end of the call.
 template <class T>
 void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0,
                                        std::uint64_t abs0, std::size_t steps, rate_step_hook* hook) {
+    (void)ws;
     constexpr std::size_t group = 8;
     const std::size_t P = net_.populations.size(), B = batch_;
     const std::size_t N = unit_offset_.back() + net_.populations.back().n;
@@ -63,21 +109,37 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     // folded in, columns padded to ld[p] (a multiple of 64 bytes) with zeros.
     constexpr std::size_t vec = 64 / sizeof(T);
     std::vector<std::size_t> mat_offset(P), ld(P);
-    std::size_t mat_size = 0;
+    std::size_t mat_size = 0, max_ld = 0;
     for (std::size_t p = 0; p < P; ++p) {
         ld[p] = (net_.populations[p].n + vec - 1) / vec * vec;
+        max_ld = std::max(max_ld, ld[p]);
         mat_offset[p] = mat_size;
         mat_size += N * ld[p];
     }
+    const std::size_t Np = (N + vec - 1) / vec * vec;
     std::vector<aligned_vector<T>> mats(group, aligned_vector<T>(mat_size, T(0)));
-    std::vector<aligned_vector<T>> src(group, aligned_vector<T>(N, T(0)));  // rates the recurrent sums read
-    aligned_vector<T> acc(*std::max_element(ld.begin(), ld.end()), T(0));
-    std::vector<double> fresh(N);  // simultaneous order: rates computed this step
+    std::vector<aligned_vector<T>> rate(group, aligned_vector<T>(Np, T(0)));   // what the recurrent sums read
+    std::vector<aligned_vector<T>> eta(group, aligned_vector<T>(Np, T(0)));
+    std::vector<aligned_vector<T>> xi(group, aligned_vector<T>(4 * Np, T(0)));  // [slot][unit]
+    std::vector<aligned_vector<T>> acc(group, aligned_vector<T>(max_ld, T(0)));
+    std::vector<aligned_vector<T>> fresh(simultaneous ? group : 0, aligned_vector<T>(Np, T(0)));
+    const T *Mp[group], *rp[group];
+    T* accp[group];
+    const T decay = static_cast<T>(noise_decay_), amp = static_cast<T>(noise_amp_);
+
+    auto write_back_rates = [&](std::size_t g0, std::size_t g1) {
+        for (std::size_t b = g0; b < g1; ++b) {
+            for (std::size_t p = 0; p < P; ++p) {
+                for (std::size_t i = 0; i < net_.populations[p].n; ++i) rates_[p][i * B + b] = rate[b - g0][unit_offset_[p] + i];
+            }
+        }
+    };
 
     for (std::size_t g0 = b0; g0 < b1; g0 += group) {
-        const std::size_t g1 = std::min(b1, g0 + group);
+        const std::size_t g1 = std::min(b1, g0 + group), G = g1 - g0;
         for (std::size_t b = g0; b < g1; ++b) {
-            auto& M = mats[b - g0];
+            const std::size_t c = b - g0;
+            auto& M = mats[c];
             std::fill(M.begin(), M.end(), T(0));
             for (std::size_t q = 0; q < net_.projections.size(); ++q) {
                 const auto& pr = net_.projections[q];
@@ -92,58 +154,83 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
             }
             for (std::size_t p = 0; p < P; ++p) {
                 for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
-                    src[b - g0][unit_offset_[p] + i] = static_cast<T>(rates_[p][i * B + b]);
+                    rate[c][unit_offset_[p] + i] = static_cast<T>(rates_[p][i * B + b]);
+                    eta[c][unit_offset_[p] + i] = static_cast<T>(eta_[p][i * B + b]);
                 }
             }
+            Mp[c] = M.data();
+            rp[c] = rate[c].data();
+            accp[c] = acc[c].data();
         }
-        ws.block = std::numeric_limits<std::uint64_t>::max();  // the normals buffer now holds this group
         for (std::size_t s = 0; s < steps; ++s) {
             const std::size_t seg_step = seg0 + s;
             const std::uint64_t abs_step = abs0 + s;
-            prepare_step(ws, g0, g1, seg_step, abs_step);
+            advance_kicks(g0, g1, seg_step, abs_step);
             const std::size_t slot = abs_step % 4;
-            for (std::size_t b = g0; b < g1; ++b) {
-                const std::size_t c = b - g0;
-                const T* M = mats[c].data();
-                T* r = src[c].data();
-                if (noisy) {  // 1. OU noise
-                    for (std::size_t p = 0; p < P; ++p) {
-                        for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
-                            double& eta = eta_[p][i * B + b];
-                            eta = noise_decay_ * eta + noise_amp_ * ws.normals[((unit_offset_[p] + i) * 4 + slot) * max_chunk + c];
-                        }
-                    }
+            for (std::size_t c = 0; c < G && noisy; ++c) {  // 1. OU noise (normals: one Philox counter per unit and 4 steps)
+                T* x = xi[c].data();
+                if (slot == 0 || s == 0) {
+                    rng::normals_draws<T>(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(g0 + c), abs_step / 4, 0,
+                                          N, x, x + Np, x + 2 * Np, x + 3 * Np);
                 }
-                for (std::size_t p = 0; p < P; ++p) {  // 2. populations in order
-                    const auto& pop = net_.populations[p];
-                    const std::size_t n = pop.n;
+                T* e = eta[c].data();
+                const T* z = x + slot * Np;
+#pragma omp simd
+                for (std::size_t u = 0; u < N; ++u) e[u] = decay * e[u] + amp * z[u];
+            }
+            for (std::size_t p = 0; p < P; ++p) {  // 2. populations in order
+                const auto& pop = net_.populations[p];
+                const std::size_t n = pop.n, off = unit_offset_[p];
+                const double common = step_drive(p, seg_step);
+                for (std::size_t c = 0; c < G; ++c) {
                     double kick = 0.0;
                     for (std::size_t k = 0; k < net_.poisson_kicks.size(); ++k) {
-                        if (net_.poisson_kicks[k].population == p && kick_left_[k][b] > 0) kick += net_.poisson_kicks[k].amplitude;
+                        if (net_.poisson_kicks[k].population == p && kick_left_[k][g0 + c] > 0) kick += net_.poisson_kicks[k].amplitude;
                     }
-                    const double common = step_drive(p, seg_step);
-                    for (std::size_t i = 0; i < n; ++i) {
-                        double d = common + eta_[p][i * B + b];
-                        if (kick != 0.0) d += kick;
-                        acc[i] = static_cast<T>(d);
-                    }
-                    recurrent_sums(M + mat_offset[p], r, N, ld[p], acc.data());
-                    // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
-                    const double a = net_.dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
-                                 rmax = pop.transfer.r_max;
-                    for (std::size_t i = 0; i < n; ++i) {
-                        double& rate = rates_[p][i * B + b];
-                        const double f = g * std::max(static_cast<double>(acc[i]) - theta, 0.0);
-                        rate = std::min(rate + a * (f - rate), rmax);
-                        if (simultaneous) fresh[unit_offset_[p] + i] = rate;
-                        else r[unit_offset_[p] + i] = static_cast<T>(rate);
+                    const T* e = eta[c].data() + off;
+                    T* a = acc[c].data();
+                    if constexpr (std::is_same_v<T, double>) {  // the batch-major path's additions, bit for bit
+                        for (std::size_t i = 0; i < n; ++i) {
+                            double d = common + e[i];
+                            if (kick != 0.0) d += kick;
+                            a[i] = d;
+                        }
+                    } else {
+                        const T base = static_cast<T>(common + kick);
+#pragma omp simd
+                        for (std::size_t i = 0; i < n; ++i) a[i] = base + e[i];
                     }
                 }
-                if (simultaneous) {
-                    for (std::size_t u = 0; u < N; ++u) r[u] = static_cast<T>(fresh[u]);
+                const T* Mpop[group];
+                for (std::size_t c = 0; c < G; ++c) Mpop[c] = Mp[c] + mat_offset[p];
+                recurrent_group(Mpop, rp, G, N, ld[p], accp);
+                // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
+                const T a = static_cast<T>(net_.dt / pop.tau), g = static_cast<T>(pop.transfer.gain),
+                        theta = static_cast<T>(pop.transfer.threshold), rmax = static_cast<T>(pop.transfer.r_max);
+                for (std::size_t c = 0; c < G; ++c) {
+                    const T* d = acc[c].data();
+                    T* r = (simultaneous ? fresh[c].data() : rate[c].data()) + off;
+                    const T* r_old = rate[c].data() + off;
+#pragma omp simd
+                    for (std::size_t i = 0; i < n; ++i) {
+                        const T f = g * std::max(d[i] - theta, T(0));
+                        r[i] = std::min(r_old[i] + a * (f - r_old[i]), rmax);
+                    }
                 }
             }
-            if (hook) hook->on_step(*this, seg_step, g0, g1);
+            if (simultaneous) {
+                for (std::size_t c = 0; c < G; ++c) std::copy_n(fresh[c].data(), N, rate[c].data());
+            }
+            if (hook && hook->wants_step(seg_step)) {
+                write_back_rates(g0, g1);
+                hook->on_step(*this, seg_step, g0, g1);
+            }
+        }
+        write_back_rates(g0, g1);
+        for (std::size_t b = g0; b < g1; ++b) {
+            for (std::size_t p = 0; p < P; ++p) {
+                for (std::size_t i = 0; i < net_.populations[p].n; ++i) eta_[p][i * B + b] = eta[b - g0][unit_offset_[p] + i];
+            }
         }
     }
 }

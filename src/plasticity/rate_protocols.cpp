@@ -31,6 +31,7 @@ public:
     }
     double count() const { return static_cast<double>(to_ - from_); }
     bool leaves_weights_alone() const override { return true; }
+    bool wants_step(std::size_t k) const override { return k >= from_ && k < to_; }
     std::vector<aligned_vector<double>> sums_;  // [pop][unit * B + b], cache-aligned: threads write disjoint lines
 
 private:
@@ -43,6 +44,7 @@ public:
     trace_recorder(std::size_t network, std::size_t every, std::vector<double>* out) : b_(network), every_(every), out_(out) {}
     bool active = false;
     bool leaves_weights_alone() const override { return true; }
+    bool wants_step(std::size_t k) const override { return active && (k + 1) % every_ == 0; }
     void on_step(rate_engine& eng, std::size_t k, std::size_t b0, std::size_t b1) override {
         if (!active || b_ < b0 || b_ >= b1 || (k + 1) % every_ != 0) return;
         for (std::size_t p = 0; p < eng.network().populations.size(); ++p) out_->push_back(eng.population_mean(p, b_));
@@ -58,6 +60,7 @@ class hook_pair final : public engine::rate_step_hook {
 public:
     hook_pair(engine::rate_step_hook* a, engine::rate_step_hook* b) : a_(a), b_(b) {}
     bool leaves_weights_alone() const override { return a_->leaves_weights_alone() && b_->leaves_weights_alone(); }
+    bool wants_step(std::size_t k) const override { return a_->wants_step(k) || b_->wants_step(k); }
     void on_step(rate_engine& eng, std::size_t k, std::size_t b0, std::size_t b1) override {
         a_->on_step(eng, k, b0, b1);
         b_->on_step(eng, k, b0, b1);

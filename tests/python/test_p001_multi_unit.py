@@ -43,6 +43,18 @@ def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
     assert np.allclose(x, y, rtol=1e-4, atol=1e-4)  # single-precision recurrent sums
 
 
+def test_float32_unit_major_is_bit_identical_for_any_thread_count(tmp_path):
+    # 19 networks: two workers split at 16, groups of 8 and a partial group of 3.
+    sets = ("run.batch=19", "protocol.trials=2", "model.precision=float32")
+    outs = []
+    for threads in (1, 2):
+        out = tmp_path / f"t{threads}"
+        run_quick("p001_fig6g", out, *sets, extra=["--threads", str(threads)])
+        outs.append(out)
+    for name in ("trial_rates_E", "trial_rates_I", "weights", "final_unit_rates_E", "final_unit_rates_I"):
+        assert arrays(outs[0], name)[0].tobytes() == arrays(outs[1], name)[0].tobytes(), name
+
+
 def test_floors_per_partner_and_no_self_connections(tmp_path):
     out = tmp_path / "floor"
     # All weights start at 0 and a silent network: the rule pushes nothing, the floors set every
@@ -101,3 +113,35 @@ def test_hebbian_imprint_scales_the_block(tmp_path):
     w = arrays(out, "weights")[0][:, 0, :]
     assert w[2, 0] - w[1, 0] == pytest.approx(90 * 0.1 * 2 / 6320, rel=1e-9)
     assert w[2, 1:] == pytest.approx(w[1, 1:], rel=1e-12)
+
+
+def demo_realisations(experiment, out):
+    """16 realisations of a demo at its paper length; returns (trial-1 mean E rate, final low-passed
+    E and I means, per-unit final rates E and I) per realisation."""
+    run_long(experiment, out, "run.batch=16", "model.precision=float32")
+    first_E = arrays(out, "trial_rates_E")[0][0]
+    lpE, lpI = arrays(out, "lowpass_E")[0][-1], arrays(out, "lowpass_I")[0][-1]
+    uE, uI = arrays(out, "final_unit_rates_E")[0], arrays(out, "final_unit_rates_I")[0]
+    return first_E, lpE, lpI, uE, uI
+
+
+@pytest.mark.slow
+def test_fig5_demo_reaches_the_set_points_in_250_trials_unless_trial_1_saturates(tmp_path):
+    # Spec §7.12 (250 trials: population means -> (5.02, 13.8), units spread). In the authors' recipe
+    # a fraction of the N(0.1, 0.04) realisations run into saturation in trial 1 (also in the
+    # independent NumPy re-implementation scripts/p001_multi_unit_reference.py) and then need far
+    # longer; the claim holds for the others (mean E rate of trial 1 below r_max/2 = 50 Hz).
+    first_E, lpE, lpI, uE, uI = demo_realisations("p001_fig5", tmp_path / "fig5")
+    ok = first_E < 50
+    assert ok.sum() >= 4
+    assert np.all(np.abs(lpE[ok] - 5) <= 0.5) and np.all(np.abs(lpI[ok] - 14) <= 1.4)
+    assert np.all(uI[ok].std(axis=1) > 3)  # cross terms only: the units stay spread
+
+
+@pytest.mark.slow
+def test_fig6_demo_every_unit_near_its_set_point_in_200_trials_unless_trial_1_saturates(tmp_path):
+    # The authors' Fig. 6 script (U[0, 0.16] per synapse, 200 trials); same condition as above.
+    first_E, lpE, lpI, uE, uI = demo_realisations("p001_fig6", tmp_path / "fig6")
+    ok = first_E < 50
+    assert ok.sum() >= 3
+    assert np.all(np.abs(uE[ok] - 5) <= 0.5) and np.all(np.abs(uI[ok] - 14) <= 1.4)

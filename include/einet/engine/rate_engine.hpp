@@ -35,6 +35,9 @@ public:
     // True when on_step never changes weights: the engine may then keep each network's weights in
     // a private contiguous copy for the whole run() call (the unit-major kernel).
     virtual bool leaves_weights_alone() const { return false; }
+    // False when on_step would do nothing at this segment step: the unit-major kernel then skips
+    // the call and the write-back of the group's rates it needs (default: every step).
+    virtual bool wants_step(std::size_t /*segment_step*/) const { return true; }
 };
 
 struct nonfinite_location {
@@ -96,6 +99,7 @@ private:
     struct workspace;
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     void prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
+    void advance_kicks(std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     template <class T>
     void run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
                               std::size_t steps, rate_step_hook* hook);
