@@ -291,6 +291,72 @@ TEST(LowrankEngine, SnapshotRestoreContinuesBitIdentically) {
     }
 }
 
+// refractory_gate keeps the step of each neuron's last spike; with t_ref of many steps that state
+// decides spikes after a restore, so it travels in the engine's snapshot ("policy/...").
+TEST(LowrankEngine, RefractoryGateStateTravelsInSnapshots) {
+    auto m = fig5();
+    m.synapses = lowrank::synapse_model::pulse;
+    m.rule = lowrank::spike_rule::all_above;
+    m.refractory = 1.5;  // 30 steps at dt = 0.05 ms
+    for (auto& p : m.populations) {
+        p.tau_s = 1.0;
+        p.sigma_V = 0.05;
+        p.mu = 0.05;
+    }
+    struct log final : engine::spike_hook {
+        std::vector<std::uint64_t> spikes;
+        void on_step(engine::spiking_engine& e) override {
+            for (std::size_t p = 0; p < 2; ++p) {
+                for (auto i : e.spikes(p)) spikes.push_back(e.step() * 1000 + p * 100 + i);
+            }
+        }
+    };
+    auto low = lowrank::lower(m);
+    engine::spiking_engine a(low.net, 5), b(low.net, 5);
+    a.set_spike_policy(low.policy.get());
+    log la, lb;
+    a.run(1500, &la, 1);
+    ASSERT_GT(la.spikes.size(), 10u);
+    // Snapshot right after a spike: that neuron is inside its refractory window.
+    for (std::size_t seen = la.spikes.size(); la.spikes.size() == seen && a.step() < 4000;) a.run(1, &la, 1);
+    ASSERT_EQ(la.spikes.back() / 1000, a.step());
+    auto snap = a.snapshot();
+    auto low2 = lowrank::lower(m);
+    b.set_spike_policy(low2.policy.get());
+    b.restore(snap);
+    la.spikes.clear();
+    a.run(1500, &la, 1);
+    b.run(1500, &lb, 2);
+    EXPECT_GT(la.spikes.size(), 10u);
+    EXPECT_EQ(la.spikes, lb.spikes);
+    for (std::size_t p = 0; p < 2; ++p) {
+        for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(a.V(p)[i], b.V(p)[i]);
+    }
+    // The state matters: forgetting the last spikes (a gate that starts empty) changes the run.
+    auto forgotten = snap;
+    for (auto& s : forgotten) {
+        if (s.name.rfind("policy/", 0) == 0) std::fill(s.values.begin(), s.values.end(), 0.0);
+    }
+    auto low4 = lowrank::lower(m);
+    engine::spiking_engine d(low.net, 5);
+    d.set_spike_policy(low4.policy.get());
+    d.restore(forgotten);
+    log ld;
+    d.run(1500, &ld, 1);
+    EXPECT_NE(ld.spikes, la.spikes);
+    // A snapshot without the policy's arrays does not fit a gated engine: the error names the array.
+    std::erase_if(snap, [](const engine::state_array& s) { return s.name.rfind("policy/", 0) == 0; });
+    auto low3 = lowrank::lower(m);
+    engine::spiking_engine c(low.net, 5);
+    c.set_spike_policy(low3.policy.get());
+    try {
+        c.restore(snap);
+        FAIL() << "expected a config_error";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("policy/last_spike/E"), std::string::npos) << e.what();
+    }
+}
+
 TEST(LowrankEngine, PoliciesPickArgmaxAndServeInhibitionFirst) {
     // Three I neurons pushed over threshold together: one spike per step, largest V first.
     lowrank::model m;
