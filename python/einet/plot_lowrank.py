@@ -85,4 +85,21 @@ def raster(run: Run, fig=None):
     return fig
 
 
-FIGURES = [latent_vs_input, latent_plane, raster]
+def dc_decomposition(run: Run, fig=None):
+    """The target f = q - p and its convex parts q (E boundary) and p (I boundary), spec A2 (Fig 14)."""
+    fig = fig or plt.figure(figsize=(6.5, 3.5), layout="constrained")
+    ax = fig.subplots()
+    x = run.arrays["x"]
+    order = np.argsort(x, kind="stable")
+    for key, color, label in (("dc_f", "k", "f = q - p"), ("dc_q", E_COLOR, "q (E)"), ("dc_p", I_COLOR, "p (I)")):
+        ax.plot(x[order], run.arrays[key][order], color=color, lw=1.0, label=label)
+    ax.set_xlabel("input x")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def has_spikes(run: Run) -> bool:
+    return run.config["lowrank"].get("network", "spiking") != "rate"
+
+
+FIGURES = [latent_vs_input, latent_plane, raster, dc_decomposition]

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "einet/analysis/spike_statistics.hpp"
@@ -63,10 +64,51 @@ record::recorded_array array(std::string name, std::vector<double> values, std::
 
 }  // namespace
 
+namespace {
+
+// The difference-of-convex design of [lowrank] design_* (spec A2, A3; Fig 14), if any.
+struct dc_setup {
+    lowrank::piecewise_linear f;
+    lowrank::dc_pair dc;
+    double a_E = 1, a_I = 2, c_E = 0, c_I = 0;
+    // y^E* = (f + c_E − c_I)/(a_I − a_E) (spec S21): what the designed crossing computes.
+    double crossing(double x) const { return (f(x) + c_E - c_I) / (a_I - a_E); }
+};
+
+std::optional<dc_setup> dc_design_of(const resolved_config& cfg) {
+    if (!cfg.has("lowrank.design_knots")) return std::nullopt;
+    const std::string key = "lowrank.design_knots";
+    dc_setup d;
+    d.f.knots = cfg.number_list(key);
+    if (!cfg.has("lowrank.design_values")) throw config_error(cfg.origin(key) + ": lowrank.design_values: expected the target's values at the knots");
+    d.f.values = cfg.number_list("lowrank.design_values");
+    if (d.f.values.size() != d.f.knots.size()) {
+        throw config_error(cfg.origin("lowrank.design_values") + ": lowrank.design_values: expected one value per knot (" +
+                           std::to_string(d.f.knots.size()) + "), got " + std::to_string(d.f.values.size()));
+    }
+    d.f.check(cfg.origin(key) + ": " + key);
+    auto pair_of = [&](const std::string& k, double a, double b) {
+        const auto v = cfg.has(k) ? cfg.number_list(k) : std::vector<double>{a, b};
+        if (v.size() != 2) throw config_error(cfg.origin(k) + ": " + k + ": expected two values (E, I)");
+        return v;
+    };
+    const auto a = pair_of("lowrank.design_slopes_y", 1.0, 2.0), c = pair_of("lowrank.design_offsets", 0.0, 0.0);
+    d.a_E = a[0], d.a_I = a[1], d.c_E = c[0], d.c_I = c[1];
+    if (!(d.a_E > 0) || !(d.a_I > d.a_E)) {
+        throw config_error(cfg.origin("lowrank.design_knots") + ": lowrank.design_slopes_y: expected 0 < a_E < a_I (a stable crossing, spec §3.4)");
+    }
+    d.dc = lowrank::dc_decompose(d.f, cfg.number("lowrank.design_slope"));
+    return d;
+}
+
+}  // namespace
+
 lowrank::model build_lowrank_model(const resolved_config& cfg) {
     lowrank::model m;
     m.dt = cfg.quantity("run.dt");
     m.tau = cfg.quantity("lowrank.tau");
+    if (cfg.string("lowrank.network") == "rate") m.kind = lowrank::network_kind::rate;
+    m.beta = cfg.number("lowrank.beta");
     const std::string syn = cfg.string("lowrank.synapses");
     m.synapses = syn == "pulse" ? lowrank::synapse_model::pulse
                  : syn == "exponential" ? lowrank::synapse_model::exponential
@@ -90,7 +132,17 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
         p.name = inst.substr(std::string("neurons.").size());
         const auto n = static_cast<std::size_t>(cfg.integer(inst + ".size"));
         p.excitatory = cfg.boolean(inst + ".excitatory");
-        if (cfg.string(inst + ".thresholds") == "quadratic_tangents") {
+        if (cfg.string(inst + ".thresholds") == "dc_design") {
+            const auto dc = dc_design_of(cfg);
+            if (!dc) throw config_error(cfg.origin(inst + ".thresholds") + ": " + inst + ".thresholds: dc_design expects lowrank.design_knots and design_values");
+            const auto design = lowrank::design_ei(dc->dc, dc->a_E, dc->a_I, dc->c_E, dc->c_I);
+            const auto& src = p.excitatory ? design.E : design.I;
+            if (src.size() != n) {
+                throw config_error(cfg.origin(inst + ".size") + ": " + inst + ".size: expected " + std::to_string(src.size()) +
+                                   " (one neuron per piece of the design), got " + std::to_string(n));
+            }
+            p.F = src.F, p.E_self = src.E_self, p.E_cross = src.E_cross, p.T = src.T;
+        } else if (cfg.string(inst + ".thresholds") == "quadratic_tangents") {
             const auto lines = lowrank::tangents_of_quadratic(cfg.number(inst + ".design.a"), cfg.number(inst + ".design.b"),
                                                               cfg.number(inst + ".design.c"),
                                                               lowrank::linspace(cfg.number(inst + ".design.from"), cfg.number(inst + ".design.to"), n));
@@ -99,16 +151,23 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
             p.T = lines.T;
         } else {
             p.F = per_neuron(cfg, inst + ".F", n);
-            p.T = per_neuron(cfg, inst + ".T", n);
             p.E_self = per_neuron(cfg, inst + ".E_self", n);
+            if (cfg.string(inst + ".thresholds") == "explicit" && !cfg.has(inst + ".T")) {
+                throw config_error(cfg.origin(inst + ".size") + ": " + inst + ".T: expected thresholds T_k (thresholds = \"explicit\")");
+            }
+            p.T = cfg.string(inst + ".thresholds") == "explicit"
+                      ? per_neuron(cfg, inst + ".T", n)
+                      : lowrank::tune_thresholds(p.E_self, p.F, cfg.number(inst + ".design.a"), cfg.number(inst + ".design.b"),
+                                                 cfg.number(inst + ".design.c"));  // A6 (Fig 13)
         }
-        p.E_cross = per_neuron(cfg, inst + ".E_cross", n);
+        if (p.E_cross.empty()) p.E_cross = per_neuron(cfg, inst + ".E_cross", n);
         if (names.size() == 2 && p.E_cross.empty()) {
             throw config_error(cfg.origin(inst + ".size") + ": " + inst + ".E_cross: expected encoders onto the other population's latent (a rank-2 network)");
         }
         p.D = per_neuron(cfg, inst + ".D", n);
         p.D_cross = per_neuron(cfg, inst + ".D_cross", n);
         p.D_perp = per_neuron(cfg, inst + ".D_perp", n);
+        p.rho0 = per_neuron(cfg, inst + ".rho0", n);
         p.mu = cfg.number(inst + ".mu");
         p.sigma_V = cfg.number(inst + ".sigma_V");
         if (cfg.has(inst + ".tau_s")) p.tau_s = cfg.quantity(inst + ".tau_s");
@@ -130,11 +189,19 @@ struct measured {
     std::vector<record::recorded_array> arrays;
 };
 
+// The samples [measure_from, measure_to) of the measurement window.
+lowrank::sample_window measurement_window(const resolved_config& cfg, const lowrank::model& m) {
+    const std::size_t n_T = m.x.size();
+    const auto first = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_from") / m.dt));
+    const auto last = cfg.has("lowrank.measure_to") ? std::min(n_T, static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_to") / m.dt))) : n_T;
+    return {first, last};
+}
+
 measured measure(const resolved_config& cfg, const lowrank::model& m, const lowrank::trajectory& tr) {
     const std::size_t n_T = m.x.size();
     const double dt = m.dt;
-    const auto first = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_from") / dt));
-    const auto last = cfg.has("lowrank.measure_to") ? std::min(n_T, static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.measure_to") / dt))) : n_T;
+    const auto window = measurement_window(cfg, m);
+    const std::size_t first = window.first, last = window.last;
     const double x_lo = cfg.has("lowrank.measure_x_min") ? cfg.number("lowrank.measure_x_min") : -INFINITY;
     const double x_hi = cfg.has("lowrank.measure_x_max") ? cfg.number("lowrank.measure_x_max") : INFINITY;
     auto in_window = [&](std::size_t n) { return n >= first && n < last && m.x[n] >= x_lo && m.x[n] < x_hi; };
@@ -186,6 +253,23 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         if (p == 0) {
             active_E.assign(pop.size(), 0);
             for (auto i : wid) active_E[i] = 1;
+        }
+        if (!tr.mean_V.empty()) {
+            // Mean voltage (threshold 1) over the window: active neurons (a spike in the window) vs
+            // silent ones (Fig 8: silent E2 sits hyperpolarised, spec §3.6).
+            std::vector<char> fired(pop.size(), 0);
+            for (auto i : wid) fired[i] = 1;
+            std::vector<double> on, off;
+            for (std::size_t i = 0; i < pop.size(); ++i) (fired[i] ? on : off).push_back(tr.mean_V[p][i]);
+            if (!on.empty()) s["mean_V_active_" + pop.name] = mean(on);
+            if (!off.empty()) s["mean_V_silent_" + pop.name] = mean(off);
+            arrays.push_back(array("mean_V_" + pop.name, tr.mean_V[p], "neuron", "", "mean voltage over the window (threshold 1)"));
+            if (p == 0 && cfg.has("lowrank.voltage_neuron")) {
+                const auto k = static_cast<std::size_t>(cfg.integer("lowrank.voltage_neuron"));
+                if (k >= pop.size()) throw config_error(cfg.origin("lowrank.voltage_neuron") + ": lowrank.voltage_neuron: expected a neuron below " + std::to_string(pop.size()));
+                s["mean_V_neuron"] = tr.mean_V[p][k];
+                s["spikes_neuron"] = static_cast<double>(std::count(wid.begin(), wid.end(), k));
+            }
         }
         auto cvs = analysis::cv_isi({wt.data(), wid.data(), wt.size(), pop.size()}, 3);
         cvs.erase(std::remove_if(cvs.begin(), cvs.end(), [](double c) { return !std::isfinite(c); }), cvs.end());
@@ -280,10 +364,26 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
             s["crossing_neuron_I"] = static_cast<double>(c->neuron_I);
         }
         arrays.push_back(array("target_yI", target_I, "step", "", "|y^I| at the crossing of the E and I boundaries"));
+        if (const auto dc = dc_design_of(cfg)) {
+            // Fig 14 / spec A2–A3: q − p = f exactly, and the designed network's crossing computes
+            // (f + c_E − c_I)/(a_I − a_E) exactly (the rate limit); both measured on the inputs of the run.
+            std::vector<double> q(n_T), pp(n_T), f(n_T);
+            double residual = 0, cross_err = 0;
+            for (std::size_t n = 0; n < n_T; ++n) {
+                q[n] = dc->dc.q(m.x[n]), pp[n] = dc->dc.p(m.x[n]), f[n] = dc->f(m.x[n]);
+                residual = std::max(residual, std::abs(q[n] - pp[n] - f[n]));
+                if (std::isfinite(target[n])) cross_err = std::max(cross_err, std::abs(target[n] - dc->crossing(m.x[n])));
+            }
+            s["dc_residual"] = residual;
+            s["crossing_error"] = cross_err;
+            arrays.push_back(array("dc_f", f, "step", "", "the piecewise-linear target f(x)"));
+            arrays.push_back(array("dc_q", q, "step", "", "convex q(x) of f = q - p (E boundary, spec A2)"));
+            arrays.push_back(array("dc_p", pp, "step", "", "convex p(x) of f = q - p (I boundary, spec A2)"));
+        }
     } else {
         const auto& pop = m.populations[0];
         const std::string inst = "neurons." + pop.name;
-        const bool designed = cfg.string(inst + ".thresholds") == "quadratic_tangents" && cfg.string("lowrank.target") == "auto";
+        const bool designed = cfg.string(inst + ".thresholds") != "explicit" && cfg.string("lowrank.target") == "auto";
         const quadratic g{designed ? cfg.number(inst + ".design.a") : 0, designed ? cfg.number(inst + ".design.b") : 0,
                           designed ? cfg.number(inst + ".design.c") : 0};
         std::vector<double> env(n_T);
@@ -292,6 +392,24 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
             target[n] = designed ? g(m.x[n]) : (pop.excitatory ? env[n] : std::min(0.0, env[n]));
         }
         arrays.push_back(array("boundary", env, "step", "", "population boundary min_k (T_k − F_k x)/E_k (spec S18)"));
+        // Geometry of the boundary on a fine grid over the window's inputs (Fig 13, spec A1): how many
+        // neurons form it, where an inhibitory population is silent (boundary >= 0), its distance to g.
+        double lo = INFINITY, hi = -INFINITY;
+        for (std::size_t n = first; n < last; ++n) lo = std::min(lo, m.x[n]), hi = std::max(hi, m.x[n]);
+        std::vector<char> forms(pop.size(), 0);
+        double silent_from = INFINITY, silent_to = -INFINITY, gap = 0;
+        const std::size_t grid = 20000;
+        for (std::size_t k = 0; k <= grid; ++k) {
+            const double x = lo + (hi - lo) * static_cast<double>(k) / static_cast<double>(grid);
+            std::size_t arg = 0;
+            const double b = lowrank::boundary(pop, x, &arg);
+            forms[arg] = 1;
+            if (!pop.excitatory && b >= 0) silent_from = std::min(silent_from, x), silent_to = std::max(silent_to, x);
+            if (designed) gap = std::max(gap, std::abs(b - g(x)));
+        }
+        s["boundary_neurons"] = static_cast<double>(std::count(forms.begin(), forms.end(), 1));
+        if (silent_to >= silent_from) s["silent_from"] = silent_from, s["silent_to"] = silent_to;
+        if (designed) s["max_boundary_gap"] = gap;
     }
     arrays.push_back(array("target", target, "step", "", ei ? "y^E at the crossing (spec S21)" : "target boundary of the latent"));
     const auto& y = tr.y[0];
@@ -299,11 +417,13 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
     for (std::size_t n = 0; n < n_T; ++n) {
         if (in_window(n) && std::isfinite(target[n])) err.push_back(y[n] - target[n]);
     }
-    double sq = 0, mx = -INFINITY;
+    double sq = 0, mx = -INFINITY, amx = 0;
     for (double e : err) {
         sq += e * e;
         mx = std::max(mx, e);
+        amx = std::max(amx, std::abs(e));
     }
+    s["max_abs_error"] = amx;
     s["offset"] = mean(err);
     s["rms"] = err.empty() ? std::nan("") : std::sqrt(sq / static_cast<double>(err.size()));
     s["rmse"] = *s.find("rms");
@@ -421,7 +541,7 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             const double jitter = vcfg.number("lowrank.decoder_jitter");
             for (std::size_t k = 0; k < trials; ++k) {
                 const auto mk = jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m;
-                const auto tr = lowrank::simulate(mk, seed + k, opt.threads);
+                const auto tr = lowrank::simulate(mk, seed + k, opt.threads, measurement_window(vcfg, mk));
                 auto r = measure(vcfg, mk, tr);
                 if (v == 0 && value == sweep.front() && k == 0) {
                     record::write_arrays(dir, r.arrays);  // the trial the figures show

@@ -20,6 +20,10 @@ section lowrank_section() {
             "simulation of a low-rank E-I network (paper 000, spec 000 §2): synapse model, spike rule, input x(t)",
             {"lowrank"},
             {required(q("duration", "ms", "", 0.0, inf, "simulated time; n_T = round(duration/dt) input samples", true)),
+             choice("network", {"spiking", "rate"}, "spiking",
+                    "spiking: the LIF network (spec §1.1-1.2); rate: the N-neuron rate network of spec §1.3 (S13, S15) on "
+                    "the rate engine, rho = sigma_beta(V - T), same F, E, T, D; mu, sigma_V, synapses and rule unused"),
+             num("beta", "50", 0.0, inf, "rate network: slope beta of the sigmoid rho = 1/(1 + exp(-beta (V - T)))"),
              q("tau", "ms", "10 ms", 0.0, inf, "membrane (and readout) time constant τ", true),
              choice("synapses", {"instantaneous", "pulse", "exponential"}, "instantaneous",
                     "instantaneous (spec Mode A), square pulse of tau_s (Mode B), exponential of tau_s (Mode C)"),
@@ -50,6 +54,15 @@ section lowrank_section() {
                                             "(with _sd), arrays and figures show trial 0"),
              optional(integer("count_neuron", "", 0, 1e7, "neuron (of the first population) whose spike count over "
                                                            "the run gives the across-trial CV `cv` (Fig 15)")),
+             optional(neuron_values("design_knots", "difference-of-convex design (spec A2, A3; Fig 14): knots x_0 < ... < x_K "
+                                                    "of a continuous piecewise-linear target f; populations with thresholds = "
+                                                    "\"dc_design\" get one neuron per piece of q (E) or p (I)")),
+             optional(neuron_values("design_values", "values f(x_k) of the target at the knots")),
+             num("design_slope", "0.25", -inf, inf, "slope s_q of q on the first piece (spec A2)"),
+             neuron_values("design_slopes_y", "the y^E slopes (a_E, a_I) of the E and I boundaries, 0 < a_E < a_I (spec A3; default 1, 2)"),
+             neuron_values("design_offsets", "the offsets (c_E, c_I) of the E and I boundaries (spec A3; default 0, 0)"),
+             optional(integer("voltage_neuron", "", 0, 1e7, "neuron (of the first population) whose mean voltage over the "
+                                                             "window gives mean_V_neuron and spikes_neuron (Fig 8: E2)")),
              optional(text("sweep", "", "a key swept over sweep_values, e.g. \"neurons.I.sigma_V\"; summaries become lists")),
              optional(neuron_values("sweep_values", "values of the swept key")),
              optional(strings("variants", "", "names of variants of the network run side by side; summaries gain keys <metric>_<name>")),
@@ -71,7 +84,9 @@ section lowrank_section() {
 
 section neurons_section() {
     const std::string d = "thresholds";
-    const std::vector<std::string> tangents{"quadratic_tangents"};
+    const std::vector<std::string> tangents{"quadratic_tangents"}, quadratic{"quadratic_tangents", "tuned_quadratic"},
+        dc{"explicit", "quadratic_tangents", "tuned_quadratic"},
+        given_lines{"explicit", "tuned_quadratic"};
     return {"neurons",
             "one population of a low-rank network, [neurons.E] / [neurons.I]: neuron k has V = F_k x + E_self_k "
             "y_own + E_cross_k y_other and spikes at V >= T_k (spec 000 S8, S11); each list holds one value per "
@@ -79,21 +94,25 @@ section neurons_section() {
             {"lowrank"},
             {required(integer("size", "", 1, 1e7, "number of neurons")),
              required(flag("excitatory", false, "sign of the decoders (Dale's law): true = E (D >= 0), false = I (D <= 0)")),
-             choice(d, {"explicit", "quadratic_tangents"}, "explicit",
-                    "explicit: F, E_self, T given; quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
+             choice(d, {"explicit", "quadratic_tangents", "tuned_quadratic", "dc_design"}, "explicit",
+                    "explicit: F, E_self, T given; tuned_quadratic: F, E_self given, each T moved so that the neuron's "
+                    "line is tangent to y = a x^2 + b x + c (spec A6, Fig 13); dc_design: F, E_self, E_cross, T from "
+                    "the difference-of-convex design of lowrank.design_knots/values (spec A3, size = number of pieces); quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
                     "size points linspace(from, to) (spec A4: E_self = 1, F = -g'(x_k), T = F x_k + g(x_k))"),
-             when(required(neuron_values("F", "feedforward weights F_k")), d, {"explicit"}),
-             when(required(neuron_values("T", "thresholds T_k")), d, {"explicit"}),
-             when(required(neuron_values("E_self", "encoders onto the population's own latent (>= 0)")), d, {"explicit"}),
-             neuron_values("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"),
+             when(required(neuron_values("F", "feedforward weights F_k")), d, given_lines),
+             when(neuron_values("T", "thresholds T_k (required with explicit; with tuned_quadratic the untuned values, "
+                                     "replaced by the tuned ones)"), d, given_lines),
+             when(required(neuron_values("E_self", "encoders onto the population's own latent (>= 0)")), d, given_lines),
+             when(neuron_values("E_cross", "encoders onto the other population's latent (>= 0; rank-2 networks)"), d, dc),
              required(neuron_values("D", "decoders D_k, signed: >= 0 for E, <= 0 for I")),
              neuron_values("D_cross", "mistuned decoders the other population sees (spec S12; default D)"),
              neuron_values("D_perp", "decoders of an extra readout y_perp = D_perp·r (Fig 7: orthogonal to D, the nullspace)"),
-             when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, tangents),
-             when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, tangents),
-             when(num("design.c", "0", -inf, inf, "constant c of g"), d, tangents),
+             when(required(num("design.a", "", -inf, 0.0, "curvature a < 0 of the concave target g")), d, quadratic),
+             when(num("design.b", "0", -inf, inf, "linear coefficient b of g"), d, quadratic),
+             when(num("design.c", "0", -inf, inf, "constant c of g"), d, quadratic),
              when(required(num("design.from", "", -inf, inf, "first design point")), d, tangents),
              when(required(num("design.to", "", -inf, inf, "last design point")), d, tangents),
+             neuron_values("rho0", "rate network: initial rates in (0, 1), V_0 = logit(rho0)/beta + T (spec §2.7; default rho = V = 0)"),
              num("mu", "0", 0.0, inf, "self-reset cost μ (spec S9)"),
              num("sigma_V", "0", 0.0, inf, "voltage noise: stationary SD of the free voltage (Eq. 3.3)"),
              optional(q("tau_s", "ms", "", 0.0, inf, "pulse width / exponential time of this population's synapses", true)),

@@ -24,7 +24,19 @@ rate_engine::rate_engine(network::rate_network net, std::size_t batch, std::uint
         offset += pop.n;
         rates_.emplace_back(pop.n * batch_, 0.0);
         eta_.emplace_back(pop.n * batch_, 0.0);
+        voltages_.emplace_back(pop.state == network::rate_state::voltage ? pop.n * batch_ : 0, 0.0);
+        if (!pop.thresholds.empty() && pop.thresholds.size() != pop.n) {
+            throw internal_error("rate_engine: population " + pop.name + " has " + std::to_string(pop.thresholds.size()) +
+                                 " thresholds for " + std::to_string(pop.n) + " units");
+        }
     }
+    for (const auto& sig : net_.signals) {
+        if (sig.population >= net_.populations.size() || sig.gains.size() != net_.populations[sig.population].n ||
+            sig.samples.empty()) {
+            throw internal_error("rate_engine: a signal input needs a population, one gain per unit and samples");
+        }
+    }
+    general_step_ = net_.needs_general_step();
     for (const auto& proj : net_.projections) {
         const auto n_post = net_.populations[proj.post].n, n_pre = net_.populations[proj.pre].n;
         weights_.emplace_back(n_post * n_pre * batch_, 0.0);
@@ -267,6 +279,7 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
                 for (std::size_t c = 0; c < cb; ++c) d[c] += left[c] > 0 ? amp : 0.0;
             }
         }
+        add_signals(ws, p, seg_step, cb);
         for (std::size_t q = 0; q < net_.projections.size(); ++q) {
             const auto& proj = net_.projections[q];
             if (proj.post != p) continue;
@@ -285,6 +298,10 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
                 }
             }
         }
+        if (pop.general()) {
+            update_general(ws, p, b0, cb);
+            continue;
+        }
         // 001 Methods Eq. 1–2 (forward Euler): r ← r + dt/τ (−r + f(drive)), then saturation.
         const double a = net_.dt / pop.tau, g = pop.transfer.gain, theta = pop.transfer.threshold,
                      rmax = pop.transfer.r_max;
@@ -296,6 +313,39 @@ void rate_engine::step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std:
                 const double f = g * std::max(d[c] - theta, 0.0);
                 r[c] = std::min(r[c] + a * (f - r[c]), rmax);
             }
+        }
+    }
+}
+
+void rate_engine::add_signals(workspace& ws, std::size_t pop, std::size_t seg_step, std::size_t cb) const {
+    for (const auto& sig : net_.signals) {
+        if (sig.population != pop) continue;
+        const double x = sig.samples[std::min(seg_step, sig.samples.size() - 1)];  // held after the end
+        for (std::size_t i = 0; i < sig.gains.size(); ++i) {
+            double* d = ws.drive.data() + i * max_chunk;
+            const double u = sig.gains[i] * x;
+            for (std::size_t c = 0; c < cb; ++c) d[c] += u;
+        }
+    }
+}
+
+// Forward Euler of the voltage or rate form with a per-unit threshold and the population's f
+// (paper 000 spec §2.7: V_n = V_{n−1} + h(−V_{n−1} + F x_{n−1} + W ρ_{n−1}), ρ_n = σ_β(V_n − T)).
+void rate_engine::update_general(workspace& ws, std::size_t p, std::size_t b0, std::size_t cb) {
+    const auto& pop = net_.populations[p];
+    const double a = net_.dt / pop.tau, g = pop.transfer.gain, rmax = pop.transfer.r_max, beta = pop.beta;
+    const bool logistic = pop.shape == network::transfer_shape::logistic;
+    const bool voltage = pop.state == network::rate_state::voltage;
+    for (std::size_t i = 0; i < pop.n; ++i) {
+        const double theta = pop.threshold_of(i);
+        const double* d = ws.drive.data() + i * max_chunk;
+        double* r = rates_[p].data() + i * batch_ + b0;
+        double* V = voltage ? voltages_[p].data() + i * batch_ + b0 : nullptr;
+        for (std::size_t c = 0; c < cb; ++c) {
+            double v = d[c];
+            if (voltage) v = V[c] = V[c] + a * (d[c] - V[c]);
+            const double f = logistic ? 1.0 / (1.0 + std::exp(-beta * (v - theta))) : g * std::max(v - theta, 0.0);
+            r[c] = std::min(voltage ? f : r[c] + a * (f - r[c]), rmax);
         }
     }
 }
@@ -327,11 +377,11 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
                 for (std::size_t b0 = boundary(w); b0 < end; b0 += max_chunk) {
                     const std::size_t b1 = std::min(end, b0 + max_chunk);
                     ws.block = std::numeric_limits<std::uint64_t>::max();
-                    if (scalar_populations_ && net_.populations.size() == 2) {
+                    if (scalar_populations_ && !general_step_ && net_.populations.size() == 2) {
                         run_scalar_chunk<2>(ws, b0, b1, seg0, abs0, steps, hook);
                         continue;
                     }
-                    if (use_unit_major(hook)) {
+                    if (!general_step_ && use_unit_major(hook)) {
                         if (net_.precision == network::step_precision::float32) {
                             run_unit_major_chunk<float>(ws, b0, b1, seg0, abs0, steps, hook);
                         } else {
@@ -367,6 +417,7 @@ std::optional<nonfinite_location> rate_engine::find_nonfinite() const {
     };
     if (auto r = scan(rates_, "rate")) return r;
     if (auto r = scan(eta_, "noise")) return r;
+    if (auto r = scan(voltages_, "voltage")) return r;
     return scan(weights_, "weight");
 }
 

@@ -43,7 +43,30 @@ void one_spike_per_step::select(const spiking_engine& engine, std::vector<std::v
 
 refractory_gate::refractory_gate(const network::spiking_network& net, std::vector<std::int32_t> steps) : steps_(std::move(steps)) {
     if (steps_.size() != net.populations.size()) throw internal_error("refractory_gate: one step count per population expected");
-    for (const auto& pop : net.populations) last_.emplace_back(pop.n, 0);
+    for (const auto& pop : net.populations) {
+        last_.emplace_back(pop.n, 0);
+        names_.push_back(pop.name);
+    }
+}
+
+std::vector<state_array> refractory_gate::snapshot() const {
+    std::vector<state_array> out;
+    for (std::size_t p = 0; p < last_.size(); ++p) {
+        out.push_back({"last_spike/" + names_[p], {last_[p].begin(), last_[p].end()}});  // steps < 2^53: exact
+    }
+    return out;
+}
+
+void refractory_gate::restore(const std::vector<state_array>& state) {
+    for (std::size_t p = 0; p < last_.size(); ++p) {
+        const std::string name = "last_spike/" + names_[p];
+        auto it = std::find_if(state.begin(), state.end(), [&](const state_array& a) { return a.name == name; });
+        if (it == state.end() || it->values.size() != last_[p].size()) {
+            throw config_error("checkpoint: array policy/" + name + " is missing or has the wrong size (a snapshot of a run "
+                               "without the refractory spike policy?)");
+        }
+        for (std::size_t i = 0; i < last_[p].size(); ++i) last_[p][i] = static_cast<std::uint64_t>(it->values[i]);
+    }
 }
 
 void refractory_gate::select(const spiking_engine& engine, std::vector<std::vector<std::uint32_t>>& candidates) {

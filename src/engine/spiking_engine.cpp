@@ -919,6 +919,9 @@ std::vector<state_array> spiking_engine::snapshot() const {
         }
     }
     for (std::size_t q = 0; q < latent_ring_.size(); ++q) out.push_back({"lowrank" + std::to_string(q) + "/latent_ring", latent_ring_[q].front()});
+    if (policy_) {
+        for (auto& a : policy_->snapshot()) out.push_back({"policy/" + a.name, std::move(a.values)});
+    }
     return out;
 }
 
@@ -961,6 +964,13 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
     for (std::size_t q = 0; q < latent_ring_.size(); ++q) {
         const auto& z = find("lowrank" + std::to_string(q) + "/latent_ring", ring_slots_ * net_.lowrank[q].rank);
         for (auto& copy : latent_ring_[q]) copy = z;
+    }
+    if (policy_) {
+        std::vector<state_array> own;
+        for (const auto& a : state) {
+            if (a.name.rfind("policy/", 0) == 0) own.push_back({a.name.substr(7), a.values});
+        }
+        policy_->restore(own);
     }
     std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);
 }

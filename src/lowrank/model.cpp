@@ -70,6 +70,7 @@ void model::validate() const {
         fail("lowrank", "expected one excitatory and one inhibitory population for a rank-2 network");
     }
     if (!(tau > 0) || !(dt > 0)) fail("lowrank.tau", "expected tau > 0 and dt > 0");
+    if (kind == network_kind::rate && !(beta > 0 && std::isfinite(beta))) fail("lowrank.beta", "expected a finite slope beta > 0");
     if (x.size() < 2) fail("lowrank.input", "expected at least two input samples (duration >= 2 dt)");
     for (double v : x) {
         if (!std::isfinite(v)) fail("lowrank.input", "expected finite input values");
@@ -106,7 +107,13 @@ void model::validate() const {
         }
         if (!(p.mu >= 0)) fail(where + ".mu", "expected >= 0");
         if (!(p.sigma_V >= 0)) fail(where + ".sigma_V", "expected >= 0");
-        if (synapses != synapse_model::instantaneous && !(p.tau_s > 0)) fail(where + ".tau_s", "expected > 0 with finite synapses");
+        if (kind == network_kind::rate && !p.D_perp.empty()) fail(where + ".D_perp", "not available in rate networks (lowrank.network = \"rate\")");
+        if (kind == network_kind::rate && p.I_ext != 0) fail(where + ".I_ext", "not available in rate networks (lowrank.network = \"rate\")");
+        if (!p.rho0.empty() && p.rho0.size() != n) fail(where + ".rho0", "expected " + std::to_string(n) + " values or none");
+        for (double r : p.rho0) {
+            if (!(r > 0 && r < 1)) fail(where + ".rho0", "expected initial rates in (0, 1) (rho = sigma_beta(V - T)), got " + std::to_string(r));
+        }
+        if (kind == network_kind::spiking && synapses != synapse_model::instantaneous && !(p.tau_s > 0)) fail(where + ".tau_s", "expected > 0 with finite synapses");
     }
     if (rule != spike_rule::all_above && synapses != synapse_model::instantaneous) {
         // Allowed, but the paper never does it; nothing to refuse.

@@ -26,6 +26,14 @@ std::size_t rate_network::total_units() const {
     return n;
 }
 
+bool rate_network::needs_general_step() const {
+    if (!signals.empty()) return true;
+    for (const auto& p : populations) {
+        if (p.general()) return true;
+    }
+    return false;
+}
+
 rate_network wilson_cowan_two_population() {
     rate_network net;
     // 001 SI Table 1: τ_E = 10 ms, τ_I = 2 ms, θ_E = 4.8, θ_I = 25, g_E = 1, g_I = 4,

@@ -80,6 +80,11 @@ def test_fig8_paradoxical_response_to_inhibitory_stimulation(run_einet, tmp_path
     assert 3.25 < s["V_plus_E_before"] < 3.45 and -3.5 < s["V_minus_E_before"] < -3.25
     assert abs(s["V_plus_E_before"] + s["V_minus_E_before"]) < 0.1
     assert 0.25 < s["median_cv_isi_E_before"] < 0.48  # spec [M]: median ISI CV 0.29-0.44
+    # silent E2 (neuron 50) sits hyperpolarised, the more so after the stimulation (spec [M], V in
+    # threshold-1 units: 0.40-0.54 before, -0.27 to -0.49 after, 0-1 spikes; active E 0.73-0.74)
+    assert 0.2 < s["mean_V_neuron_before"] < 0.7 and -0.7 < s["mean_V_neuron_after"] < -0.2
+    assert s["spikes_neuron_before"] <= 1 and s["spikes_neuron_after"] <= 1
+    assert s["mean_V_active_E_before"] == pytest.approx(0.735, abs=0.015)
 
 
 def test_fig8f_mistuning_error_grows_with_the_decoder_angle(run_einet, tmp_path):

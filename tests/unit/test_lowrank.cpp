@@ -4,12 +4,14 @@
 // design algorithms (spec 000 §3) against their defining identities.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 #include <set>
 
 #include "einet/core/error.hpp"
+#include "einet/engine/noise_source.hpp"
 #include "einet/engine/spike_policies.hpp"
 #include "einet/lowrank/geometry.hpp"
 #include "einet/lowrank/rate_limit.hpp"
@@ -291,6 +293,72 @@ TEST(LowrankEngine, SnapshotRestoreContinuesBitIdentically) {
     }
 }
 
+// refractory_gate keeps the step of each neuron's last spike; with t_ref of many steps that state
+// decides spikes after a restore, so it travels in the engine's snapshot ("policy/...").
+TEST(LowrankEngine, RefractoryGateStateTravelsInSnapshots) {
+    auto m = fig5();
+    m.synapses = lowrank::synapse_model::pulse;
+    m.rule = lowrank::spike_rule::all_above;
+    m.refractory = 1.5;  // 30 steps at dt = 0.05 ms
+    for (auto& p : m.populations) {
+        p.tau_s = 1.0;
+        p.sigma_V = 0.05;
+        p.mu = 0.05;
+    }
+    struct log final : engine::spike_hook {
+        std::vector<std::uint64_t> spikes;
+        void on_step(engine::spiking_engine& e) override {
+            for (std::size_t p = 0; p < 2; ++p) {
+                for (auto i : e.spikes(p)) spikes.push_back(e.step() * 1000 + p * 100 + i);
+            }
+        }
+    };
+    auto low = lowrank::lower(m);
+    engine::spiking_engine a(low.net, 5), b(low.net, 5);
+    a.set_spike_policy(low.policy.get());
+    log la, lb;
+    a.run(1500, &la, 1);
+    ASSERT_GT(la.spikes.size(), 10u);
+    // Snapshot right after a spike: that neuron is inside its refractory window.
+    for (std::size_t seen = la.spikes.size(); la.spikes.size() == seen && a.step() < 4000;) a.run(1, &la, 1);
+    ASSERT_EQ(la.spikes.back() / 1000, a.step());
+    auto snap = a.snapshot();
+    auto low2 = lowrank::lower(m);
+    b.set_spike_policy(low2.policy.get());
+    b.restore(snap);
+    la.spikes.clear();
+    a.run(1500, &la, 1);
+    b.run(1500, &lb, 2);
+    EXPECT_GT(la.spikes.size(), 10u);
+    EXPECT_EQ(la.spikes, lb.spikes);
+    for (std::size_t p = 0; p < 2; ++p) {
+        for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(a.V(p)[i], b.V(p)[i]);
+    }
+    // The state matters: forgetting the last spikes (a gate that starts empty) changes the run.
+    auto forgotten = snap;
+    for (auto& s : forgotten) {
+        if (s.name.rfind("policy/", 0) == 0) std::fill(s.values.begin(), s.values.end(), 0.0);
+    }
+    auto low4 = lowrank::lower(m);
+    engine::spiking_engine d(low.net, 5);
+    d.set_spike_policy(low4.policy.get());
+    d.restore(forgotten);
+    log ld;
+    d.run(1500, &ld, 1);
+    EXPECT_NE(ld.spikes, la.spikes);
+    // A snapshot without the policy's arrays does not fit a gated engine: the error names the array.
+    std::erase_if(snap, [](const engine::state_array& s) { return s.name.rfind("policy/", 0) == 0; });
+    auto low3 = lowrank::lower(m);
+    engine::spiking_engine c(low.net, 5);
+    c.set_spike_policy(low3.policy.get());
+    try {
+        c.restore(snap);
+        FAIL() << "expected a config_error";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("policy/last_spike/E"), std::string::npos) << e.what();
+    }
+}
+
 TEST(LowrankEngine, PoliciesPickArgmaxAndServeInhibitionFirst) {
     // Three I neurons pushed over threshold together: one spike per step, largest V first.
     lowrank::model m;
@@ -513,4 +581,68 @@ TEST(LowrankRateLimit, Fig11FixedPointsApproachTheSpikingCrossing) {
     ASSERT_TRUE(fp1000);
     EXPECT_NEAR(fp1000->yE, c->yE, 0.001);
     EXPECT_NEAR(fp1000->yI_abs, c->yI_abs, 0.001);
+}
+
+// Same noise, same spikes: the engine's reference mode fed given normals (engine::noise_source)
+// against a direct loop of spec 000 §2.2–2.3 (Euler, one-step delay, self term, argmax, clamp) on
+// the Fig 15 network at σ_V = 0.2: identical spike trains, trial by trial.
+TEST(LowrankEngine, ReferenceModeEqualsTheSpecLoopOnTheSameNoise) {
+    struct table_source final : engine::noise_source {
+        std::vector<double> xi;  // [step][neuron]
+        std::size_t N = 0;
+        void normals(std::size_t, std::uint32_t stream, std::uint64_t step, std::size_t i0, std::size_t i1, double* out) override {
+            for (std::size_t i = i0; i < i1; ++i) out[i - i0] = stream == membrane_stream ? xi[step * N + i] : 0.0;
+        }
+    };
+    const std::size_t N = 50, nT = 3000;
+    const double sigma = 0.2, mu = 0.025, D = -0.25, x = -0.5, h = 0.001;
+    lowrank::model m;
+    m.dt = 0.01;
+    const auto lines = lowrank::tangents_of_quadratic(-1, 0, -0.5, lowrank::linspace(-1, 1, N));
+    auto I = pop("I", false, lines.F, lines.E, {}, lines.T, std::vector<double>(N, D));
+    I.mu = mu;
+    I.sigma_V = sigma;
+    m.populations = {I};
+    m.clamp = true;
+    m.x.assign(nT, x);
+    std::size_t spikes = 0;
+    for (int trial = 0; trial < 10; ++trial) {
+        table_source src;
+        src.N = N;
+        std::mt19937_64 g(static_cast<std::uint64_t>(trial) + 1);
+        std::normal_distribution<double> normal;
+        src.xi.resize(nT * N);
+        for (auto& v : src.xi) v = normal(g);
+        auto low = lowrank::lower(m);
+        engine::spiking_engine e(low.net, 1);
+        e.set_spike_policy(low.policy.get());
+        e.set_noise_source(&src);
+        struct log final : engine::spike_hook {
+            std::vector<std::pair<std::uint64_t, std::uint32_t>> s;
+            void on_step(engine::spiking_engine& eng) override {
+                for (auto i : eng.spikes(0)) s.emplace_back(eng.step(), i);
+            }
+        } engine_spikes;
+        e.run(nT - 1, &engine_spikes, 1);
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> loop_spikes;
+        std::vector<double> V(N, 0.0);
+        std::ptrdiff_t last = -1;  // the neuron that spiked in the previous step
+        for (std::size_t n = 1; n < nT; ++n) {
+            for (std::size_t i = 0; i < N; ++i) {
+                const double syn = last >= 0 && static_cast<std::size_t>(last) != i ? D : 0.0;  // E_i D_j, E = 1
+                const double self = static_cast<std::size_t>(last) == i ? D - mu : 0.0;          // W_self = E_i D_i − μ
+                V[i] += h * (-V[i] + I.F[i] * x + (1 - I.T[i])) + syn + self + std::sqrt(2 * h) * sigma * src.xi[(n - 1) * N + i];
+            }
+            const auto k = static_cast<std::size_t>(std::max_element(V.begin(), V.end()) - V.begin());
+            last = -1;
+            if (V[k] >= 1) {
+                V[k] = 1;  // clamp (spec §2.3)
+                last = static_cast<std::ptrdiff_t>(k);
+                loop_spikes.emplace_back(n, static_cast<std::uint32_t>(k));
+            }
+        }
+        ASSERT_EQ(engine_spikes.s, loop_spikes) << "trial " << trial;
+        spikes += loop_spikes.size();
+    }
+    EXPECT_GT(spikes, 100u);
 }

@@ -41,7 +41,7 @@ public:
 };
 
 struct nonfinite_location {
-    std::string what;  // "rate" | "weight" | "noise"
+    std::string what;  // "rate" | "weight" | "noise" | "voltage"
     std::size_t group = 0;  // population or projection index
     std::size_t unit = 0;
     std::size_t network = 0;
@@ -64,6 +64,9 @@ public:
     double* rates(std::size_t pop) { return rates_[pop].data(); }
     const double* rates(std::size_t pop) const { return rates_[pop].data(); }
     double* noise(std::size_t pop) { return eta_[pop].data(); }
+    // Voltages V[unit][b] of a voltage-form population (rate_state::voltage); null otherwise.
+    double* voltages(std::size_t pop) { return voltages_[pop].empty() ? nullptr : voltages_[pop].data(); }
+    const double* voltages(std::size_t pop) const { return voltages_[pop].empty() ? nullptr : voltages_[pop].data(); }
     // weights[(i * n_pre + j) * batch + b], i post unit, j pre unit.
     double* weights(std::size_t proj) { return weights_[proj].data(); }
     const double* weights(std::size_t proj) const { return weights_[proj].data(); }
@@ -109,6 +112,8 @@ private:
                           std::size_t steps, rate_step_hook* hook);
     void fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std::uint64_t block);
     double step_drive(std::size_t pop, std::size_t seg_step) const;
+    void add_signals(workspace& ws, std::size_t pop, std::size_t seg_step, std::size_t cb) const;
+    void update_general(workspace& ws, std::size_t pop, std::size_t b0, std::size_t cb);
     void add_step_window(const network::rate_step_input& in);
 
     struct step_window {  // a step input on the integer step grid
@@ -123,8 +128,10 @@ private:
     std::size_t batch_;
     std::uint64_t seed_;
     std::vector<aligned_vector<double>> rates_, eta_, weights_;
+    std::vector<aligned_vector<double>> voltages_;  // per population; empty unless voltage form
     std::vector<aligned_vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
     std::vector<std::size_t> unit_offset_;              // first global unit index of each population
+    bool general_step_ = false;         // voltage form, logistic, per-unit θ or signals: step_chunk only
     bool scalar_populations_ = false;   // every population is one unit: the fused kernel applies
     std::vector<double> zero_weights_;  // stands in for absent projections in the fused kernel
     double noise_decay_ = 1.0, noise_amp_ = 0.0;

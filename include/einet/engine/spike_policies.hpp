@@ -27,15 +27,18 @@ private:
 // meanwhile (spec 000 §2.4, Modes B/C: the reference's counter — set to k at a spike, decremented
 // every step, spiking allowed at ≤ 0, starting at 1 — so nobody fires in the first step of a run).
 // Unlike the LIF t_ref (V frozen at V_reset), this only gates spikes. The last spike steps are
-// policy state: a run restored from a snapshot starts with none (exact when steps ≤ 1).
+// policy state, carried in the engine's snapshot ("policy/last_spike/<population>").
 class refractory_gate final : public spike_policy {
 public:
     // steps[p]: int(t_ref/dt) of population p (0: no refractoriness).
     refractory_gate(const network::spiking_network& net, std::vector<std::int32_t> steps);
     void select(const spiking_engine& engine, std::vector<std::vector<std::uint32_t>>& candidates) override;
+    std::vector<state_array> snapshot() const override;
+    void restore(const std::vector<state_array>& state) override;
 
 private:
     std::vector<std::int32_t> steps_;
+    std::vector<std::string> names_;  // population names (snapshot array names)
     std::vector<std::vector<std::uint64_t>> last_;  // per population and neuron: step of the last spike (0: none)
 };
 

@@ -48,16 +48,20 @@ public:
 // Chooses which threshold crossings of a step become spikes (paper 000). `candidates[p]` holds
 // the ids (ascending) of population p above threshold; erase the ones that must not spike. Their
 // V stays above threshold and is tested again next step.
-class spike_policy {
-public:
-    virtual ~spike_policy() = default;
-    virtual void select(const spiking_engine& engine, std::vector<std::vector<std::uint32_t>>& candidates) = 0;
-};
-
 // One named array of engine state (checkpoints); integers are stored exactly as doubles.
 struct state_array {
     std::string name;
     std::vector<double> values;
+};
+
+class spike_policy {
+public:
+    virtual ~spike_policy() = default;
+    virtual void select(const spiking_engine& engine, std::vector<std::vector<std::uint32_t>>& candidates) = 0;
+    // State the policy keeps between steps (part of the engine's snapshot, names prefixed "policy/"
+    // by the engine); restore throws config_error naming a missing or misfit array.
+    virtual std::vector<state_array> snapshot() const { return {}; }
+    virtual void restore(const std::vector<state_array>& /*state*/) {}
 };
 
 class spiking_engine {
@@ -113,7 +117,7 @@ public:
     const std::vector<double>& crossing_speeds(std::size_t pop) const { return speeds_[pop]; }
 
     // All dynamic state (time, V, refractory counters, receptor and adaptation states, delay
-    // rings); restoring it into an engine built from the same network and seed continues the run
+    // rings, the spike policy's state); restoring it (with the same kind of policy set) into an engine built from the same network and seed continues the run
     // bit-identically (noise is a function of the step, not of a generator's history).
     std::vector<state_array> snapshot() const;
     // Throws config_error naming the array when a snapshot does not fit this network.

@@ -30,14 +30,20 @@ struct population_spec {
     double tau_s = 0.0;           // ms: pulse width or exponential τ_s of its synapses (finite synapses)
     double I_ext = 0.0;           // external current from I_ext_start on (Fig 8: I stimulation)
     double I_ext_start = std::numeric_limits<double>::infinity();  // ms
+    std::vector<double> rho0;     // rate networks: initial rates ρ_0, V_0 = logit(ρ_0)/β + T (spec §2.7); empty: ρ_0 = V_0 = 0
     std::size_t size() const { return T.size(); }
 };
 
 enum class synapse_model { instantaneous, pulse, exponential };  // spec 000 Modes A, B, C
 enum class spike_rule { one_per_step, inhibition_first, all_above };
+// spiking: the LIF networks of spec §1.1–1.2 (spiking engine); rate: the N-neuron rate networks of
+// spec §1.3 (S13 rank 1, S15 rank 2) on the rate engine — same F, E, T, D, no μ, σ_V, synapses.
+enum class network_kind { spiking, rate };
 
 struct model {
     std::vector<population_spec> populations;  // one (rank 1) or two (rank 2, E and I)
+    network_kind kind = network_kind::spiking;
+    double beta = 50.0;  // rate networks: slope β of ρ = σ_β(V − T)
     double tau = 10.0;  // ms, membrane time constant = readout time constant
     double dt = 0.1;    // ms
     synapse_model synapses = synapse_model::instantaneous;

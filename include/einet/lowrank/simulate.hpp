@@ -15,8 +15,16 @@ struct trajectory {
         std::vector<std::uint32_t> id;
     };
     std::vector<spikes_of> spikes;  // per population
+    // Per population, per neuron: mean membrane voltage over the samples [first, last) of the voltage
+    // window (engine units: V − T + 1 in the reference mode, threshold 1; spec §2.1). Empty without a window.
+    std::vector<std::vector<double>> mean_V;
 };
 
-trajectory simulate(const model& m, std::uint64_t seed, int threads = 1);
+struct sample_window {
+    std::size_t first = 0, last = 0;  // samples n with first <= n < last
+};
+
+// Spiking models on the spiking engine; rate models (m.kind == rate) on the rate engine (seed unused).
+trajectory simulate(const model& m, std::uint64_t seed, int threads = 1, sample_window voltage_window = {});
 
 }  // namespace einet::lowrank

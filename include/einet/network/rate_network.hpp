@@ -13,12 +13,34 @@
 
 namespace einet::network {
 
+// What a population integrates (paper 000 spec §1.3 uses the voltage form):
+//  - rate:    τ dr/dt = −r + f(drive)             (paper 001 Eqs. 1–2)
+//  - voltage: τ dV/dt = −V + drive,  r = f(V)     (paper 000 Eqs. S13, S15; forward Euler, spec §2.7)
+enum class rate_state { rate, voltage };
+// f: threshold-linear g·[v − θ]₊, or the logistic σ_β(v − θ) = 1/(1 + e^{−β(v − θ)}) (paper 000 S13).
+enum class transfer_shape { threshold_linear, logistic };
+
 struct rate_population {
     std::string name;
     std::size_t n = 1;
     bool excitatory = true;  // presynaptic sign: + for E, − for I (weights are stored >= 0)
     double tau = 10.0;       // ms
     neurons::threshold_linear transfer;
+    rate_state state = rate_state::rate;
+    transfer_shape shape = transfer_shape::threshold_linear;
+    double beta = 1.0;               // logistic slope β
+    std::vector<double> thresholds{};  // per-unit θ_i (paper 000: T_i); empty = transfer.threshold for all
+    double threshold_of(std::size_t i) const { return thresholds.empty() ? transfer.threshold : thresholds[i]; }
+    // True when the population needs the general step (not the paper-001 fast kernels).
+    bool general() const { return state != rate_state::rate || shape != transfer_shape::threshold_linear || !thresholds.empty(); }
+};
+
+// A sampled input signal x_k with per-unit gains: unit i of the population receives gains[i]·x_k at
+// segment step k (the value is held after the last sample). Paper 000 S13: the input F_i x(t).
+struct rate_signal_input {
+    std::size_t population = 0;
+    std::vector<double> gains;    // one per unit
+    std::vector<double> samples;  // x_k on the step grid
 };
 
 // Weight class "onto post from pre" (paper 001 notation W_XY: X post, Y pre).
@@ -74,6 +96,7 @@ struct rate_network {
     ou_noise noise;
     std::vector<rate_step_input> steps;
     std::vector<rate_poisson_kicks> poisson_kicks;
+    std::vector<rate_signal_input> signals{};
     update_order order = update_order::sequential;
     step_kernel kernel = step_kernel::automatic;
     step_precision precision = step_precision::float64;
@@ -83,6 +106,8 @@ struct rate_network {
     // Index of the projection post<-pre, or npos.
     std::size_t find_projection(std::size_t post, std::size_t pre) const;
     std::size_t total_units() const;
+    // True when some population or input needs the general step kernel.
+    bool needs_general_step() const;
 };
 
 // Paper 001 Table 1 two-population network with projections EE, EI, IE, II (in that order).
