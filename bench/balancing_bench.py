@@ -62,10 +62,13 @@ def bench_balancing(einet, sizes, repeats):
     for n in sizes:
         rng = np.random.default_rng(n)
         c0 = rng.normal(0, 1 / np.sqrt(n), (n, n)) ** 2
-        t_ours, ours = timed(lambda: einet.balance(c0, p=2.0, method="flow", tolerance=1e-10, rtol=1e-10), repeats)
+        t_ours1, ours = timed(lambda: einet.balance(c0, p=2.0, method="flow", tolerance=1e-10, rtol=1e-10), repeats)
+        t_ours2, ours2 = timed(lambda: einet.balance(c0, p=2.0, method="flow", tolerance=1e-10, rtol=1e-10, threads=2), repeats)
+        assert np.array_equal(ours["h"], ours2["h"]), "flow result depends on the thread count"
+        t_ours = min(t_ours1, t_ours2)
         t_newton, newton = timed(lambda: einet.balance(c0, p=2.0, method="newton", tolerance=1e-10), repeats)
         t_scipy, ref = timed(lambda: scipy_balance(c0, 2.0, 1e-10), max(1, repeats if n <= 512 else 1))
-        rows.append({"N": n, "einet_flow_s": t_ours, "einet_newton_s": t_newton, "scipy_rk45_s": t_scipy,
+        rows.append({"N": n, "einet_flow_s": t_ours, "einet_flow_1thread_s": t_ours1, "einet_flow_2threads_s": t_ours2, "einet_newton_s": t_newton, "scipy_rk45_s": t_scipy,
                      "speedup_flow_vs_scipy": t_scipy / t_ours, "einet_steps": ours["steps"], "scipy_steps": ref["steps"],
                      "cost_einet": ours["cost"], "cost_newton": newton["cost"], "cost_scipy": ref["cost"],
                      "t_einet": ours["t"], "t_scipy": ref["t"]})

@@ -130,14 +130,16 @@ void register_balancing(py::module_& m) {
     m.def(
         "balance",
         [](const MatrixXd& c0, double p, const std::string& method, double tolerance, double t_end,
-           std::vector<double> record_times, double rtol, double t_max) {
-            const auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max);
+           std::vector<double> record_times, double rtol, double t_max, int threads) {
+            auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max);
+            o.threads = threads;
             if (method == "newton") return result_dict(plasticity::balance_newton(c0, p, o));
             if (method != "flow") throw py::value_error("method: expected flow or newton");
             return result_dict(plasticity::balance_flow(c0, p, o));
         },
         py::arg("costs"), py::arg("p") = 2.0, py::arg("method") = "flow", py::arg("tolerance") = 1e-10, py::arg("t_end") = inf,
         py::arg("record_times") = std::vector<double>{}, py::arg("rtol") = 1e-10, py::arg("t_max") = 3000.0,
+        py::arg("threads") = 1,
         "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g or Newton's equilibrium.");
     m.def(
         "lax_flow",

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "einet/core/error.hpp"
+#include "einet/core/thin_product.hpp"
 #include "einet/io/checkpoint.hpp"
 #include "einet/plasticity/synaptic_balancing.hpp"
 
@@ -22,9 +23,11 @@ void rnn_gradients::scale(double s) {
 }
 
 namespace {
-// Trials are independent, so forward and backward run per fixed chunk of batch columns (chunks do
-// not depend on the thread count, and partial sums are added in chunk order: the gradient is
-// bit-identical for any number of threads).
+// Trials are independent. Reductions over trials (loss, input/readout/bias gradients) are summed
+// per fixed chunk of 4 batch columns, in chunk order; the recurrent products run over all the
+// columns a thread holds at once (linalg::add_thin_product: a column's bits do not depend on its
+// neighbours). So the gradient is bit-identical for any thread count, and one thread multiplies J
+// by all 8 trials in one sweep (twice the arithmetic per load of J as two 4-column products).
 constexpr Eigen::Index chunk_columns = 4;
 }  // namespace
 
@@ -39,34 +42,43 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
     const double dt = integ.dt;
     const Eigen::Index S = T * sub;
     const Eigen::Index chunks = (B + chunk_columns - 1) / chunk_columns;
+    const Eigen::Index units = std::min<Eigen::Index>(std::max(1, threads), chunks);  // one per thread
     // Eigen's own threading stays off: its blocking (hence rounding) would follow the thread count.
     const int eigen_threads = Eigen::nbThreads();
     Eigen::setNbThreads(1);
-    auto first = [&](Eigen::Index c) { return c * chunk_columns; };
-    auto width = [&](Eigen::Index c) { return std::min(chunk_columns, B - c * chunk_columns); };
+    auto first = [&](Eigen::Index c) { return std::min(B, c * chunk_columns); };
+    auto chunks_of = [&](Eigen::Index u) { return std::pair{u * chunks / units, (u + 1) * chunks / units}; };
     auto seq = [](Eigen::Index k) { return static_cast<std::size_t>(k); };
+    const Eigen::MatrixXd Jt = net.J.transpose();
     // Forward (spec §1.2(a)), keeping φ(x_s), φ'(x_s) of every sub-step and the readout states;
     // column (s, b) of R, D, A is s·B + b.
     Eigen::MatrixXd R(n, S * B), D(n, S * B), X_read(n, T * B), Y(net.outputs(), T * B);
     std::vector<double> sq(static_cast<std::size_t>(chunks), 0.0);
-#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static, 1)
-    for (Eigen::Index c = 0; c < chunks; ++c) {
-        const Eigen::Index b0 = first(c), nb = width(c);
+#pragma omp parallel for num_threads(static_cast<int>(units)) schedule(static, 1)
+    for (Eigen::Index u = 0; u < units; ++u) {
+        const auto [c0, c1] = chunks_of(u);
+        const Eigen::Index b0 = first(c0), nb = first(c1) - b0;
         Eigen::MatrixXd x = Eigen::MatrixXd::Zero(n, nb), drive(n, nb), rhs(n, nb);
         for (Eigen::Index k = 0; k < T; ++k) {
-            drive.noalias() = net.W_in * inputs[seq(k)].middleCols(b0, nb);
+            for (Eigen::Index c = c0; c < c1; ++c) {
+                const Eigen::Index o = first(c) - b0, w = first(c + 1) - first(c);
+                drive.middleCols(o, w).noalias() = net.W_in * inputs[seq(k)].middleCols(first(c), w);
+            }
             drive.colwise() += net.b;
             for (int s = 0; s < sub; ++s) {
                 const Eigen::Index col = (k * sub + s) * B + b0;
                 R.middleCols(col, nb) = engine::apply_phi(net, x);
                 D.middleCols(col, nb) = engine::apply_phi_prime(net, x);
                 rhs = drive - x;
-                rhs.noalias() += net.J * R.middleCols(col, nb);
+                linalg::add_thin_product(net.J, R.middleCols(col, nb), rhs);
                 x.noalias() += dt * rhs;
             }
             X_read.middleCols(k * B + b0, nb) = x;
-            Y.middleCols(k * B + b0, nb).noalias() = net.W_out * x;
-            sq[static_cast<std::size_t>(c)] += (Y.middleCols(k * B + b0, nb) - targets[seq(k)].middleCols(b0, nb)).squaredNorm();
+            for (Eigen::Index c = c0; c < c1; ++c) {
+                const Eigen::Index w = first(c + 1) - first(c), yc = k * B + first(c);
+                Y.middleCols(yc, w).noalias() = net.W_out * x.middleCols(first(c) - b0, w);
+                sq[static_cast<std::size_t>(c)] += (Y.middleCols(yc, w) - targets[seq(k)].middleCols(first(c), w)).squaredNorm();
+            }
         }
     }
     // RMSE over batch × outputs × time; ∂L/∂y_k = (y_k − z_k) / (count · RMSE).
@@ -82,30 +94,43 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
     //   a_s = (1 − dt) a_{s+1} + dt φ'(x_s) ⊙ (Jᵀ a_{s+1})  (+ W_outᵀ dy where x_s is read out).
     Eigen::MatrixXd A(n, S * B);
     std::vector<rnn_gradients> part(static_cast<std::size_t>(chunks));
-#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static, 1)
-    for (Eigen::Index c = 0; c < chunks; ++c) {
-        const Eigen::Index b0 = first(c), nb = width(c);
-        auto& pc = part[static_cast<std::size_t>(c)];
-        pc.W_out = Eigen::MatrixXd::Zero(net.outputs(), n);
-        pc.W_in = Eigen::MatrixXd::Zero(n, net.inputs());
-        pc.b = Eigen::VectorXd::Zero(n);
-        auto dy = [&](Eigen::Index k) {
-            return Eigen::MatrixXd(scale * (Y.middleCols(k * B + b0, nb) - targets[seq(k)].middleCols(b0, nb)));
+#pragma omp parallel for num_threads(static_cast<int>(units)) schedule(static, 1)
+    for (Eigen::Index u = 0; u < units; ++u) {
+        const auto [c0, c1] = chunks_of(u);
+        const Eigen::Index b0 = first(c0), nb = first(c1) - b0;
+        auto dy = [&](Eigen::Index k, Eigen::Index c) {
+            const Eigen::Index w = first(c + 1) - first(c);
+            return Eigen::MatrixXd(scale * (Y.middleCols(k * B + first(c), w) - targets[seq(k)].middleCols(first(c), w)));
         };
-        for (Eigen::Index k = 0; k < T; ++k) pc.W_out.noalias() += dy(k) * X_read.middleCols(k * B + b0, nb).transpose();
-        Eigen::MatrixXd a = net.W_out.transpose() * dy(T - 1), Jta(n, nb), drive_grad = Eigen::MatrixXd::Zero(n, nb);
+        Eigen::MatrixXd a(n, nb), Jta(n, nb), drive_grad = Eigen::MatrixXd::Zero(n, nb);
+        for (Eigen::Index c = c0; c < c1; ++c) {
+            const Eigen::Index o = first(c) - b0, w = first(c + 1) - first(c);
+            auto& pc = part[static_cast<std::size_t>(c)];
+            pc.W_out = Eigen::MatrixXd::Zero(net.outputs(), n);
+            pc.W_in = Eigen::MatrixXd::Zero(n, net.inputs());
+            pc.b = Eigen::VectorXd::Zero(n);
+            for (Eigen::Index k = 0; k < T; ++k) pc.W_out.noalias() += dy(k, c) * X_read.middleCols(k * B + first(c), w).transpose();
+            a.middleCols(o, w).noalias() = net.W_out.transpose() * dy(T - 1, c);
+        }
         for (Eigen::Index s = S - 1; s >= 0; --s) {
             const Eigen::Index col = s * B + b0;
             A.middleCols(col, nb) = a;  // a_{s+1}: multiplies φ(x_s) in ∂x_{s+1}/∂J
             drive_grad += dt * a;
             if (s % sub == 0) {  // first sub-step of task step k: its held drive d_k is complete
-                pc.W_in.noalias() += drive_grad * inputs[seq(s / sub)].middleCols(b0, nb).transpose();
-                pc.b += drive_grad.rowwise().sum();
+                for (Eigen::Index c = c0; c < c1; ++c) {
+                    const Eigen::Index o = first(c) - b0, w = first(c + 1) - first(c);
+                    auto& pc = part[static_cast<std::size_t>(c)];
+                    pc.W_in.noalias() += drive_grad.middleCols(o, w) * inputs[seq(s / sub)].middleCols(first(c), w).transpose();
+                    pc.b += drive_grad.middleCols(o, w).rowwise().sum();
+                }
                 drive_grad.setZero();
             }
-            Jta.noalias() = net.J.transpose() * a;
+            Jta.setZero();
+            linalg::add_thin_product(Jt, a, Jta);
             a = (1.0 - dt) * a + dt * D.middleCols(col, nb).cwiseProduct(Jta);
-            if (s % sub == 0 && s > 0) a.noalias() += net.W_out.transpose() * dy(s / sub - 1);
+            if (s % sub == 0 && s > 0)
+                for (Eigen::Index c = c0; c < c1; ++c)
+                    a.middleCols(first(c) - b0, first(c + 1) - first(c)).noalias() += net.W_out.transpose() * dy(s / sub - 1, c);
         }
     }
     g.W_out = part[0].W_out;

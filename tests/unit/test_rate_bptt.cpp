@@ -10,6 +10,7 @@
 #include "balancing_test_networks.hpp"
 #include "einet/core/error.hpp"
 #include "einet/train/cdi_task.hpp"
+#include "einet/core/thin_product.hpp"
 #include "einet/train/rate_bptt.hpp"
 
 using namespace einet;
@@ -172,4 +173,15 @@ TEST(rate_bptt, gradient_is_bit_identical_for_any_thread_count) {
         EXPECT_EQ(one.loss, many.loss);
         EXPECT_TRUE(one.J == many.J && one.W_in == many.W_in && one.W_out == many.W_out && one.b == many.b) << threads;
     }
+}
+
+TEST(rate_bptt, thin_product_is_the_matrix_product_and_column_grouping_free) {
+    // 37 rows (two 16-row tiles and a tail), 13 columns (an 8-, a 4- and a 1-column pass).
+    const Eigen::MatrixXd M = Eigen::MatrixXd::Random(37, 29), X = Eigen::MatrixXd::Random(29, 13);
+    Eigen::MatrixXd Y = Eigen::MatrixXd::Ones(37, 13), Z = Y;
+    linalg::add_thin_product(M, X, Y);
+    EXPECT_LT((Y - (Eigen::MatrixXd::Ones(37, 13) + M * X)).norm(), 1e-13 * Y.norm());
+    for (Eigen::Index c = 0; c < 13; ++c) linalg::add_thin_product(M, X.col(c), Z.col(c));
+    EXPECT_TRUE(Y == Z);
+    EXPECT_THROW(linalg::add_thin_product(M, X.topRows(28), Y), std::invalid_argument);
 }

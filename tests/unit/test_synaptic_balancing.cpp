@@ -268,3 +268,13 @@ TEST(synaptic_balancing, bad_costs_are_refused) {
     EXPECT_THROW(plasticity::balance_flow(Eigen::MatrixXd::Ones(3, 3), 0.0), config_error);
     EXPECT_THROW(plasticity::balance_newton(Eigen::MatrixXd::Ones(3, 2), 2.0), config_error);
 }
+
+TEST(synaptic_balancing, blocked_sweep_matches_the_cost_matrix_and_ignores_the_thread_count) {
+    // N = 600: several 128-row blocks, a partial last block, and large enough for two threads.
+    const auto c0 = random_costs(600, 41);
+    const Eigen::VectorXd h = 0.3 * fixtures::normal_matrix(600, 1, 1.0, 42).col(0);
+    const Eigen::VectorXd direct = plasticity::neural_gradient(plasticity::costs_at(c0, h, 2.0));
+    const Eigen::VectorXd one = plasticity::neural_gradient_at(c0, h, 2.0, 1), two = plasticity::neural_gradient_at(c0, h, 2.0, 2);
+    EXPECT_LT((one - direct).norm(), 1e-12 * c0.sum());
+    EXPECT_TRUE(one == two);
+}

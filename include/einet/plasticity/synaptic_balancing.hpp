@@ -32,7 +32,7 @@ double sensitivity(const Eigen::MatrixXd& J, const Eigen::VectorXd& mu, const Ei
 Eigen::MatrixXd costs_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p);
 Eigen::VectorXd neural_gradient(const Eigen::MatrixXd& c);
 // g(h) without forming c(h): g = a ⊙ (C⁰ b) − b ⊙ (C⁰ᵀ a), a = e^{−ph}, b = e^{ph} (two mat-vecs).
-Eigen::VectorXd neural_gradient_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p);
+Eigen::VectorXd neural_gradient_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p, int threads = 1);
 double total_cost_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p);
 
 // Strong connectivity of the cost graph (edge j → i when c_ij > 0, i ≠ j). `unreached` lists the
@@ -50,6 +50,7 @@ struct balance_options {
     double rtol = 1e-10, atol = 1e-12;  // Dormand–Prince 5(4) tolerances
     std::vector<double> record_times;   // times at which h, C, ‖g‖ are kept (also t = 0)
     double no_equilibrium_horizon = 3000.0;  // used instead of t_end = inf when not strongly connected
+    int threads = 1;  // sweeps over the costs split in fixed row blocks: results do not depend on it
 };
 
 struct balance_result {
