@@ -18,7 +18,9 @@ section training_section() {
             "trial-based training of a spiking E/I network by the homeostatic rule family (001 SI Eqs. 16–18, "
             "spec §5.4–5.8); every trial starts from the initial state with fresh noise",
             training,
-            {integer("trials", "3000", 1, 1e9, "number of training trials"),
+            {integer("trials", "3000", 0, 1e9,
+                     "number of training trials (0: none, only the analyses on the network as configured, e.g. a "
+                     "saved trained_network.toml)"),
              choice("preset", {"paper", "public_code", "stored_run"}, "paper",
                     "defaults of alpha, weight_floor, weight_ceiling, sensor_clip, silent_rates (spec §5.8): paper "
                     "(0.0025, 10 pA, 750 pA, none, event), public_code (0.005, 5 pA, 750 pA, none, event), stored_run "
@@ -52,6 +54,9 @@ section training_section() {
              q("E_tolerance", "Hz", "1 Hz", 0.0, inf, "trial_converged: |E − E_set| within this ..."),
              q("I_tolerance", "Hz", "2 Hz", 0.0, inf,
                "... and |I − I_set| within this, for the 5-trial moving average, from that trial to the end"),
+             flag("save_network", false,
+                  "write the trained weights as from_file .npy arrays (arrays/trained_projection*) and "
+                  "<run>/trained_network.toml, which starts from them with trials = 0 (sweeps: the last network)"),
              integer("checkpoint_every", "1", 0, 1e9,
                      "write <run dir>/checkpoint every this many trials (0: never); `einet run --resume` continues")}};
 }

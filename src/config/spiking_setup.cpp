@@ -211,10 +211,10 @@ struct lowering {
             proj.receptor = net.populations[proj.post].receptor_index(cfg.string(pr + ".pre"));
             const std::size_t n_pre = net.populations[proj.pre].n, n_post = net.populations[proj.post].n;
             const auto conn = cfg.string(pr + ".connectivity");
-            const bool autapses = proj.pre != proj.post || cfg.boolean(pr + ".autapses");
             if (conn == "from_file") {
                 proj.synapses = from_files(pr, n_pre, n_post, proj.post, proj.receptor);
             } else {
+                const bool autapses = proj.pre != proj.post || cfg.boolean(pr + ".autapses");  // not a from_file key
                 if (conn == "fixed_probability") {
                     proj.synapses = network::fixed_probability(n_pre, n_post, cfg.number(pr + ".p"), autapses, seed, id, threads);
                 } else if (conn == "fixed_total") {  // spec 001 §5.3: exactly round(p·N_pre·N_post)

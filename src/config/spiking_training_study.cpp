@@ -17,6 +17,7 @@
 #include "einet/plasticity/spiking_training.hpp"
 #include "einet/record/engine_checkpoint.hpp"
 #include "spiking_checkpoint.hpp"
+#include "trained_network.hpp"
 #include "training_presets.hpp"
 
 namespace einet::config {
@@ -128,6 +129,61 @@ void write(io::run_directory& dir, const std::string& name, std::vector<std::siz
     dir.write_array({name, std::move(shape), axes, unit, doc}, data);
 }
 
+// The paradoxical test on the network as it stands (Fig. 7I): summary keys and PSTH arrays; a
+// failure message, empty on success.
+std::string run_paradoxical_test(const resolved_config& cfg, const network::spiking_network& net, std::size_t E, std::size_t I,
+                                 std::uint64_t seed, const run_options& opt, io::run_directory& dir, io::json& summary) {
+    analysis::paradoxical_params pp;
+    pp.amplitudes = cfg.quantity_list("paradoxical.amplitudes");
+    pp.trials = static_cast<std::size_t>(cfg.integer("paradoxical.trials"));
+    pp.duration_ms = cfg.quantity("paradoxical.duration");
+    pp.start_ms = cfg.quantity("paradoxical.start");
+    pp.stop_ms = cfg.quantity("paradoxical.stop");
+    pp.pre_ms = std::min(1000.0, pp.start_ms);
+    pp.target = net.population_index(cfg.string("paradoxical.target"));
+    if (pp.target == network::spiking_population::npos) {
+        throw config_error(cfg.origin("paradoxical.target") + ": paradoxical.target: expected a population name, got \"" +
+                           cfg.string("paradoxical.target") + "\"");
+    }
+    pp.min_rate_hz.assign(net.populations.size(), 0.0);
+    pp.min_rate_hz[E] = cfg.quantity("paradoxical.min_rate_E");
+    pp.min_rate_hz[I] = cfg.quantity("paradoxical.min_rate_I");
+    pp.adaptation_off = cfg.boolean("paradoxical.adaptation_off");
+    progress pbar("paradoxical test", pp.amplitudes.size() * pp.trials, opt.progress_mode);
+    try {
+        const auto r = analysis::paradoxical_test(net, pp, seed, opt.threads, [&](std::size_t d, std::size_t) { pbar.update(d); });
+        pbar.finish(pp.amplitudes.size() * pp.trials);
+        io::json rI = io::json::object(), rE = io::json::object(), kI = io::json::object(), kE = io::json::object(),
+                 bI = io::json::object(), bE = io::json::object();
+        for (std::size_t a = 0; a < pp.amplitudes.size(); ++a) {
+            char key[32];
+            std::snprintf(key, sizeof key, "%g", pp.amplitudes[a]);
+            rI[key] = r.rate[a][I];
+            rE[key] = r.rate[a][E];
+            bI[key] = r.rate_before[a][I];
+            bE[key] = r.rate_before[a][E];
+            kI[key] = static_cast<std::int64_t>(r.kept[a][I]);
+            kE[key] = static_cast<std::int64_t>(r.kept[a][E]);
+        }
+        summary["rate_I_by_current"] = rI;
+        summary["rate_E_by_current"] = rE;
+        summary["rate_I_before_by_current"] = bI;
+        summary["rate_E_before_by_current"] = bE;
+        summary["trials_kept_I_by_current"] = kI;
+        summary["trials_kept_E_by_current"] = kE;
+        write(dir, "paradox_amplitudes", {pp.amplitudes.size()}, "amplitude", "pA", "current into every unit of the target", pp.amplitudes);
+        for (std::size_t pop : {E, I}) {
+            std::vector<double> h;
+            for (const auto& per_amp : r.psth) h.insert(h.end(), per_amp[pop].begin(), per_amp[pop].end());
+            write(dir, "paradox_psth_" + net.populations[pop].name, {pp.amplitudes.size(), r.psth[0][pop].size()},
+                  "amplitude, 10-ms bin", "Hz", "PSTH averaged over the kept trials (Fig. 7I)", h);
+        }
+    } catch (const numerical_error& e) {
+        return std::string("paradoxical test: ") + e.what();
+    }
+    return "";
+}
+
 }  // namespace
 
 study_output run_spiking_training_study(const resolved_config& cfg, network::spiking_network net_in, io::run_directory& dir,
@@ -154,6 +210,15 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
                    : pre.silent;
     p.local_cross = cfg.string("training.cross_sensor") == "local";
     const auto trials = static_cast<std::size_t>(cfg.integer("training.trials"));
+    if (trials == 0) {  // no training: the analyses on the network as configured (e.g. a saved trained_network.toml)
+        study_output out;
+        io::json summary = io::json::object();
+        summary["trials_done"] = static_cast<std::int64_t>(0);
+        summary["networks"] = static_cast<std::int64_t>(1);
+        if (cfg.has("paradoxical.amplitudes")) out.failure = run_paradoxical_test(cfg, net, E, I, seed, opt, dir, summary);
+        out.summary = summary;
+        return out;
+    }
     for (auto t : cfg.integer_list("training.record_trials")) {
         if (static_cast<std::size_t>(t) <= trials) p.keep_trials.push_back(static_cast<std::size_t>(t - 1));
     }
@@ -391,56 +456,8 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
     summary["trials_per_s"] = train_wall_s > 0 ? static_cast<double>(networks > 1 ? (networks - s0) * trials : T) / train_wall_s : 0.0;
 
     // The paradoxical test on the trained weights (Fig. 7I).
-    if (out.failure.empty() && cfg.has("paradoxical.amplitudes")) {
-        analysis::paradoxical_params pp;
-        pp.amplitudes = cfg.quantity_list("paradoxical.amplitudes");
-        pp.trials = static_cast<std::size_t>(cfg.integer("paradoxical.trials"));
-        pp.duration_ms = cfg.quantity("paradoxical.duration");
-        pp.start_ms = cfg.quantity("paradoxical.start");
-        pp.stop_ms = cfg.quantity("paradoxical.stop");
-        pp.pre_ms = std::min(1000.0, pp.start_ms);
-        pp.target = net.population_index(cfg.string("paradoxical.target"));
-        if (pp.target == network::spiking_population::npos) {
-            throw config_error(cfg.origin("paradoxical.target") + ": paradoxical.target: expected a population name, got \"" +
-                               cfg.string("paradoxical.target") + "\"");
-        }
-        pp.min_rate_hz.assign(net.populations.size(), 0.0);
-        pp.min_rate_hz[E] = cfg.quantity("paradoxical.min_rate_E");
-        pp.min_rate_hz[I] = cfg.quantity("paradoxical.min_rate_I");
-        pp.adaptation_off = cfg.boolean("paradoxical.adaptation_off");
-        progress pbar("paradoxical test", pp.amplitudes.size() * pp.trials, opt.progress_mode);
-        try {
-            const auto r = analysis::paradoxical_test(net, pp, seed, opt.threads, [&](std::size_t d, std::size_t) { pbar.update(d); });
-            pbar.finish(pp.amplitudes.size() * pp.trials);
-            io::json rI = io::json::object(), rE = io::json::object(), kI = io::json::object(), kE = io::json::object(),
-                     bI = io::json::object(), bE = io::json::object();
-            for (std::size_t a = 0; a < pp.amplitudes.size(); ++a) {
-                char key[32];
-                std::snprintf(key, sizeof key, "%g", pp.amplitudes[a]);
-                rI[key] = r.rate[a][I];
-                rE[key] = r.rate[a][E];
-                bI[key] = r.rate_before[a][I];
-                bE[key] = r.rate_before[a][E];
-                kI[key] = static_cast<std::int64_t>(r.kept[a][I]);
-                kE[key] = static_cast<std::int64_t>(r.kept[a][E]);
-            }
-            summary["rate_I_by_current"] = rI;
-            summary["rate_E_by_current"] = rE;
-            summary["rate_I_before_by_current"] = bI;
-            summary["rate_E_before_by_current"] = bE;
-            summary["trials_kept_I_by_current"] = kI;
-            summary["trials_kept_E_by_current"] = kE;
-            write(dir, "paradox_amplitudes", {pp.amplitudes.size()}, "amplitude", "pA", "current into every unit of the target", pp.amplitudes);
-            for (std::size_t pop : {E, I}) {
-                std::vector<double> h;
-                for (const auto& per_amp : r.psth) h.insert(h.end(), per_amp[pop].begin(), per_amp[pop].end());
-                write(dir, "paradox_psth_" + net.populations[pop].name, {pp.amplitudes.size(), r.psth[0][pop].size()},
-                      "amplitude, 10-ms bin", "Hz", "PSTH averaged over the kept trials (Fig. 7I)", h);
-            }
-        } catch (const numerical_error& e) {
-            out.failure = std::string("paradoxical test: ") + e.what();
-        }
-    }
+    if (out.failure.empty() && cfg.has("paradoxical.amplitudes")) out.failure = run_paradoxical_test(cfg, net, E, I, seed, opt, dir, summary);
+    if (out.failure.empty() && cfg.boolean("training.save_network")) write_trained_network(cfg, net, dir);
     out.summary = summary;
     if (out.failure.empty()) std::filesystem::remove_all(ckpt);
     return out;

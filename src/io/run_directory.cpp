@@ -32,7 +32,7 @@ run_directory::run_directory(fs::path path, existing if_not_empty, json manifest
             // Remove only what einet writes, so a mistaken --out never deletes foreign files.
             static const char* owned[] = {"config.toml", "summary.json", "manifest.json", "log.txt",
                                           "report.html", "arrays",       "figures",
-                                          "spikes.h5",   "checkpoint"};
+                                          "spikes.h5",   "checkpoint",  "trained_network.toml"};
             for (const char* name : owned) fs::remove_all(path_ / name, ec);
         }
     }

@@ -8,11 +8,12 @@ import json
 import os
 import signal
 import subprocess
+import tomllib
 
 import numpy as np
 import pytest
 
-from conftest import EINET_BIN, EXPERIMENTS, run_quick
+from conftest import EINET_BIN, EXPERIMENTS, run_cli, run_quick
 
 INTERRUPT = "EINET_TEST_INTERRUPT_AFTER_CHECKPOINT"
 # The self-sustained class means of experiments/p001_network.toml (an Up state every trial).
@@ -47,6 +48,24 @@ def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights"} <= set(names)
     V = a["trial1_V_E.npy"]  # every 1 ms, units 0-2: noise around E_L = 7.6 mV before the kick, never above V_th
     assert V.shape == (1500, 3) and abs(V[:99].mean() - 7.6) < 1.5 and V.max() <= 20.0
+
+
+def test_rule_family_members_on_the_spiking_network(tmp_path):
+    # The first trial from the Fig. 7 weights is silent whatever the rule, so the rule family is
+    # linear on it: two_term (β = α) = homeostatic + cross_homeostatic, class by class; a silent
+    # network lies below both set points, so the homeostatic member raises the excitation (E←E, I←E)
+    # and lowers the inhibition (E←I, I←I) onto every unit, and an H/A variant flips exactly the classes marked A (letters EE, EI, IE, II).
+    d = {}
+    for rule in ("two_term", "homeostatic", "cross_homeostatic", "AHHA"):
+        s = run_quick("p001_fig7", tmp_path / rule, "training.trials=1", "training.record_trials=[1]",
+                      f"training.rule={rule}")
+        assert s["mse_initial"][0] == pytest.approx(59.2, abs=0.05)  # silent
+        d[rule] = np.diff(_arrays(tmp_path / rule)["training_weight_mean.npy"], axis=0)[0]  # EE, IE, EI, II
+    # Weights are float32: each class mean moves by its ΔW ± rounding of up to half an ulp per
+    # weight (≈ 1.5e-5 pA at 200 pA) per run, hence atol 1e-4 pA against changes of 0.02–0.05 pA.
+    np.testing.assert_allclose(d["homeostatic"] + d["cross_homeostatic"], d["two_term"], rtol=0, atol=1e-4)
+    assert d["homeostatic"][0] > 0 and d["homeostatic"][1] > 0 and d["homeostatic"][2] < 0 and d["homeostatic"][3] < 0
+    np.testing.assert_allclose(d["AHHA"], d["homeostatic"] * [-1, 1, 1, -1], rtol=0, atol=1e-4)
 
 
 def _run_env(args, env_extra=None):
@@ -94,6 +113,31 @@ def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
     assert a["paradox_psth_I.npy"].shape == (2, 160)
 
 
+def test_saved_network_restarts_the_paradoxical_test_without_retraining(tmp_path):
+    # training.save_network writes the trained weights as from_file arrays and trained_network.toml
+    # (trials = 0): the test run from it equals the test run after training, to the bit.
+    paradox = ("paradoxical.amplitudes=[\"0 pA\", \"20 pA\"]", "paradoxical.trials=2", "paradoxical.duration=1.6 s",
+               "paradoxical.start=1 s", "paradoxical.stop=1.5 s", "paradoxical.min_rate_E=0 Hz",
+               "paradoxical.min_rate_I=0 Hz")
+    trained = tmp_path / "trained"
+    s = run_quick("p001_fig7i", trained, *ACTIVE, "training.trials=2", "training.save_network=true", *paradox)
+    a = _arrays(trained)
+    for q, (cls, n_post) in enumerate([("EE", 1600), ("IE", 400), ("EI", 1600), ("II", 400)]):
+        tgt, w = a[f"trained_projection{q}_targets.npy"], a[f"trained_projection{q}_weights.npy"]
+        # The saved weights are the trained ones (not the initial draw).
+        np.testing.assert_array_equal(np.bincount(tgt.astype(int), w, n_post), a[f"summed_weights_{cls}_final.npy"])
+        assert not np.array_equal(a[f"summed_weights_{cls}_initial.npy"], a[f"summed_weights_{cls}_final.npy"])
+    restarted = tmp_path / "restarted"
+    run_cli(["run", trained / "trained_network.toml", "--out", restarted, "--quiet", "--no-report"], tmp_path, check=True)
+    r = json.loads((restarted / "summary.json").read_text())
+    assert r["trials_done"] == 0 and "rate_E_final_hz" not in r
+    for key in ("rate_I_by_current", "rate_E_by_current", "trials_kept_I_by_current"):
+        assert r[key] == s[key], key
+    b = _arrays(restarted)
+    for name in ("paradox_psth_E.npy", "paradox_psth_I.npy"):
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
 def test_sweep_trains_one_network_per_table_s3_row(tmp_path):
     s = run_quick("p001_fig7l", tmp_path / "l", "training.trials=2")
     assert s["networks"] == 9 and len(s["mse_initial"]) == 9 and len(s["mse_final"]) == 9
@@ -103,26 +147,44 @@ def test_sweep_trains_one_network_per_table_s3_row(tmp_path):
     assert a["sweep_mse.npy"].shape == (9, 2)
 
 
+def _run_full(experiment, out, *sets):
+    # The full runs take minutes to hours on a loaded machine: no wall-clock limit (run_cli's is 300 s).
+    args = ["run", EXPERIMENTS / f"{experiment}.toml", "--out", out, "--quiet", "--no-report"]
+    for s in sets:
+        args += ["--set", s]
+    run_cli(args, out.parent, timeout=None, check=True)
+    return json.loads((out / "summary.json").read_text())
+
+
 @pytest.mark.slow
 def test_fig7_training_reaches_the_set_points(tmp_path):
     # Issue 7: self-sustained asynchronous activity, E within 1 Hz of 5, I within 2 Hz of 14, CV_ISI median in [0.7, 1.3].
-    s = run_quick("p001_fig7", tmp_path / "f7")
+    s = _run_full("p001_fig7", tmp_path / "f7")
     assert abs(s["rate_E_final_hz"] - 5.0) <= 1.0 and abs(s["rate_I_final_hz"] - 14.0) <= 2.0
     assert 0.7 <= s["cv_isi_median"] <= 1.3 and s["trial_converged"] > 0
 
 
 @pytest.mark.slow
 def test_fig7i_paradoxical_effect(tmp_path):
-    s = run_quick("p001_fig7i", tmp_path / "f7i")
+    s = _run_full("p001_fig7i", tmp_path / "f7i")
     r = s["rate_I_by_current"]
     assert r["0"] > r["2"] > r["4"]
 
 
+def _table_s3_network(k):
+    """--set overrides that make experiments/p001_fig7l.toml train only network k (1-based) of its
+    sweep: the same seed and initial state as network k of the full sweep, so the same run."""
+    with open(EXPERIMENTS / "p001_fig7l.toml", "rb") as f:
+        projections = tomllib.load(f)["projections"]
+    return [f'projections[{q}].sweep_means=["{p["sweep_means"][k - 1]}"]' for q, p in enumerate(projections)]
+
+
 @pytest.mark.slow
-def test_fig7l_every_network_improves_tenfold(tmp_path):
-    s = run_quick("p001_fig7l", tmp_path / "f7l")
-    for m0, m1 in zip(s["mse_initial"], s["mse_final"]):
-        assert m1 <= m0 / 10
+@pytest.mark.parametrize("network", range(1, 10))
+def test_fig7l_every_network_improves_tenfold(tmp_path, network):
+    s = _run_full("p001_fig7l", tmp_path / f"net{network}", *_table_s3_network(network))
+    assert s["networks"] == 1
+    assert s["mse_final"][0] <= s["mse_initial"][0] / 10
 
 
 @pytest.mark.parametrize("experiment, override, key", [
