@@ -146,7 +146,7 @@ def bench_convex(repeats, n, p):
     yb = np.where(D[:, 0] + D[:, 1] - D[:, 2] + 0.5 * rng.normal(size=n) > 0.5, 1.0, -1.0)
     t_h, sh = timed(lambda: einet.convex_solve(D, yb[:, None], a, loss="hinge", rho=1e-3), 1)
     print(f"  hinge: einet (gap {sh['gap']:.1e}, {sh['nonzeros']} nonzeros)        {t_h * 1e3:9.1f} ms "
-          "(no anchor finishes at this size: HiGHS did not solve 2000 x 1600 in 300 s; see the hinge rows below)")
+          "(anchors at 1000 x 800 below; scaling probe: bench/p002_hinge_scaling.py)")
 
 
 def bench_cvxopt(n=1000, p=800):
