@@ -113,7 +113,8 @@ void register_train(py::module_& m) {
            std::size_t C, const darray& x, const std::vector<int>& labels, const std::string& loss,
            const std::string& sup, bool ramp, std::size_t classes, double lr, double path_beta, std::size_t epochs,
            std::size_t batch, std::size_t patience, std::uint64_t seed, const std::string& lif, double beta,
-           double theta, bool detach, const std::string& sg, const std::string& readout, double bias) {
+           double theta, bool detach, const std::string& sg, const std::string& readout, double bias,
+           const std::string& dtype) {
             auto p = params_of(shape_of(d, K, L, pr, pl, C), params);
             auto data = data_of(x, labels);
             data.validate("x");
@@ -127,6 +128,8 @@ void register_train(py::module_& m) {
             o.patience = patience;
             o.seed = seed;
             o.keep_best = false;
+            if (dtype == "float32") o.precision = sg_precision::f32;
+            else if (dtype != "float64") throw einet::config_error("dtype: expected float64 or float32, got \"" + dtype + "\"");
             const auto opts = options_of(lif, beta, theta, detach, sg, readout, bias);
             sg_history h;
             {
@@ -142,9 +145,10 @@ void register_train(py::module_& m) {
         py::arg("params"), SNN_ARGS, py::arg("x"), py::arg("labels"), py::arg("loss") = "hinge",
         py::arg("supervision") = "final_time", py::arg("ramp") = false, py::arg("classes") = 2, py::arg("lr") = 1e-3,
         py::arg("path_beta") = 0.0, py::arg("epochs") = 1, py::arg("batch") = 0, py::arg("patience") = 10,
-        py::arg("seed") = 1, LIF_ARGS,
+        py::arg("seed") = 1, LIF_ARGS, py::arg("dtype") = "float64",
         "Surrogate-gradient BPTT with Adam (+ ReduceLROnPlateau on the training objective); returns (params, "
-        "history) where history['objective'][e] is the objective before the updates of epoch e.");
+        "history) where history['objective'][e] is the objective before the updates of epoch e. dtype "
+        "float32 runs the network passes in single precision (parameters, Adam and loss stay double).");
     m.def(
         "convex_solve",
         [](const farray& D, const darray& Y, const darray& a, const std::string& loss, double rho,

@@ -127,12 +127,42 @@ void init_gaussian_witness(snn_params& p, std::uint64_t seed) {
     for (std::size_t i = p.readout_offset(); i < f.size(); ++i) f[i] = 0.0;
 }
 
-void snn_forward(const snn_params& p, const snn_options& opt, const matrix& x, std::size_t steps, snn_trace& tr) {
+namespace {
+
+// s_t = H(u_t − θ) over n entries, the tie rule hoisted out of the loop so it vectorises.
+template <typename Scalar>
+void fire(const lif_params& lif, const Scalar* u, Scalar* s, std::size_t n) {
+    const auto theta = static_cast<Scalar>(lif.theta);
+    if (lif.tie == tie_rule::ge)
+        for (std::size_t i = 0; i < n; ++i) s[i] = u[i] >= theta ? Scalar(1) : Scalar(0);
+    else
+        for (std::size_t i = 0; i < n; ++i) s[i] = u[i] > theta ? Scalar(1) : Scalar(0);
+}
+
+// out = surrogate derivative at u − θ, one vectorised pass per kind (the formulas of surrogate::derivative).
+template <typename Scalar>
+void surrogate_derivative(const surrogate& sg, double theta, const matrix_of<Scalar>& u, matrix_of<Scalar>& out) {
+    const auto x = u.array() - static_cast<Scalar>(theta);
+    const auto k = static_cast<Scalar>(sg.slope);
+    if (sg.kind == surrogate_kind::atan) {
+        const auto c = static_cast<Scalar>(std::numbers::pi * sg.slope / 2.0);
+        out.array() = (k / Scalar(2)) / (Scalar(1) + (c * x).square());
+    } else {
+        out.array() = Scalar(1) / (Scalar(1) + k * x.abs()).square();
+    }
+}
+
+}  // namespace
+
+template <typename Scalar>
+void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Scalar>& x, std::size_t steps,
+                 basic_snn_trace<Scalar>& tr) {
     const auto& sh = p.shape();
     if (steps == 0 || x.rows() % static_cast<Eigen::Index>(steps) != 0 || x.cols() != static_cast<Eigen::Index>(sh.inputs))
         throw internal_error("snn_forward: input is not [T·B × d]");
     const std::size_t B = static_cast<std::size_t>(x.rows()) / steps, L = sh.lif_layers();
     const auto& lif = opt.lif;
+    const auto beta = static_cast<Scalar>(lif.beta), reset = static_cast<Scalar>(lif.reset_scale);
     tr.steps = steps;
     tr.batch = B;
     tr.u.resize(sh.branches * L);
@@ -140,92 +170,112 @@ void snn_forward(const snn_params& p, const snn_options& opt, const matrix& x, s
     tr.features.resize(x.rows(), static_cast<Eigen::Index>(sh.p_last));
     for (std::size_t k = 0; k < sh.branches; ++k) {
         for (std::size_t l = 0; l < L; ++l) {
-            const matrix& in = l == 0 ? x : tr.s[k * L + l - 1];
-            matrix& u = tr.u[k * L + l];
-            matrix& s = tr.s[k * L + l];
-            u.noalias() = in * p.hidden(k, l);  // I_t for every t at once
+            const matrix_of<Scalar>& in = l == 0 ? x : tr.s[k * L + l - 1];
+            auto& u = tr.u[k * L + l];
+            auto& s = tr.s[k * L + l];
+            u.noalias() = in * p.hidden(k, l).template cast<Scalar>();  // I_t for every t at once
             s.resize(u.rows(), u.cols());
-            const Eigen::Index w = u.cols();
+            const std::size_t n = B * static_cast<std::size_t>(u.cols());
             for (std::size_t t = 0; t < steps; ++t) {
-                double* ut = u.data() + t * B * w;
-                double* st = s.data() + t * B * w;
-                const double* up = ut - B * w;
-                const double* sp = st - B * w;
-                for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(B) * w; ++i) {
+                Scalar* ut = u.data() + t * n;
+                Scalar* st = s.data() + t * n;
+                if (t > 0) {
+                    const Scalar* up = ut - n;
+                    const Scalar* sp = st - n;
                     // u_t = β u_{t−1} + I_t − reset_scale s_{t−1}  (spec §2.3, pre-reset form)
-                    if (t > 0) ut[i] += lif.beta * up[i] - lif.reset_scale * sp[i];
-                    st[i] = opt.sg.smooth_forward ? opt.sg.primitive(ut[i] - lif.theta) : lif.spikes(ut[i]) ? 1.0 : 0.0;
+                    for (std::size_t i = 0; i < n; ++i) ut[i] += beta * up[i] - reset * sp[i];
                 }
+                if (opt.sg.smooth_forward)
+                    for (std::size_t i = 0; i < n; ++i) st[i] = static_cast<Scalar>(opt.sg.primitive(ut[i] - lif.theta));
+                else
+                    fire(lif, ut, st, n);
             }
         }
-        const matrix& u = tr.u[k * L + L - 1];
-        const matrix& s = tr.s[k * L + L - 1];
+        const auto& u = tr.u[k * L + L - 1];
+        const auto& s = tr.s[k * L + L - 1];
         auto f = tr.features.middleCols(static_cast<Eigen::Index>(k * sh.width(L - 1)), u.cols());
-        const double post = lif.membrane_post_reset ? lif.theta : 0.0;
+        const auto theta = static_cast<Scalar>(lif.theta);
+        const Scalar post = lif.membrane_post_reset ? theta : Scalar(0);
         switch (opt.readout) {
             case readout_kind::spike: f = s; break;
             case readout_kind::membrane: f = u - post * s; break;
             case readout_kind::membrane_threshold:
                 // 1[v − b ≥ 0] on the post-reset membrane v = u − θ s (spec §4.3)
-                f = ((u - lif.theta * s).array() - opt.readout_bias >= 0.0).cast<double>();
+                f = ((u - theta * s).array() - static_cast<Scalar>(opt.readout_bias) >= Scalar(0)).template cast<Scalar>();
                 break;
         }
     }
-    tr.logits.noalias() = tr.features * p.readout();
+    tr.logits.noalias() = tr.features * p.readout().template cast<Scalar>();
 }
 
-void snn_backward(const snn_params& p, const snn_options& opt, const matrix& x, const snn_trace& tr,
-                  const matrix& dlogits, std::vector<double>& grad) {
+template <typename Scalar>
+void snn_backward(const snn_params& p, const snn_options& opt, const matrix_of<Scalar>& x,
+                  const basic_snn_trace<Scalar>& tr, const matrix_of<Scalar>& dlogits, std::vector<double>& grad) {
+    using mat = matrix_of<Scalar>;
     const auto& sh = p.shape();
     const auto& lif = opt.lif;
     const std::size_t B = tr.batch, T = tr.steps, L = sh.lif_layers();
     grad.assign(p.flat().size(), 0.0);
     Eigen::Map<matrix>(grad.data() + p.readout_offset(), static_cast<Eigen::Index>(sh.p_last),
-                       static_cast<Eigen::Index>(sh.outputs))
-        .noalias() = tr.features.transpose() * dlogits;
+                       static_cast<Eigen::Index>(sh.outputs)) = (tr.features.transpose() * dlogits).template cast<double>();
     if (opt.readout == readout_kind::membrane_threshold) return;  // a hard threshold has no gradient
-    const matrix dfeat = dlogits * p.readout().transpose();
+    const mat dfeat = dlogits * p.readout().template cast<Scalar>().transpose();
     snn_params gview(sh);  // only for its offsets: gradient blocks have the parameters' layout
-    matrix gs, gu_direct, dI;
+    const auto beta = static_cast<Scalar>(lif.beta);
+    // s_t feeds the loss and, unless detached, the reset of u_{t+1}
+    const auto reset = lif.detach_reset ? Scalar(0) : static_cast<Scalar>(lif.reset_scale);
+    mat gs, gu_direct, dI, sgd;
     for (std::size_t k = 0; k < sh.branches; ++k) {
         const Eigen::Index w_last = static_cast<Eigen::Index>(sh.width(L - 1));
         const auto g = dfeat.middleCols(static_cast<Eigen::Index>(k) * w_last, w_last);
-        const double post = lif.membrane_post_reset ? lif.theta : 0.0;
-        if (opt.readout == readout_kind::spike) {
-            gs = g;
-            gu_direct.setZero(g.rows(), g.cols());
-        } else {  // membrane readout u − post·s
+        const Scalar post = lif.membrane_post_reset ? static_cast<Scalar>(lif.theta) : Scalar(0);
+        bool direct = opt.readout == readout_kind::membrane;  // the readout sees u itself
+        if (direct) {  // membrane readout u − post·s
             gu_direct = g;
             gs = -post * g;
+        } else {
+            gs = g;
         }
         for (std::size_t l = L; l-- > 0;) {
-            const matrix& u = tr.u[k * L + l];
+            const mat& u = tr.u[k * L + l];
             const Eigen::Index w = u.cols();
-            const Eigen::Index n = static_cast<Eigen::Index>(B) * w;
+            const std::size_t n = B * static_cast<std::size_t>(w);
             dI.resize(u.rows(), w);
+            sgd.resize(u.rows(), w);
+            surrogate_derivative(opt.sg, lif.theta, u, sgd);
             for (std::size_t t = T; t-- > 0;) {
-                const double* ut = u.data() + t * n;
-                const double* gst = gs.data() + t * n;
-                const double* gut = gu_direct.data() + t * n;
-                double* dit = dI.data() + t * n;
-                const double* dnext = t + 1 < T ? dit + n : nullptr;  // ∂/∂u_{t+1}
-                for (Eigen::Index i = 0; i < n; ++i) {
-                    const double gn = dnext ? dnext[i] : 0.0;
-                    // s_t feeds the loss and, unless detached, the reset of u_{t+1}
-                    const double gs_tot = gst[i] - (lif.detach_reset ? 0.0 : lif.reset_scale * gn);
-                    dit[i] = gs_tot * opt.sg.derivative(ut[i] - lif.theta) + lif.beta * gn + gut[i];
+                const Scalar* gst = gs.data() + t * n;
+                const Scalar* dst = sgd.data() + t * n;
+                Scalar* dit = dI.data() + t * n;
+                if (t + 1 < T) {
+                    const Scalar* dnext = dit + n;  // ∂/∂u_{t+1}
+                    for (std::size_t i = 0; i < n; ++i) dit[i] = (gst[i] - reset * dnext[i]) * dst[i] + beta * dnext[i];
+                } else {
+                    for (std::size_t i = 0; i < n; ++i) dit[i] = gst[i] * dst[i];
+                }
+                if (direct) {
+                    const Scalar* gut = gu_direct.data() + t * n;
+                    for (std::size_t i = 0; i < n; ++i) dit[i] += gut[i];
                 }
             }
-            const matrix& in = l == 0 ? x : tr.s[k * L + l - 1];
+            const mat& in = l == 0 ? x : tr.s[k * L + l - 1];
             const std::size_t off = static_cast<std::size_t>(gview.hidden(k, l).data() - gview.flat().data());
-            Eigen::Map<matrix>(grad.data() + off, in.cols(), w).noalias() = in.transpose() * dI;
+            Eigen::Map<matrix>(grad.data() + off, in.cols(), w) = (in.transpose() * dI).template cast<double>();
             if (l > 0) {
-                gs.noalias() = dI * p.hidden(k, l).transpose();
-                gu_direct.setZero(gs.rows(), gs.cols());
+                gs.noalias() = dI * p.hidden(k, l).template cast<Scalar>().transpose();
+                direct = false;
             }
         }
     }
 }
+
+template void snn_forward<double>(const snn_params&, const snn_options&, const matrix&, std::size_t, snn_trace&);
+template void snn_forward<float>(const snn_params&, const snn_options&, const matrix_of<float>&, std::size_t,
+                                 basic_snn_trace<float>&);
+template void snn_backward<double>(const snn_params&, const snn_options&, const matrix&, const snn_trace&,
+                                   const matrix&, std::vector<double>&);
+template void snn_backward<float>(const snn_params&, const snn_options&, const matrix_of<float>&,
+                                  const basic_snn_trace<float>&, const matrix_of<float>&, std::vector<double>&);
 
 double path_norm(const snn_params& p, double scale, std::vector<double>* grad) {
     const auto& sh = p.shape();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <type_traits>
 
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
@@ -74,9 +75,11 @@ supervised_rows supervise(const objective_spec& obj, const sequence_data& data) 
 
 namespace {
 
-matrix gather(const matrix& m, const std::vector<Eigen::Index>& rows) {
+template <typename Scalar>
+matrix gather(const matrix_of<Scalar>& m, const std::vector<Eigen::Index>& rows) {
     matrix out(static_cast<Eigen::Index>(rows.size()), m.cols());
-    for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = m.row(rows[i]);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        out.row(static_cast<Eigen::Index>(i)) = m.row(rows[i]).template cast<double>();
     return out;
 }
 
@@ -98,19 +101,47 @@ double accuracy_of(const matrix& Z, const supervised_rows& s) {
     return hit / total;
 }
 
-// Loss + gradient of the data term on one batch (grad = ∂loss/∂θ).
+// The batch input in the arithmetic of the pass (the double input itself for the reference path).
+template <typename Scalar>
+const matrix_of<Scalar>& input_as(const matrix& x, matrix_of<Scalar>& buffer) {
+    if constexpr (std::is_same_v<Scalar, double>) {
+        return x;
+    } else {
+        buffer = x.cast<Scalar>();
+        return buffer;
+    }
+}
+
+// Loss + gradient of the data term on one batch (grad = ∂loss/∂θ). The network pass runs in Scalar;
+// the loss on the few supervised logits and the gradient stay double.
+template <typename Scalar>
 double loss_and_grad(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& d,
-                     snn_trace& tr, std::vector<double>& grad) {
-    snn_forward(p, opt, d.x, d.steps, tr);
+                     basic_snn_trace<Scalar>& tr, matrix_of<Scalar>& xbuf, std::vector<double>& grad) {
+    const auto& x = input_as(d.x, xbuf);
+    snn_forward(p, opt, x, d.steps, tr);
     const auto s = supervise(obj, d);
     const matrix Z = gather(tr.logits, s.rows);
     matrix G;
     const double loss = loss_value(obj.loss, Z, s.Y, s.a, &G);
-    matrix dlogits = matrix::Zero(tr.logits.rows(), tr.logits.cols());
-    for (std::size_t i = 0; i < s.rows.size(); ++i) dlogits.row(s.rows[i]) = G.row(static_cast<Eigen::Index>(i));
-    snn_backward(p, opt, d.x, tr, dlogits, grad);
+    matrix_of<Scalar> dlogits = matrix_of<Scalar>::Zero(tr.logits.rows(), tr.logits.cols());
+    for (std::size_t i = 0; i < s.rows.size(); ++i)
+        dlogits.row(s.rows[i]) = G.row(static_cast<Eigen::Index>(i)).template cast<Scalar>();
+    snn_backward(p, opt, x, tr, dlogits, grad);
     return loss;
 }
+
+// The per-batch workspaces of both arithmetics; sg_options::precision picks which one is used.
+struct batch_workspace {
+    snn_trace tr64;
+    basic_snn_trace<float> tr32;
+    matrix x64;
+    matrix_of<float> x32;
+    double run(sg_precision prec, const snn_params& p, const snn_options& opt, const objective_spec& obj,
+               const sequence_data& d, std::vector<double>& grad) {
+        return prec == sg_precision::f32 ? loss_and_grad(p, opt, obj, d, tr32, x32, grad)
+                                         : loss_and_grad(p, opt, obj, d, tr64, x64, grad);
+    }
+};
 
 std::string hex(double v) {
     char buf[64];
@@ -204,7 +235,7 @@ sg_history train_sg(snn_params& p, const snn_options& opt, const objective_spec&
         load(sg.checkpoint, p, st);
     const std::size_t n = train.samples();
     const std::size_t bs = sg.batch == 0 || sg.batch >= n ? n : sg.batch;
-    snn_trace tr;
+    batch_workspace work;
     std::vector<double> grad;
     for (; st.epoch < sg.epochs; ++st.epoch) {
         double epoch_obj = 0.0, epoch_loss = 0.0;
@@ -212,11 +243,11 @@ sg_history train_sg(snn_params& p, const snn_options& opt, const objective_spec&
         for (std::size_t b0 = 0; b0 < n; b0 += bs) {
             double loss;
             if (bs == n) {
-                loss = loss_and_grad(p, opt, obj, train, tr, grad);
+                loss = work.run(sg.precision, p, opt, obj, train, grad);
             } else {
                 const std::vector<std::size_t> idx(order.begin() + static_cast<std::ptrdiff_t>(b0),
                                                    order.begin() + static_cast<std::ptrdiff_t>(std::min(n, b0 + bs)));
-                loss = loss_and_grad(p, opt, obj, train.subset(idx), tr, grad);
+                loss = work.run(sg.precision, p, opt, obj, train.subset(idx), grad);
             }
             const double reg = sg.path_beta > 0.0 ? sg.path_beta * path_norm(p, sg.path_beta, &grad) : 0.0;
             const double total = loss + reg;

@@ -11,8 +11,9 @@ import einet
 torch = pytest.importorskip("torch", reason="PyTorch (Debian python3-torch) is needed for the SG anchor")
 
 
-def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, path_beta):
-    """The spec 002 §2.3 recurrence written directly with torch autograd (ATan surrogate, detached reset)."""
+def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, path_beta, dtype=torch.float64):
+    """The spec 002 §2.3 recurrence written directly with torch autograd (ATan surrogate, detached reset),
+    in the arithmetic of `dtype`."""
     beta, theta = 0.99, 1.0
     reset = beta * theta if form == "canonical" else theta
 
@@ -20,7 +21,7 @@ def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, 
         @staticmethod
         def forward(ctx, u):
             ctx.save_for_backward(u)
-            return ((u - theta) >= 0).double() if form == "canonical" else ((u - theta) > 0).double()
+            return ((u - theta) >= 0).to(dtype) if form == "canonical" else ((u - theta) > 0).to(dtype)
 
         @staticmethod
         def backward(ctx, g):
@@ -37,11 +38,11 @@ def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, 
     feats, vs = [], []
     for k in range(K):
         inp = x
-        v = torch.ones(x.shape[2], dtype=torch.float64)
+        v = torch.ones(x.shape[2], dtype=dtype)
         for l in range(layers):
             W = blocks[k * layers + l]
             I = inp @ W
-            u = torch.zeros(B, W.shape[1], dtype=torch.float64)
+            u = torch.zeros(B, W.shape[1], dtype=dtype)
             s = torch.zeros_like(u)
             out = []
             for t in range(T):
@@ -57,7 +58,7 @@ def torch_lif_objective(params, shapes, x, labels, K, L, p_last, C, form, loss, 
     if loss == "ce":
         data = torch.nn.functional.cross_entropy(z, y)
     else:  # binary hinge on one logit
-        data = torch.clamp(1 - (2 * y.double() - 1) * z[:, 0], min=0).mean()
+        data = torch.clamp(1 - (2 * y.to(dtype) - 1) * z[:, 0], min=0).mean()
     vcat = torch.cat(vs)
     path = torch.sqrt(((W_out ** 2).sum(1) * vcat).sum() + 1e-12)
     return data + path_beta * path
@@ -90,6 +91,40 @@ def test_sg_loss_trajectory_matches_pytorch(form, loss, C, K, L):
     ref = np.array(ref)
     assert ref[-1] < ref[0]  # the anchor trains
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize("form,loss,C,K,L", [("reference", "ce", 3, 2, 3), ("canonical", "hinge", 1, 4, 4)])
+def test_sg_float32_path_matches_pytorch_float32_and_float64(form, loss, C, K, L):
+    """The float32 SG path (network passes in single precision) against PyTorch float32 on the same
+    network, weights and data, and against our float64 reference: 20 Adam steps agree to float tolerance."""
+    torch.set_num_threads(1)
+    T, B, d, p_rec, p_last = 8, 32, 5, 16, 12
+    params, shapes = einet.snn_init(d, K, L, p_rec, p_last, C, seed=3)
+    params = params * 2.5
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(T, B, d))
+    labels = list(rng.integers(0, max(C, 2), size=B))
+    steps, lr, pb = 20, 1e-2, 0.05
+    kw = dict(loss=loss, classes=max(C, 2), lr=lr, path_beta=pb, epochs=steps, patience=1000, lif=form)
+    _, h32 = einet.snn_train(params, d, K, L, p_rec, p_last, C, x, labels, dtype="float32", **kw)
+    _, h64 = einet.snn_train(params, d, K, L, p_rec, p_last, C, x, labels, **kw)
+    p = torch.tensor(params, dtype=torch.float32, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=lr)
+    ref = []
+    xt = torch.tensor(x, dtype=torch.float32)
+    for _ in range(steps):
+        opt.zero_grad()
+        obj = torch_lif_objective(p, shapes, xt, labels, K, L, p_last, C, form, loss, pb, dtype=torch.float32)
+        ref.append(obj.item())
+        obj.backward()
+        opt.step()
+    ours32, ours64, ref = np.array(h32["objective"]), np.array(h64["objective"]), np.array(ref)
+    assert ref[-1] < ref[0]
+    np.testing.assert_allclose(ours32, ref, rtol=1e-4, atol=0)
+    np.testing.assert_allclose(ours32, ours64, rtol=1e-4, atol=0)
+    assert not np.array_equal(ours32, ours64)  # the float32 path really rounds differently
+    with pytest.raises(Exception, match="dtype"):
+        einet.snn_train(params, d, K, L, p_rec, p_last, C, x, labels, dtype="float16", **kw)
 
 
 cvxopt = pytest.importorskip("cvxopt", reason="cvxopt (Debian python3-cvxopt) is the independent convex solver")

@@ -17,7 +17,9 @@
 
 namespace einet::train {
 
-using matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename Scalar>
+using matrix_of = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using matrix = matrix_of<double>;
 using vector = Eigen::VectorXd;
 
 enum class tie_rule { ge, gt };
@@ -109,22 +111,37 @@ struct snn_options {
     double readout_bias = 0.0;  // b of membrane_threshold
 };
 
-// Everything the backward pass needs, kept from one forward pass over a batch.
-struct snn_trace {
+// Everything the backward pass needs, kept from one forward pass over a batch. The pass runs in
+// Scalar arithmetic (double: the reference; float: the fast SG path, twice the SIMD lanes); the
+// parameters stay double and are rounded to Scalar once per pass.
+template <typename Scalar>
+struct basic_snn_trace {
     std::size_t steps = 0, batch = 0;
-    std::vector<matrix> u, s;   // per (k, l): pre-reset membrane and spikes, [T·B × width]
-    matrix features;            // readout variable of every branch's last layer, [T·B × p_last]
-    matrix logits;              // features · W_out, [T·B × C]
+    std::vector<matrix_of<Scalar>> u, s;   // per (k, l): pre-reset membrane and spikes, [T·B × width]
+    matrix_of<Scalar> features;            // readout variable of every branch's last layer, [T·B × p_last]
+    matrix_of<Scalar> logits;              // features · W_out, [T·B × C]
 };
+using snn_trace = basic_snn_trace<double>;
 
 // x: [T·B × d] time-major. Runs all T steps of every layer (layer by layer: currents of all steps
 // in one product, then the leak/reset scan).
-void snn_forward(const snn_params& p, const snn_options& opt, const matrix& x, std::size_t steps, snn_trace& tr);
+template <typename Scalar>
+void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Scalar>& x, std::size_t steps,
+                 basic_snn_trace<Scalar>& tr);
 
 // Backpropagation through time of dlogits ([T·B × C], zero rows for unsupervised steps) into
-// grad (same layout as snn_params::flat()).
-void snn_backward(const snn_params& p, const snn_options& opt, const matrix& x, const snn_trace& tr,
-                  const matrix& dlogits, std::vector<double>& grad);
+// grad (same layout as snn_params::flat(), always double).
+template <typename Scalar>
+void snn_backward(const snn_params& p, const snn_options& opt, const matrix_of<Scalar>& x,
+                  const basic_snn_trace<Scalar>& tr, const matrix_of<Scalar>& dlogits, std::vector<double>& grad);
+
+extern template void snn_forward<double>(const snn_params&, const snn_options&, const matrix&, std::size_t, snn_trace&);
+extern template void snn_forward<float>(const snn_params&, const snn_options&, const matrix_of<float>&, std::size_t,
+                                        basic_snn_trace<float>&);
+extern template void snn_backward<double>(const snn_params&, const snn_options&, const matrix&, const snn_trace&,
+                                          const matrix&, std::vector<double>&);
+extern template void snn_backward<float>(const snn_params&, const snn_options&, const matrix_of<float>&,
+                                         const basic_snn_trace<float>&, const matrix_of<float>&, std::vector<double>&);
 
 // ℓ2 path norm R = sqrt(Σ_c Σ_j W_out[j,c]² v_j + 1e-12), v = (W^{(L−1)}∘²)ᵀ…(W^{(1)}∘²)ᵀ 1_d per
 // branch (spec §3). Adds scale·∂R/∂θ to grad when grad is non-null.

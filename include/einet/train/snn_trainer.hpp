@@ -43,6 +43,10 @@ struct evaluation {
 };
 evaluation evaluate(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& data);
 
+// Arithmetic of the network passes: f64 is the reference; f32 (parameters, Adam and the loss stay
+// double) doubles the SIMD width of the scans and products, like PyTorch's float32 default.
+enum class sg_precision { f64, f32 };
+
 struct sg_options {
     double lr = 1e-3;
     double path_beta = 0.0;   // β_SG
@@ -55,6 +59,7 @@ struct sg_options {
     std::filesystem::path checkpoint;  // empty: none
     std::size_t checkpoint_every = 0;  // epochs
     bool resume = false;
+    sg_precision precision = sg_precision::f64;
 };
 
 struct sg_history {
