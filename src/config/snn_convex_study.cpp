@@ -9,19 +9,14 @@
 #include "einet/core/error.hpp"
 #include "einet/train/snn_dictionary.hpp"
 #include "einet/train/snn_tasks.hpp"
+#include "snn_addition_study.hpp"
+#include "snn_study_setup.hpp"
 
 namespace einet::config {
 using io::json;
 namespace tr = einet::train;
 
 namespace {
-
-tr::snn_shape shape_of(const resolved_config& cfg, std::size_t d, std::size_t K, std::size_t L) {
-    tr::snn_shape s{d, K, L, static_cast<std::size_t>(cfg.integer("snn.p_rec")),
-                    static_cast<std::size_t>(cfg.integer("snn.p_last")), 1};
-    s.validate(cfg.origin("snn.branches") + ": snn.branches = " + std::to_string(K));
-    return s;
-}
 
 tr::task_split load_task(const resolved_config& cfg) {
     const auto T = static_cast<std::size_t>(cfg.integer("task.steps"));
@@ -41,11 +36,6 @@ std::size_t classes_of(const tr::task_split& s) {
     return static_cast<std::size_t>(std::max(c, 2));
 }
 
-// Outputs of the readout for a loss: one logit for the binary losses, C otherwise.
-std::size_t outputs_for(tr::loss_kind k, std::size_t classes) {
-    return k == tr::loss_kind::hinge || k == tr::loss_kind::logistic ? 1 : classes;
-}
-
 void check_loss_fits(const resolved_config& cfg, const std::string& key, std::size_t classes) {
     const auto k = tr::parse_loss(cfg.string(key), key);
     if (classes > 2 && (k == tr::loss_kind::hinge || k == tr::loss_kind::logistic))
@@ -58,80 +48,99 @@ struct point_result {
     double rel_gap = 0.0, acc_cvx = std::nan(""), primal = 0.0, dual = 0.0, gap = 0.0;
 };
 
-double test_accuracy(const tr::matrix& Z, const std::vector<int>& labels) {
-    const auto pred = tr::predict_labels(Z);
-    double hit = 0;
-    for (std::size_t i = 0; i < pred.size(); ++i) hit += pred[i] == labels[i];
-    return hit / static_cast<double>(pred.size());
-}
+// The methods of one (K, L, seed) point (spec §6): CVX, SG and the hybrids SG-CVX, SG-SG, CVX-SG,
+// each a composition of the SG grid search and the convex readout (snn_methods.hpp); every
+// network is scored on the test set.
+class point_methods {
+public:
+    point_methods(const resolved_config& cfg, const tr::task_split& data, std::size_t K, std::size_t L,
+                  std::uint64_t seed, std::size_t classes)
+        : cfg_(cfg), data_(data), seed_(seed), sg_opt_(snn_setup::sg_options(cfg)),
+          dict_opt_(snn_setup::dictionary_options(cfg)),
+          cvx_obj_{tr::parse_loss(cfg.string("convex.loss"), "convex.loss"), tr::supervision::final_time, false, classes, {}},
+          sg_obj_{tr::parse_loss(cfg.string("sg.loss"), "sg.loss"), tr::supervision::final_time, false, classes, {}},
+          grid_(snn_setup::convex_grid(cfg, tr::rho_rule::sqrt_columns)) {
+        const auto d = static_cast<std::size_t>(data.train.x.cols());
+        cvx_shape_ = snn_setup::shape(cfg, d, K, L, tr::head_outputs({cvx_obj_.loss, classes, 1.0}));
+        sg_shape_ = snn_setup::shape(cfg, d, K, L, tr::head_outputs({sg_obj_.loss, classes, 1.0}));
+    }
 
-point_result run_cvx(const resolved_config& cfg, const tr::task_split& data, std::size_t K, std::size_t L,
-                     std::uint64_t seed, std::size_t classes) {
-    const auto loss = tr::parse_loss(cfg.string("convex.loss"), "convex.loss");
-    const std::size_t d = static_cast<std::size_t>(data.train.x.cols());
-    auto shape = shape_of(cfg, d, K, L);
-    shape.outputs = outputs_for(loss, classes);
-    tr::snn_params witness(shape);
-    tr::init_gaussian_witness(witness, seed);  // spec §4.1
-    tr::snn_options opt;
-    opt.lif = tr::lif_params::canonical(cfg.number("snn.beta_leak"), cfg.number("snn.theta"));
-    opt.readout = cfg.string("convex.readout") == "spike" ? tr::readout_kind::spike : tr::readout_kind::membrane_threshold;
-    opt.readout_bias = cfg.number("convex.bias");
-    const auto dict = tr::build_dictionary(witness, opt, tr::supervision::final_time, data.train, cfg.boolean("convex.dedup"));
-    tr::objective_spec obj{loss, tr::supervision::final_time, false, classes};
-    const auto rows = tr::supervise(obj, data.train);
-    tr::convex_problem pr{&dict.D, rows.Y, rows.a, loss, tr::penalty_kind::elementwise,
-                          tr::rho_single_head(cfg.number("convex.beta"), dict.D.cols())};
-    tr::convex_options copt;
-    copt.gap_tol = cfg.number("convex.gap_tol");
-    const auto sol = tr::solve_convex(pr, copt);
-    // The reconstructed network (witness + convex readout) classifies the test set (spec §5.9).
-    tr::snn_params net = witness;
-    tr::set_readout(net, dict, sol.W);
-    tr::snn_trace trace;
-    tr::snn_forward(net, opt, data.test.x, data.test.steps, trace);
-    point_result r;
-    r.acc_cvx = test_accuracy(trace.logits.bottomRows(static_cast<Eigen::Index>(data.test.samples())), data.test.labels);
-    r.rel_gap = std::abs(sol.gap) / std::max(1.0, std::abs(sol.primal));
-    r.primal = sol.primal, r.dual = sol.dual, r.gap = sol.gap;
-    r.j["primal"] = sol.primal;
-    r.j["dual"] = sol.dual;
-    r.j["gap"] = sol.gap;
-    r.j["rho"] = pr.rho;
-    r.j["dual_infeasibility"] = sol.dual_infeasibility;
-    r.j["nonzeros"] = static_cast<std::int64_t>(sol.nonzeros);
-    r.j["distinct_columns"] = static_cast<std::int64_t>(dict.distinct_columns);
-    r.j["solver"] = sol.method;
-    r.j["test_acc_cvx"] = r.acc_cvx;
-    return r;
-}
+    point_result run() {
+        point_result r;
+        const bool cvx = snn_setup::runs(cfg_, "cvx") || snn_setup::runs(cfg_, "cvx_sg");
+        const bool sg = snn_setup::runs(cfg_, "sg") || snn_setup::runs(cfg_, "sg_cvx") || snn_setup::runs(cfg_, "sg_sg");
+        if (cvx) {
+            tr::snn_params witness(cvx_shape_);
+            tr::init_gaussian_witness(witness, seed_);  // spec §4.1
+            const auto f = convex(witness, r, "");
+            r.acc_cvx = r.j["test_acc_cvx"].number();
+            if (snn_setup::runs(cfg_, "cvx_sg")) finetune(f.net, "cvx_sg", r.j);
+        }
+        if (sg) {
+            tr::snn_params init(sg_shape_);
+            tr::init_uniform_fan_in(init, seed_);  // nn.Linear default (spec §3)
+            const auto f = tr::sg_grid_search(init, sg_opt_, sg_obj_, data_.train, data_.val,
+                                              snn_setup::sg_grid(cfg_, seed_, false, false));
+            r.j["test_acc_sg"] = accuracy(f.params, sg_opt_, sg_obj_);
+            r.j["sg_lr"] = f.lr, r.j["sg_path_beta"] = f.path_beta, r.j["sg_best_epoch"] = static_cast<std::int64_t>(f.best_epoch);
+            if (snn_setup::runs(cfg_, "sg_cvx")) {  // the SG model's hidden weights as the witness (spec §4.2)
+                tr::snn_params witness(cvx_shape_);
+                for (std::size_t i = 0; i < witness.readout_offset(); ++i) witness.flat()[i] = f.params.flat()[i];
+                point_result h;
+                convex(witness, h, "sg_cvx_");
+                for (const auto& [k, v] : h.j.items()) r.j[k] = v;
+                r.rel_gap = std::max(r.rel_gap, h.rel_gap);
+            }
+            if (snn_setup::runs(cfg_, "sg_sg")) finetune(f.params, "sg_sg", r.j);
+        }
+        return r;
+    }
 
-double run_sg(const resolved_config& cfg, const tr::task_split& data, std::size_t K, std::size_t L, std::uint64_t seed,
-              std::size_t classes, json& j) {
-    const auto loss = tr::parse_loss(cfg.string("sg.loss"), "sg.loss");
-    auto shape = shape_of(cfg, static_cast<std::size_t>(data.train.x.cols()), K, L);
-    shape.outputs = outputs_for(loss, classes);
-    tr::snn_params p(shape);
-    tr::init_uniform_fan_in(p, seed);  // nn.Linear default (spec §3)
-    tr::snn_options opt;
-    const double beta = cfg.number("snn.beta_leak"), theta = cfg.number("snn.theta");
-    opt.lif = cfg.string("sg.lif") == "reference" ? tr::lif_params::reference(beta, theta) : tr::lif_params::canonical(beta, theta);
-    opt.sg = tr::surrogate::named(cfg.string("sg.surrogate"));
-    tr::objective_spec obj{loss, tr::supervision::final_time, false, classes};
-    tr::sg_options sg;
-    sg.lr = cfg.number("sg.lr");
-    sg.path_beta = cfg.number("sg.path_beta");
-    sg.epochs = static_cast<std::size_t>(cfg.integer("sg.epochs"));
-    sg.batch = static_cast<std::size_t>(cfg.integer("sg.batch"));
-    sg.patience = static_cast<std::size_t>(cfg.integer("sg.patience"));
-    sg.seed = seed;
-    const auto h = tr::train_sg(p, opt, obj, data.train, data.val.samples() ? &data.val : nullptr, sg);
-    const double acc = tr::evaluate(p, opt, obj, data.test).accuracy;
-    j["test_acc_sg"] = acc;
-    j["sg_best_epoch"] = static_cast<std::int64_t>(h.best_epoch);
-    j["sg_final_objective"] = h.objective.empty() ? 0.0 : h.objective.back();
-    return acc;
-}
+private:
+    double accuracy(const tr::snn_params& net, const tr::snn_options& opt, const tr::objective_spec& obj) const {
+        return tr::evaluate(net, opt, obj, data_.test).accuracy;
+    }
+
+    // Convex readout over the witness with the β grid; records under `prefix` (empty for CVX).
+    tr::convex_fit convex(const tr::snn_params& witness, point_result& r, const std::string& prefix) {
+        auto f = tr::convex_readout(witness, dict_opt_, {cvx_obj_}, data_.train, data_.val, grid_).front();
+        const auto& s = f.heads.front();
+        r.rel_gap = std::max(r.rel_gap, f.max_rel_gap);
+        r.primal = s.primal, r.dual = s.dual, r.gap = s.gap;
+        r.j[prefix + "primal"] = s.primal;
+        r.j[prefix + "dual"] = s.dual;
+        r.j[prefix + "gap"] = s.gap;
+        r.j[prefix + "beta"] = f.beta;
+        r.j[prefix + "rho"] = tr::rho_single_head(f.beta, f.columns);
+        r.j[prefix + "dual_infeasibility"] = s.dual_infeasibility;
+        r.j[prefix + "nonzeros"] = static_cast<std::int64_t>(s.nonzeros);
+        r.j[prefix + "distinct_columns"] = static_cast<std::int64_t>(f.distinct_columns);
+        r.j[prefix + "solver"] = s.method;
+        r.j[prefix + "uncertified_betas"] = static_cast<std::int64_t>(f.uncertified_betas);
+        // The reconstructed network (witness + convex readout) classifies the test set (spec §5.9).
+        r.j[prefix.empty() ? "test_acc_cvx" : prefix + "test_acc"] = accuracy(f.net, dict_opt_, cvx_obj_);
+        return f;
+    }
+
+    // SG fine-tuning of every weight from `start` (SG-SG, CVX-SG; spec §6).
+    void finetune(const tr::snn_params& start, const std::string& method, json& j) {
+        if (start.shape().outputs != sg_shape_.outputs)
+            throw config_error(cfg_.origin("methods.run") + ": methods.run: " + method +
+                               " needs convex.loss and sg.loss with the same number of outputs");
+        const auto f = tr::sg_grid_search(start, sg_opt_, sg_obj_, data_.train, data_.val,
+                                          snn_setup::sg_grid(cfg_, seed_, true, false));
+        j[method + "_test_acc"] = accuracy(f.params, sg_opt_, sg_obj_);
+        j[method + "_lr"] = f.lr, j[method + "_path_beta"] = f.path_beta;
+    }
+
+    const resolved_config& cfg_;
+    const tr::task_split& data_;
+    std::uint64_t seed_;
+    tr::snn_options sg_opt_, dict_opt_;
+    tr::objective_spec cvx_obj_, sg_obj_;
+    tr::convex_grid grid_;
+    tr::snn_shape cvx_shape_, sg_shape_;
+};
 
 double mean_of(const std::vector<double>& v) {
     double s = 0;
@@ -143,22 +152,23 @@ double mean_of(const std::vector<double>& v) {
 
 void check_snn_convex(const resolved_config& cfg) {
     for (auto K : cfg.integer_list("snn.branches"))
-        for (auto L : cfg.integer_list("snn.depth")) shape_of(cfg, 1, static_cast<std::size_t>(K), static_cast<std::size_t>(L));
-    for (const auto& m : cfg.string_list("methods.run"))
-        if (m != "cvx" && m != "sg")
-            throw config_error(cfg.origin("methods.run") + ": methods.run: expected \"cvx\" or \"sg\", got \"" + m + "\"");
+        for (auto L : cfg.integer_list("snn.depth"))
+            snn_setup::shape(cfg, 1, static_cast<std::size_t>(K), static_cast<std::size_t>(L), 1);
+    snn_setup::check_methods(cfg);
 }
 
 study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory& dir, const run_options&) {
+    (void)dir;
+    if (cfg.string("task.kind") == "addition") return run_snn_addition(cfg);
     const auto data = load_task(cfg);
     data.train.validate("task (training set)");
     data.test.validate("task (test set)");
     const std::size_t classes = classes_of(data);
-    const auto methods = cfg.string_list("methods.run");
-    const bool do_cvx = std::find(methods.begin(), methods.end(), "cvx") != methods.end();
-    const bool do_sg = std::find(methods.begin(), methods.end(), "sg") != methods.end();
-    if (do_cvx) check_loss_fits(cfg, "convex.loss", classes);
-    if (do_sg) check_loss_fits(cfg, "sg.loss", classes);
+    const bool do_cvx = snn_setup::runs(cfg, "cvx"), do_sg = snn_setup::runs(cfg, "sg");
+    const std::vector<std::string> hybrids{"sg_cvx", "sg_sg", "cvx_sg"};
+    if (do_cvx || snn_setup::runs(cfg, "sg_cvx") || snn_setup::runs(cfg, "cvx_sg")) check_loss_fits(cfg, "convex.loss", classes);
+    if (do_sg || snn_setup::runs(cfg, "sg_sg") || snn_setup::runs(cfg, "cvx_sg")) check_loss_fits(cfg, "sg.loss", classes);
+    std::map<std::string, json> acc_hybrid;
     const auto Ks = cfg.integer_list("snn.branches"), Ls = cfg.integer_list("snn.depth"), seeds = cfg.integer_list("snn.seeds");
     // Summary maps are keyed by the swept value: "K" when only K varies, "L" when only L varies,
     // "K<K>_L<L>" otherwise.
@@ -174,21 +184,22 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
     for (auto K : Ks)
         for (auto L : Ls) {
             std::vector<double> a_cvx, a_sg, p_v, d_v, g_v;
+            std::map<std::string, std::vector<double>> a_hybrid;
             for (auto seed : seeds) {
                 const auto t0 = std::chrono::steady_clock::now();
-                point_result r;
+                point_result r = point_methods(cfg, data, static_cast<std::size_t>(K), static_cast<std::size_t>(L),
+                                               static_cast<std::uint64_t>(seed), classes)
+                                     .run();
+                max_rel_gap = std::max(max_rel_gap, r.rel_gap);
                 if (do_cvx) {
-                    r = run_cvx(cfg, data, static_cast<std::size_t>(K), static_cast<std::size_t>(L),
-                                static_cast<std::uint64_t>(seed), classes);
-                    max_rel_gap = std::max(max_rel_gap, r.rel_gap);
                     a_cvx.push_back(r.acc_cvx);
                     p_v.push_back(r.primal);
                     d_v.push_back(r.dual);
                     g_v.push_back(r.gap);
                 }
-                if (do_sg)
-                    a_sg.push_back(run_sg(cfg, data, static_cast<std::size_t>(K), static_cast<std::size_t>(L),
-                                          static_cast<std::uint64_t>(seed), classes, r.j));
+                if (do_sg) a_sg.push_back(r.j["test_acc_sg"].number());
+                for (const auto& m : hybrids)
+                    if (snn_setup::runs(cfg, m)) a_hybrid[m].push_back(r.j[m + "_test_acc"].number());
                 r.j["K"] = K;
                 r.j["L"] = L;
                 r.j["seed"] = seed;
@@ -205,6 +216,7 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
                 acc_cvx[key] = mean_of(a_cvx);
             }
             if (do_sg) acc_sg[key] = mean_of(a_sg);
+            for (const auto& [m, v] : a_hybrid) acc_hybrid[m][key] = mean_of(v);
         }
     out.summary["classes"] = static_cast<std::int64_t>(classes);
     out.summary["points"] = points;
@@ -217,7 +229,8 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
         out.summary["test_acc"] = acc_cvx;
     }
     if (do_sg) out.summary["acc_sg"] = acc_sg;
-    (void)dir;
+    for (auto& [m, v] : acc_hybrid) out.summary["acc_" + m] = v;
+    if (!do_cvx && snn_setup::runs(cfg, "sg_cvx")) out.summary["max_rel_gap"] = max_rel_gap;
     return out;
 }
 

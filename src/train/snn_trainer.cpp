@@ -37,30 +37,46 @@ sequence_data sequence_data::subset(const std::vector<std::size_t>& idx) const {
     sequence_data out;
     out.steps = steps;
     out.x.resize(static_cast<Eigen::Index>(m * steps), x.cols());
-    out.labels.resize(per_step ? m * steps : m);
     for (std::size_t t = 0; t < steps; ++t)
-        for (std::size_t j = 0; j < m; ++j) {
+        for (std::size_t j = 0; j < m; ++j)
             out.x.row(static_cast<Eigen::Index>(t * m + j)) = x.row(static_cast<Eigen::Index>(t * n + idx[j]));
-            if (per_step) out.labels[t * m + j] = labels[t * n + idx[j]];
-        }
-    if (!per_step)
-        for (std::size_t j = 0; j < m; ++j) out.labels[j] = labels[idx[j]];
+    // labels of every head: per sample, or per (t, sample) row time-major
+    const auto pick = [&](const std::vector<int>& from) {
+        std::vector<int> to(per_step ? m * steps : m);
+        for (std::size_t t = 0; t < (per_step ? steps : 1); ++t)
+            for (std::size_t j = 0; j < m; ++j) to[t * m + j] = from[t * n + idx[j]];
+        return to;
+    };
+    out.labels = pick(labels);
+    for (const auto& more : more_labels) out.more_labels.push_back(pick(more));
     return out;
 }
 
+std::vector<head_spec> heads_of(const objective_spec& obj) {
+    return obj.heads.empty() ? std::vector<head_spec>{{obj.loss, obj.classes, 1.0}} : obj.heads;
+}
+
+std::size_t head_outputs(const head_spec& h) {
+    return h.loss == loss_kind::hinge || h.loss == loss_kind::logistic ? 1 : h.classes;
+}
+
 supervised_rows supervise(const objective_spec& obj, const sequence_data& data) {
+    return supervise(obj, data, data.labels);
+}
+
+supervised_rows supervise(const objective_spec& obj, const sequence_data& data, const std::vector<int>& all_labels) {
     const std::size_t n = data.samples(), T = data.steps;
     supervised_rows r;
     std::vector<int> labels;
     if (obj.sup == supervision::final_time) {
         for (std::size_t i = 0; i < n; ++i) r.rows.push_back(static_cast<Eigen::Index>((T - 1) * n + i));
-        labels.assign(data.labels.end() - static_cast<std::ptrdiff_t>(n), data.labels.end());
+        labels.assign(all_labels.end() - static_cast<std::ptrdiff_t>(n), all_labels.end());
         r.a = vector::Constant(static_cast<Eigen::Index>(n), 1.0 / static_cast<double>(n));
     } else {
-        if (data.labels.size() != n * T) throw config_error("per-timestep supervision needs a label at every step");
+        if (all_labels.size() != n * T) throw config_error("per-timestep supervision needs a label at every step");
         r.rows.resize(n * T);
         std::iota(r.rows.begin(), r.rows.end(), Eigen::Index{0});
-        labels = data.labels;
+        labels = all_labels;
         r.a.resize(static_cast<Eigen::Index>(n * T));
         for (std::size_t t = 0; t < T; ++t) {
             // ramp α_t = 2t/(T+1), t = 1..T (Σ α_t = T); row weight α_t/(n T)  (spec §5.6)
@@ -83,23 +99,58 @@ matrix gather(const matrix_of<Scalar>& m, const std::vector<Eigen::Index>& rows)
     return out;
 }
 
-double accuracy_of(const matrix& Z, const supervised_rows& s) {
+// Per supervised row: 1 when the predicted class is the target's.
+std::vector<int> correct_rows(const matrix& Z, const supervised_rows& s) {
     const auto pred = predict_labels(Z);
-    std::vector<int> truth(pred.size());
+    std::vector<int> hit(pred.size());
     for (std::size_t i = 0; i < pred.size(); ++i) {
         const auto r = static_cast<Eigen::Index>(i);
         Eigen::Index c = 0;
         if (s.Y.cols() == 1) c = s.Y(r, 0) > 0 ? 1 : 0;
         else s.Y.row(r).maxCoeff(&c);
-        truth[i] = static_cast<int>(c);
+        hit[i] = pred[i] == static_cast<int>(c);
     }
-    double hit = 0.0, total = 0.0;
-    for (std::size_t i = 0; i < pred.size(); ++i) {
-        hit += s.a[static_cast<Eigen::Index>(i)] * (pred[i] == truth[i]);
-        total += s.a[static_cast<Eigen::Index>(i)];
-    }
-    return hit / total;
+    return hit;
 }
+
+}  // namespace
+
+double data_term(const objective_spec& obj, const matrix& logits, const sequence_data& d, matrix* dlogits,
+                 double* accuracy) {
+    const auto heads = heads_of(obj);
+    if (dlogits) dlogits->setZero(logits.rows(), logits.cols());
+    double total = 0.0;
+    std::vector<int> all_right;
+    vector a;
+    Eigen::Index col = 0;
+    for (std::size_t h = 0; h < heads.size(); ++h) {
+        const objective_spec one{heads[h].loss, obj.sup, obj.ramp, heads[h].classes, {}};
+        const auto s = supervise(one, d, h == 0 ? d.labels : d.more_labels.at(h - 1));
+        const Eigen::Index width = obj.heads.empty() ? logits.cols() : static_cast<Eigen::Index>(head_outputs(heads[h]));
+        const matrix Z = gather(logits, s.rows).middleCols(col, width);
+        matrix G;
+        total += heads[h].weight * loss_value(heads[h].loss, Z, s.Y, s.a, dlogits ? &G : nullptr);
+        if (dlogits)
+            for (std::size_t i = 0; i < s.rows.size(); ++i)
+                dlogits->row(s.rows[i]).segment(col, width) = heads[h].weight * G.row(static_cast<Eigen::Index>(i));
+        if (accuracy) {
+            const auto hit = correct_rows(Z, s);
+            if (h == 0) all_right = hit, a = s.a;
+            else
+                for (std::size_t i = 0; i < hit.size(); ++i) all_right[i] &= hit[i];
+        }
+        col += width;
+    }
+    if (col != logits.cols()) throw internal_error("objective heads do not cover the readout's outputs");
+    if (accuracy) {
+        double hit = 0.0;
+        for (std::size_t i = 0; i < all_right.size(); ++i) hit += a[static_cast<Eigen::Index>(i)] * all_right[i];
+        *accuracy = hit / a.sum();
+    }
+    return total;
+}
+
+namespace {
 
 // The batch input in the arithmetic of the pass (the double input itself for the reference path).
 template <typename Scalar>
@@ -113,20 +164,22 @@ const matrix_of<Scalar>& input_as(const matrix& x, matrix_of<Scalar>& buffer) {
 }
 
 // Loss + gradient of the data term on one batch (grad = ∂loss/∂θ). The network pass runs in Scalar;
-// the loss on the few supervised logits and the gradient stay double.
+// the loss on the supervised logits (data_term, every head) and the gradient stay double.
 template <typename Scalar>
 double loss_and_grad(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& d,
                      basic_snn_trace<Scalar>& tr, matrix_of<Scalar>& xbuf, std::vector<double>& grad) {
     const auto& x = input_as(d.x, xbuf);
     snn_forward(p, opt, x, d.steps, tr);
-    const auto s = supervise(obj, d);
-    const matrix Z = gather(tr.logits, s.rows);
     matrix G;
-    const double loss = loss_value(obj.loss, Z, s.Y, s.a, &G);
-    matrix_of<Scalar> dlogits = matrix_of<Scalar>::Zero(tr.logits.rows(), tr.logits.cols());
-    for (std::size_t i = 0; i < s.rows.size(); ++i)
-        dlogits.row(s.rows[i]) = G.row(static_cast<Eigen::Index>(i)).template cast<Scalar>();
-    snn_backward(p, opt, x, tr, dlogits, grad);
+    double loss = 0.0;
+    if constexpr (std::is_same_v<Scalar, double>) {
+        loss = data_term(obj, tr.logits, d, &G, nullptr);
+        snn_backward(p, opt, x, tr, G, grad);
+    } else {
+        loss = data_term(obj, tr.logits.template cast<double>(), d, &G, nullptr);
+        const matrix_of<Scalar> dlogits = G.template cast<Scalar>();
+        snn_backward(p, opt, x, tr, dlogits, grad);
+    }
     return loss;
 }
 
@@ -218,9 +271,9 @@ std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, std::siz
 evaluation evaluate(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& data) {
     snn_trace tr;
     snn_forward(p, opt, data.x, data.steps, tr);
-    const auto s = supervise(obj, data);
-    const matrix Z = gather(tr.logits, s.rows);
-    return {loss_value(obj.loss, Z, s.Y, s.a), accuracy_of(Z, s)};
+    evaluation e;
+    e.loss = data_term(obj, tr.logits, data, nullptr, &e.accuracy);
+    return e;
 }
 
 sg_history train_sg(snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& train,

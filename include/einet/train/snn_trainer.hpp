@@ -18,9 +18,18 @@ struct sequence_data {
     matrix x;                 // [T·n × d]
     std::size_t steps = 0;    // T
     std::vector<int> labels;  // n (final time) or T·n (per timestep)
+    std::vector<std::vector<int>> more_labels;  // labels of heads 2, 3, … (multi-head tasks), same layout
     std::size_t samples() const { return steps ? static_cast<std::size_t>(x.rows()) / steps : 0; }
     void validate(const std::string& what) const;  // empty, NaN/inf, sizes: config_error naming `what`
     sequence_data subset(const std::vector<std::size_t>& samples) const;
+};
+
+// One output head of a multi-head readout (the addition task's sum and carry heads, spec §2.4):
+// a contiguous block of logit columns with its own loss, classes and weight λ in the objective.
+struct head_spec {
+    loss_kind loss = loss_kind::hinge;
+    std::size_t classes = 2;
+    double weight = 1.0;  // λ_head
 };
 
 struct objective_spec {
@@ -28,7 +37,15 @@ struct objective_spec {
     supervision sup = supervision::final_time;
     bool ramp = false;        // per-timestep weights α_t = 2t/(T+1) (spec §5.6)
     std::size_t classes = 2;  // C of the labels
+    // Empty: one head (loss, classes) over every logit. Otherwise Σ_h λ_h L_h on consecutive column
+    // blocks; head h reads data.labels (h = 0) or data.more_labels[h − 1] (snn_heads.hpp).
+    std::vector<head_spec> heads;
 };
+
+// The heads of an objective (one for an objective without heads) and each head's logit count:
+// one for the binary losses (hinge, logistic), C otherwise.
+std::vector<head_spec> heads_of(const objective_spec& obj);
+std::size_t head_outputs(const head_spec& h);
 
 // Rows of the logits that are supervised, their targets and weights (Σ a = 1).
 struct supervised_rows {
@@ -37,6 +54,14 @@ struct supervised_rows {
     vector a;
 };
 supervised_rows supervise(const objective_spec& obj, const sequence_data& data);
+// The same for an explicit label vector (n or T·n entries) of `data`'s shape.
+supervised_rows supervise(const objective_spec& obj, const sequence_data& data, const std::vector<int>& labels);
+
+// Data term Σ_h λ_h L_h over the supervised rows of `logits` [T·n × outputs] (one head: its loss
+// over every column). Fills ∂/∂logits when asked, and the accuracy (rows where every head is
+// right, weighted like the first head's rows).
+double data_term(const objective_spec& obj, const matrix& logits, const sequence_data& data, matrix* dlogits,
+                 double* accuracy);
 
 struct evaluation {
     double loss = 0.0, accuracy = 0.0;
