@@ -72,6 +72,18 @@ def run_quick(experiment: str, out: Path, *sets: str, cwd=None, extra=()) -> dic
     return json.loads((out / "summary.json").read_text())
 
 
+def run_experiment(run_einet, tmp_path, name: str, *sets: str, tag: str = ""):
+    """`einet run experiments/<name>.toml --out tmp_path/<name><tag> --threads 1 --set ...` with the
+    full report; returns (run directory, summary)."""
+    out = tmp_path / (name + tag)
+    args = ["run", EXPERIMENTS / f"{name}.toml", "--out", out, "--threads", "1"]
+    for s in sets:
+        args += ["--set", s]
+    proc = run_einet(args, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out, json.loads((out / "summary.json").read_text())
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

@@ -4,27 +4,17 @@ of convex functions, spec A2/A3), against the spec's numbers (spec 000 §4) and 
 defining identities."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
-from conftest import EXPERIMENTS
+from conftest import run_experiment
 
 
-def run(run_einet, tmp_path, name, *sets, tag=""):
-    out = tmp_path / (name + tag)
-    args = ["run", EXPERIMENTS / f"{name}.toml", "--out", out, "--threads", "1"]
-    for s in sets:
-        args += ["--set", s]
-    proc = run_einet(args, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return out, json.loads((out / "summary.json").read_text())
 
 
 def test_fig8g_mistuned_example_leaves_the_reference_levels(run_einet, tmp_path):
-    _, s = run(run_einet, tmp_path, "p000_fig8g")
-    _, tuned = run(run_einet, tmp_path, "p000_fig8g", "lowrank.decoder_jitter=0.0", tag="_tuned")
+    _, s = run_experiment(run_einet, tmp_path, "p000_fig8g")
+    _, tuned = run_experiment(run_einet, tmp_path, "p000_fig8g", "lowrank.decoder_jitter=0.0", tag="_tuned")
     # spec [M]: sigma_D = 0.25 gives a decoder angle of 19.6° (mean of E and I); the median error over
     # trials is 0.16-0.25 there against 0.011 without mistuning (single trials scatter around it)
     assert s["decoder_angle"] == pytest.approx(19.6, abs=4.0) and tuned["decoder_angle"] == 0.0
@@ -33,7 +23,7 @@ def test_fig8g_mistuned_example_leaves_the_reference_levels(run_einet, tmp_path)
 
 
 def test_fig13_random_boundary_is_degenerate_and_tuning_repairs_it(run_einet, tmp_path):
-    out, s = run(run_einet, tmp_path, "p000_fig13")
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig13")
     # spec [M]: random: neurons 5, 6, 7 form the envelope on [-1, 1], silent for x in (0.007, 0.322)
     assert s["boundary_neurons_random"] == 3
     assert s["silent_from_random"] == pytest.approx(0.007, abs=0.002)
@@ -47,7 +37,7 @@ def test_fig13_random_boundary_is_degenerate_and_tuning_repairs_it(run_einet, tm
 
 
 def test_fig14_dc_design_computes_the_target(run_einet, tmp_path):
-    out, s = run(run_einet, tmp_path, "p000_fig14")
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig14")
     # A2: q - p = f exactly, q and p convex; A3: the designed crossing is (f + c_E - c_I)/(a_I - a_E) = f
     assert s["dc_residual"] < 1e-12 and s["crossing_error"] < 1e-9
     x, q, p = (np.load(out / "arrays" / f"{k}.npy") for k in ("x", "dc_q", "dc_p"))

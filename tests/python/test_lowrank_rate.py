@@ -8,17 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from conftest import EXPERIMENTS
+from conftest import EXPERIMENTS, run_experiment
 
 
-def run(run_einet, tmp_path, name, *sets):
-    out = tmp_path / name
-    args = ["run", EXPERIMENTS / f"{name}.toml", "--out", out, "--threads", "1"]
-    for s in sets:
-        args += ["--set", s]
-    proc = run_einet(args, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return out, json.loads((out / "summary.json").read_text())
 
 
 def euler_rate_network(F, T, W, x, h, beta, rho0=None):
@@ -35,7 +27,7 @@ def euler_rate_network(F, T, W, x, h, beta, rho0=None):
 
 
 def test_fig10de_rate_network_follows_the_soft_boundary(run_einet, tmp_path):
-    out, s = run(run_einet, tmp_path, "p000_fig10de")
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig10de")
     # spec [M] (deterministic): mean(y - g) = -0.0207, RMS 0.0233, max |y - g| = 0.032
     assert s["offset"] == pytest.approx(-0.0207, abs=5e-5)
     assert s["rms"] == pytest.approx(0.0233, abs=5e-5)
@@ -49,7 +41,7 @@ def test_fig10de_rate_network_follows_the_soft_boundary(run_einet, tmp_path):
 
 
 def test_fig12b_rate_network_approximates_the_saw_tooth(run_einet, tmp_path):
-    out, s = run(run_einet, tmp_path, "p000_fig12b")
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig12b")
     # spec [M] (deterministic): RMSE over x in [1, 10) = 0.280; 1-wide binned y^E on [1, 10)
     assert s["rmse"] == pytest.approx(0.280, abs=5e-4)
     assert np.allclose(s["binned_y"], [2.75, 3.63, 5.14, 5.01, 3.53, 3.47, 5.14, 5.12, 3.63], atol=0.005)
@@ -77,7 +69,7 @@ def test_fig10f_trial_averaged_spiking_latent_matches_the_rate_network(run_einet
     # (Fig 10a, Mode C, D = -0.1) follows the same soft boundary as the rate network (D = -0.5,
     # beta = 50). Measured (6 seeds, 0.2-wide x bins): max difference 0.019 (the first bin), others
     # < 0.01; bin SEM 0.004. Three seeds here.
-    _, rate = run(run_einet, tmp_path, "p000_fig10de", "lowrank.bin_width=0.2")
+    _, rate = run_experiment(run_einet, tmp_path, "p000_fig10de", "lowrank.bin_width=0.2")
     spiking = []
     for seed in (61, 62, 63):
         out = tmp_path / f"spiking_{seed}"

@@ -4,6 +4,8 @@
 // design algorithms (spec 000 §3) against their defining identities.
 #include <gtest/gtest.h>
 
+#include "lowrank_test_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -24,18 +26,7 @@ using lowrank::population_spec;
 
 namespace {
 
-population_spec pop(std::string name, bool exc, std::vector<double> F, std::vector<double> E_self, std::vector<double> E_cross,
-                    std::vector<double> T, std::vector<double> D) {
-    population_spec p;
-    p.name = std::move(name);
-    p.excitatory = exc;
-    p.F = std::move(F);
-    p.E_self = std::move(E_self);
-    p.E_cross = std::move(E_cross);
-    p.T = std::move(T);
-    p.D = std::move(D);
-    return p;
-}
+constexpr auto pop = test::lowrank_population;
 
 // Fig 4d/e (spec 000 §4): one E and one I neuron, x steps 0 → 1 at sample 100, dt = 5e-5 s, 0.06 s.
 lowrank::model fig4de() {

@@ -3,6 +3,8 @@
 // the deterministic reference numbers of Figs 10d and 12b, and the β → ∞ limit (the spiking boundary).
 #include <gtest/gtest.h>
 
+#include "lowrank_test_support.hpp"
+
 #include <cmath>
 
 #include "einet/core/error.hpp"
@@ -15,18 +17,7 @@ using namespace einet;
 
 namespace {
 
-lowrank::population_spec population(std::string name, bool exc, std::vector<double> F, std::vector<double> E_self,
-                                    std::vector<double> E_cross, std::vector<double> T, std::vector<double> D) {
-    lowrank::population_spec p;
-    p.name = std::move(name);
-    p.excitatory = exc;
-    p.F = std::move(F);
-    p.E_self = std::move(E_self);
-    p.E_cross = std::move(E_cross);
-    p.T = std::move(T);
-    p.D = std::move(D);
-    return p;
-}
+constexpr auto population = test::lowrank_population;
 
 // Figs 6/10: N tangents of g = −x² − 0.5 on [−1, 1], D each, ramp x = −1 (n/20 samples) → 1.
 lowrank::model fig10d(std::size_t n_T, double beta, double D = -0.5) {
