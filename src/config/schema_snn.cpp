@@ -77,7 +77,9 @@ std::vector<section> snn_sections() {
                        "or keep the final epoch and pick the min final validation objective; auto: final_val for "
                        "addition, best_val_plus_beta otherwise"),
                 integer("batch", "0", 0, 1e8, "mini-batch size (0: full batch)"),
-                integer("patience", "10", 0, 1e6, "ReduceLROnPlateau patience (epochs)")}};
+                integer("patience", "10", 0, 1e6, "ReduceLROnPlateau patience (epochs)"),
+                choice("precision", {"float64", "float32"}, "float64",
+                       "arithmetic of the network passes (forward, BPTT); weights, Adam and the loss stay float64")}};
     return {task, addition, snn, methods, convex, sg};
 }
 

@@ -40,6 +40,7 @@ tr::sg_grid sg_grid(const resolved_config& cfg, std::uint64_t seed, bool finetun
     g.base.batch = static_cast<std::size_t>(cfg.integer("sg.batch"));
     g.base.patience = static_cast<std::size_t>(cfg.integer("sg.patience"));
     g.base.seed = seed;
+    g.base.precision = cfg.string("sg.precision") == "float32" ? tr::sg_precision::f32 : tr::sg_precision::f64;
     const auto sel = cfg.string("sg.selection");
     g.select = sel == "final_val" || (sel == "auto" && per_step_task) ? tr::sg_selection::final_val
                                                                        : tr::sg_selection::best_val_plus_beta;

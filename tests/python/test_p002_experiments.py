@@ -82,3 +82,20 @@ def test_seqimage_fast_fashion_mnist(tmp_path):
                   "snn.p_rec=128", "snn.p_last=256", "sg.epochs=20")
     assert s["classes"] == 10 and s["max_rel_gap"] <= 1e-6
     assert s["acc_cvx"]["K2_L3"] > 0.4 and s["acc_sg"]["K2_L3"] > 0.3  # chance is 0.1
+
+
+def test_sg_precision_key_selects_the_float32_pass(tmp_path):
+    # sg.precision = float32 runs the same SG training in single precision: a shallow Table 4 point
+    # trains to the same accuracy as float64 within a few test samples (float rounding moves
+    # near-tie spikes), and an unknown precision is refused naming the key.
+    sets = ("snn.depth=[2]", "snn.seeds=[0]", "snn.p_rec=64", "snn.p_last=128", "task.n_train=400",
+            "task.n_val=100", "task.n_test=400", "sg.epochs=10", "methods.run=[\"sg\"]")
+    s64 = run_quick("p002_table4", tmp_path / "f64", *sets)
+    s32 = run_quick("p002_table4", tmp_path / "f32", *sets, "sg.precision=\"float32\"")
+    key = "K2_L2"
+    assert s64["acc_sg"][key] > 0.55  # above chance: the network learned
+    assert abs(s32["acc_sg"][key] - s64["acc_sg"][key]) <= 0.03
+    proc = run_cli(["run", EXPERIMENTS / "p002_table4.toml", "--out", tmp_path / "bad", "--quiet", "--no-report",
+                    "--set", "sg.precision=\"float16\""], tmp_path)
+    assert proc.returncode == 2 and "sg.precision" in proc.stderr
+    assert not (tmp_path / "bad").exists()
