@@ -226,9 +226,7 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
     elif run.study == "lowrank":
         from . import plot_lowrank
 
-        figs = [f for f in plot_lowrank.FIGURES if f is not plot_lowrank.latent_plane or "y_I" in run.arrays and "y_E" in run.arrays]
-        figs = [f for f in figs if (f is not plot_lowrank.dc_decomposition or "dc_f" in run.arrays)
-                and (f is not plot_lowrank.raster or plot_lowrank.has_spikes(run))]
+        figs = plot_lowrank.figures(run)
     elif run.study == "spiking_training":
         from .plot_training import training_figures
         figs = training_figures(run)

@@ -98,8 +98,79 @@ def dc_decomposition(run: Run, fig=None):
     return fig
 
 
+def smooth_dc(run: Run, fig=None):
+    """Fig 14a-d: the smooth target f (GP sample), q = f + lambda (x - c)^2/2 and p = lambda (x - c)^2/2,
+    and their second differences (q'' and p'' >= 0: convex), with the piecewise-linear version's knots."""
+    fig = fig or plt.figure(figsize=(7.5, 3.2), layout="constrained")
+    a, b = fig.subplots(1, 2)
+    x, f, q, p = (run.arrays[k] for k in ("gp_x", "gp_f", "gp_q", "gp_p"))
+    a.plot(x, f, "k", lw=1.0, label="f")
+    a.plot(run.arrays["dc_knots"], run.arrays["dc_values"], "k.--", lw=0.7, label="f (knots at extrema)")
+    a.plot(x, q, color=E_COLOR, lw=1.0, label="q")
+    a.plot(x, p, color=I_COLOR, lw=1.0, label="p")
+    a.set_xlabel("x")
+    a.legend(fontsize="small")
+    d2 = lambda g: np.diff(g, 2) / (x[1] - x[0]) ** 2  # noqa: E731
+    for g, color, label in ((f, "k", "f''"), (q, E_COLOR, "q''"), (p, I_COLOR, "p''")):
+        b.plot(x[1:-1], d2(g), color=color, lw=1.0, label=label)
+    b.axhline(0, color="0.6", lw=0.5)
+    b.set_xlabel("x")
+    b.legend(fontsize="small")
+    return fig
+
+
+def soft_boundary(run: Run, fig=None):
+    """Fig 9e: binned trial-averaged tau dy/dt against y (the soft boundary) with the closed forms
+    -y (below the boundary) and -y + (tau/tau_s) D (pulse on), from the run's pooled samples."""
+    fig = fig or plt.figure(figsize=(4.5, 3.5), layout="constrained")
+    ax = fig.subplots()
+    s = run.summary
+    ys, dys = run.arrays["velocity_samples_y"], run.arrays["velocity_samples_dy"]
+    ax.scatter(ys, dys, s=1, color="0.8", linewidths=0, label="samples")
+    y = np.asarray(s["velocity_y"], dtype=float)
+    ax.plot(y, np.asarray(s["velocity_mean"], dtype=float), color=I_COLOR, lw=1.5, label="trial average")
+    ax.plot(y, -y, "k--", lw=0.8, label="-y")
+    pops = run.config["neurons"]
+    first = pops[_pops(run)[0]]
+    if "tau_s" in first:  # the closed form while a pulse is on: -y + (tau/tau_s) D
+        tau = float(str(run.config["lowrank"].get("tau", "10 ms")).split()[0])
+        push = tau / float(str(first["tau_s"]).split()[0]) * float(np.ravel(first["D"])[0])
+        ax.plot(y, -y + push, "k:", lw=0.8, label="-y + (tau/tau_s) D")
+    if "soft_boundary_midpoint" in s:
+        ax.axvline(s["soft_boundary_midpoint"], color="0.5", lw=0.5)
+    ax.axhline(0, color="0.6", lw=0.5)
+    ax.set_xlabel("y")
+    ax.set_ylabel("tau dy/dt")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def unit_rates(run: Run, fig=None):
+    """Fig 10e, f: per-neuron rates against the input (rho of a rate network, or the trial-averaged
+    smoothed spike probabilities of a spiking network in the same units)."""
+    fig = fig or plt.figure(figsize=(6.5, 3.5), layout="constrained")
+    ax = fig.subplots()
+    x, keep = run.arrays["x"], _window(run)
+    for name in _pops(run):
+        u = run.arrays[f"unit_rates_{name}"]
+        cmap = plt.get_cmap("Reds" if name == "E" else "Blues")
+        for i in range(u.shape[1]):
+            ax.plot(x[keep], u[keep, i], color=cmap(0.3 + 0.7 * i / max(1, u.shape[1] - 1)), lw=0.6)
+    ax.set_xlabel("input x")
+    ax.set_ylabel("rate (rho units)")
+    return fig
+
+
 def has_spikes(run: Run) -> bool:
     return run.config["lowrank"].get("network", "spiking") != "rate"
 
 
-FIGURES = [latent_vs_input, latent_plane, raster, dc_decomposition]
+FIGURES = [latent_vs_input, latent_plane, raster, dc_decomposition, smooth_dc, soft_boundary, unit_rates]
+
+
+def figures(run: Run) -> list:
+    """The figures that apply to a run (a swept initial-latent run shows its soft boundary only)."""
+    needs = {latent_plane: "y_E" in run.arrays and "y_I" in run.arrays, dc_decomposition: "dc_f" in run.arrays,
+             raster: has_spikes(run), smooth_dc: "gp_f" in run.arrays, soft_boundary: "velocity_samples_y" in run.arrays,
+             unit_rates: any(k.startswith("unit_rates_") for k in run.arrays)}
+    return [f for f in FIGURES if needs.get(f, True)]

@@ -10,7 +10,9 @@
 #include "einet/core/error.hpp"
 #include "einet/lowrank/geometry.hpp"
 #include "einet/lowrank/simulate.hpp"
+#include "einet/lowrank/smooth_dc.hpp"
 #include "einet/record/recorded_array.hpp"
+#include "lowrank_pooled.hpp"
 
 namespace einet::config {
 
@@ -44,6 +46,16 @@ std::vector<double> input_samples(const resolved_config& cfg, std::size_t n) {
     return lowrank::hold_then_ramp(n, from, to, hold);
 }
 
+// [lowrank] sweep_range = [from, to, count] → linspace(from, to, count).
+std::vector<double> sweep_range(const resolved_config& cfg) {
+    const std::string key = "lowrank.sweep_range";
+    const auto v = cfg.number_list(key);
+    if (v.size() != 3 || !(v[2] >= 1) || v[2] != std::floor(v[2])) {
+        throw config_error(cfg.origin(key) + ": " + key + ": expected [from, to, count] with an integer count >= 1");
+    }
+    return lowrank::linspace(v[0], v[1], static_cast<std::size_t>(v[2]));
+}
+
 struct quadratic {
     double a = 0, b = 0, c = 0;
     double operator()(double x) const { return a * x * x + b * x + c; }
@@ -69,24 +81,48 @@ namespace {
 // The difference-of-convex design of [lowrank] design_* (spec A2, A3; Fig 14), if any.
 struct dc_setup {
     lowrank::piecewise_linear f;
+    std::vector<double> grid_x, grid_f;  // design_target = "gp": the smooth sample f on its grid (Fig 14a)
+    lowrank::smooth_dc smooth;           // and its smooth decomposition (Fig 14b-d)
     lowrank::dc_pair dc;
     double a_E = 1, a_I = 2, c_E = 0, c_I = 0;
     // y^E* = (f + c_E − c_I)/(a_I − a_E) (spec S21): what the designed crossing computes.
     double crossing(double x) const { return (f(x) + c_E - c_I) / (a_I - a_E); }
 };
 
+// design_target = "gp" (Fig 14): the GP sample normalised to [low, high] on its grid, its smooth DC
+// pair and the piecewise-linear version with knots at its extrema.
+void gp_target(const resolved_config& cfg, dc_setup& d) {
+    const std::string g = "lowrank.design_gp.";
+    const auto n = static_cast<std::size_t>(cfg.integer(g + "points"));
+    auto f = lowrank::gp_sample(lowrank::linspace(0.0, cfg.number(g + "span"), n), cfg.number(g + "inv_length"), cfg.number(g + "sigma"),
+                                cfg.number(g + "offset"), static_cast<std::uint64_t>(cfg.integer(g + "seed")));
+    const double lo = *std::min_element(f.begin(), f.end()), hi = *std::max_element(f.begin(), f.end());
+    const double low = cfg.number(g + "low"), high = cfg.number(g + "high");
+    if (!(hi > lo) || !(high > low)) throw config_error(cfg.origin(g + "high") + ": " + g + "high: expected high > low and a non-constant sample");
+    for (auto& v : f) v = low + (high - low) * (v - lo) / (hi - lo);
+    d.grid_x = lowrank::linspace(cfg.number(g + "from"), cfg.number(g + "to"), n);
+    d.grid_f = f;
+    d.smooth = lowrank::dc_decompose_smooth(d.grid_x, f, cfg.number(g + "centre"));
+    d.f = lowrank::extrema_knots(d.grid_x, f, cfg.number(g + "min_step"));
+}
+
 std::optional<dc_setup> dc_design_of(const resolved_config& cfg) {
-    if (!cfg.has("lowrank.design_knots")) return std::nullopt;
+    const bool gp = cfg.string("lowrank.design_target") == "gp";
+    if (!gp && !cfg.has("lowrank.design_knots")) return std::nullopt;
     const std::string key = "lowrank.design_knots";
     dc_setup d;
-    d.f.knots = cfg.number_list(key);
-    if (!cfg.has("lowrank.design_values")) throw config_error(cfg.origin(key) + ": lowrank.design_values: expected the target's values at the knots");
-    d.f.values = cfg.number_list("lowrank.design_values");
-    if (d.f.values.size() != d.f.knots.size()) {
-        throw config_error(cfg.origin("lowrank.design_values") + ": lowrank.design_values: expected one value per knot (" +
-                           std::to_string(d.f.knots.size()) + "), got " + std::to_string(d.f.values.size()));
+    if (gp) {
+        gp_target(cfg, d);
+    } else {
+        d.f.knots = cfg.number_list(key);
+        if (!cfg.has("lowrank.design_values")) throw config_error(cfg.origin(key) + ": lowrank.design_values: expected the target's values at the knots");
+        d.f.values = cfg.number_list("lowrank.design_values");
+        if (d.f.values.size() != d.f.knots.size()) {
+            throw config_error(cfg.origin("lowrank.design_values") + ": lowrank.design_values: expected one value per knot (" +
+                               std::to_string(d.f.knots.size()) + "), got " + std::to_string(d.f.values.size()));
+        }
+        d.f.check(cfg.origin(key) + ": " + key);
     }
-    d.f.check(cfg.origin(key) + ": " + key);
     auto pair_of = [&](const std::string& k, double a, double b) {
         const auto v = cfg.has(k) ? cfg.number_list(k) : std::vector<double>{a, b};
         if (v.size() != 2) throw config_error(cfg.origin(k) + ": " + k + ": expected two values (E, I)");
@@ -168,6 +204,8 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
         p.D_cross = per_neuron(cfg, inst + ".D_cross", n);
         p.D_perp = per_neuron(cfg, inst + ".D_perp", n);
         p.rho0 = per_neuron(cfg, inst + ".rho0", n);
+        if (cfg.has(inst + ".y0")) p.y0 = cfg.number(inst + ".y0");
+        p.T_jitter = cfg.number(inst + ".T_jitter");
         p.mu = cfg.number(inst + ".mu");
         p.sigma_V = cfg.number(inst + ".sigma_V");
         if (cfg.has(inst + ".tau_s")) p.tau_s = cfg.quantity(inst + ".tau_s");
@@ -218,6 +256,10 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
     for (std::size_t p = 0; p < m.populations.size(); ++p) {
         const auto& pop = m.populations[p];
         arrays.push_back(array("y_" + pop.name, tr.y[p], "step", "", "latent readout y = D·r (signed; paper 000 Eq. S5)"));
+        std::vector<double> w;
+        for (std::size_t n = first; n < last; ++n) w.push_back(std::abs(tr.y[p][n]));
+        s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
+        if (m.kind == lowrank::network_kind::rate) continue;  // rates, no spikes: no spike summaries
         std::vector<double> st, id, counts(pop.size(), 0.0);
         double in_pop = 0;
         for (std::size_t k = 0; k < tr.spikes[p].step.size(); ++k) {
@@ -241,9 +283,6 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
         arrays.push_back(array("spike_times_" + pop.name, st, "spike", "ms", "spike times"));
         arrays.push_back(array("spike_ids_" + pop.name, id, "spike", "", "neuron ids"));
         arrays.push_back(array("spike_counts_" + pop.name, counts, "neuron", "", "spikes per neuron over the run"));
-        std::vector<double> w;
-        for (std::size_t n = first; n < last; ++n) w.push_back(std::abs(tr.y[p][n]));
-        s["mean_y" + pop.name] = mean(w);  // |y| (the paper plots |y^I|)
         // Median ISI CV over the neurons with ≥ 3 spikes in the window (Figs 6, 8: irregularity).
         std::vector<double> wt;
         std::vector<std::uint64_t> wid;
@@ -278,9 +317,10 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
             s["median_cv_isi_" + pop.name] = cvs.size() % 2 ? cvs[cvs.size() / 2] : 0.5 * (cvs[cvs.size() / 2 - 1] + cvs[cvs.size() / 2]);
         }
     }
-    s["population_spike_count"] = static_cast<double>(counted);
+    const bool spiking = m.kind == lowrank::network_kind::spiking;
+    if (spiking) s["population_spike_count"] = static_cast<double>(counted);
     s["decoder_angle"] = lowrank::decoder_angle(m);
-    if (m.populations.size() == 2) {
+    if (m.populations.size() == 2 && spiking) {
         // Balance (Fig 8d): the excitatory and inhibitory parts of the E neurons' input,
         // V⁺ = F x + E^{EE} y^E and V⁻ = −E^{EI}|y^I|, averaged over the window and the active neurons.
         const auto& E = m.populations[0];
@@ -376,6 +416,26 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
             }
             s["dc_residual"] = residual;
             s["crossing_error"] = cross_err;
+            s["design_pieces"] = static_cast<double>(dc->f.pieces());
+            if (!dc->grid_x.empty()) {
+                // Fig 14a-d: q − p = f on the grid and both convex (second differences >= 0).
+                const auto& sm = dc->smooth;
+                double res = 0, curv = INFINITY;
+                for (std::size_t i = 0; i < sm.q.size(); ++i) res = std::max(res, std::abs(sm.q[i] - sm.p[i] - dc->grid_f[i]));
+                for (std::size_t i = 1; i + 1 < sm.q.size(); ++i) {
+                    for (const auto* g : {&sm.q, &sm.p}) curv = std::min(curv, (*g)[i + 1] - 2 * (*g)[i] + (*g)[i - 1]);
+                }
+                const double dx = dc->grid_x[1] - dc->grid_x[0];
+                s["smooth_dc_lambda"] = sm.lambda;
+                s["smooth_dc_residual"] = res;
+                s["smooth_dc_min_curvature"] = curv / (dx * dx);
+                arrays.push_back(array("gp_x", dc->grid_x, "point", "", "grid of the smooth target (Fig 14a)"));
+                arrays.push_back(array("gp_f", dc->grid_f, "point", "", "smooth target f: GP sample normalised to [low, high]"));
+                arrays.push_back(array("gp_q", sm.q, "point", "", "q = f + lambda (x - c)^2/2 (convex)"));
+                arrays.push_back(array("gp_p", sm.p, "point", "", "p = lambda (x - c)^2/2 (convex)"));
+                arrays.push_back(array("dc_knots", dc->f.knots, "knot", "", "knots of the piecewise-linear target (extrema, Fig 14e)"));
+                arrays.push_back(array("dc_values", dc->f.values, "knot", "", "the target's values at the knots"));
+            }
             arrays.push_back(array("dc_f", f, "step", "", "the piecewise-linear target f(x)"));
             arrays.push_back(array("dc_q", q, "step", "", "convex q(x) of f = q - p (E boundary, spec A2)"));
             arrays.push_back(array("dc_p", pp, "step", "", "convex p(x) of f = q - p (I boundary, spec A2)"));
@@ -522,8 +582,12 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
         }
     }
     const bool swept = cfg.has("lowrank.sweep");
-    const std::vector<double> sweep = swept ? cfg.number_list("lowrank.sweep_values") : std::vector<double>{0.0};
-    if (swept && !cfg.has("lowrank.sweep_values")) throw config_error(cfg.origin("lowrank.sweep") + ": lowrank.sweep_values: expected the values of the swept key");
+    if (swept && cfg.has("lowrank.sweep_values") == cfg.has("lowrank.sweep_range")) {
+        throw config_error(cfg.origin("lowrank.sweep") + ": lowrank.sweep_values: expected the values of the swept key (sweep_values or sweep_range, not both)");
+    }
+    const std::vector<double> sweep = !swept ? std::vector<double>{0.0}
+                                      : cfg.has("lowrank.sweep_values") ? cfg.number_list("lowrank.sweep_values")
+                                                                        : sweep_range(cfg);
     const auto trials = static_cast<std::size_t>(cfg.integer("lowrank.trials"));
     const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
     const std::string text = cfg.to_toml();
@@ -532,24 +596,37 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
     io::json per_variant = io::json::object();
     for (std::size_t v = 0; v < names.size(); ++v) {
         std::vector<io::json> rows;  // one aggregate per sweep value
-        for (double value : sweep) {
+        velocity_pool velocity(cfg);  // pooled over the trials and sweep points of this variant (Fig 9e)
+        for (std::size_t si = 0; si < sweep.size(); ++si) {
+            const double value = sweep[si];
             auto overrides = split_settings(settings[v]);
             if (swept) overrides.push_back(cfg.string("lowrank.sweep") + "=" + number_text(value));
             const auto vcfg = overrides.empty() ? load(text, cfg.source(), {}) : load(text, cfg.source(), overrides);
             const auto m = build_lowrank_model(vcfg);
             std::vector<io::json> results;
             const double jitter = vcfg.number("lowrank.decoder_jitter");
+            const bool shown = v == 0 && si == 0;  // the run the figures show
+            unit_rate_pool units(vcfg);            // per-neuron rates over its trials (Fig 10e, f)
             for (std::size_t k = 0; k < trials; ++k) {
-                const auto mk = jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m;
-                const auto tr = lowrank::simulate(mk, seed + k, opt.threads, measurement_window(vcfg, mk));
+                // Per-trial draws: decoders (Fig 8f), thresholds (Fig 9e; a stream per sweep point).
+                const auto mk = lowrank::jitter_thresholds(jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m, seed + k, si);
+                const auto window = measurement_window(vcfg, mk);
+                const auto tr = lowrank::simulate(mk, seed + k, opt.threads, window);
                 auto r = measure(vcfg, mk, tr);
-                if (v == 0 && value == sweep.front() && k == 0) {
+                if (velocity.active()) velocity.add(mk, tr, window);
+                if (shown && units.active()) units.add(mk, tr);
+                if (shown && k == 0) {
                     record::write_arrays(dir, r.arrays);  // the trial the figures show
                     if (names.size() == 1 && !swept) {
                         for (const auto& [key, x] : r.scalars.items()) out.summary[key] = x;  // lists (binned_y) too
                     }
                 }
                 results.push_back(std::move(r.scalars));
+            }
+            if (shown && units.active()) {
+                std::vector<record::recorded_array> arrays;
+                units.write(m, measurement_window(vcfg, m), out.summary, arrays);
+                record::write_arrays(dir, arrays);
             }
             rows.push_back(aggregate(results));
         }
@@ -572,6 +649,11 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
                 list.push_back(x && x->is_number() ? x->number() : std::nan(""));
             }
             out.summary[name] = list;
+        }
+        if (velocity.active()) {
+            std::vector<record::recorded_array> arrays;
+            velocity.write(out.summary, names[v].empty() ? "" : "_" + names[v], v == 0 ? &arrays : nullptr);
+            record::write_arrays(dir, arrays);
         }
     }
     if (swept) out.summary["sweep_values"] = sweep;

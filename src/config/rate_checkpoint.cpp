@@ -49,6 +49,7 @@ void save_trial_checkpoint(const std::filesystem::path& dir, const engine::rate_
     for (std::size_t p = 0; p < net.populations.size(); ++p) {
         const std::size_t n = net.populations[p].n * B;
         add(key("engine_rates", p), as_doubles(eng.rates(p), n));
+        if (const double* V = eng.voltages(p)) add(key("engine_voltages", p), as_doubles(V, n));  // voltage-state units (spec 000 S13)
         add(key("engine_noise", p), as_doubles(const_cast<engine::rate_engine&>(eng).noise(p), n));
         add(key("measured", p), res.measured[p]);
         add(key("lowpassed", p), res.lowpassed[p]);
@@ -84,6 +85,10 @@ plasticity::trial_results restore_trial_checkpoint(const std::filesystem::path& 
         const auto& r = array(d, key("engine_rates", p), n, dir);
         const auto& e = array(d, key("engine_noise", p), n, dir);
         std::copy(r.begin(), r.end(), eng.rates(p));
+        if (double* V = eng.voltages(p)) {
+            const auto& v = array(d, key("engine_voltages", p), n, dir);
+            std::copy(v.begin(), v.end(), V);
+        }
         std::copy(e.begin(), e.end(), eng.noise(p));
         res.measured.push_back(array(d, key("measured", p), T * B, dir));
         res.lowpassed.push_back(array(d, key("lowpassed", p), T * B, dir));

@@ -59,12 +59,48 @@ section lowrank_section() {
                                                     "\"dc_design\" get one neuron per piece of q (E) or p (I)")),
              optional(neuron_values("design_values", "values f(x_k) of the target at the knots")),
              num("design_slope", "0.25", -inf, inf, "slope s_q of q on the first piece (spec A2)"),
+             choice("design_target", {"knots", "gp"}, "knots",
+                    "target of the difference-of-convex design: knots = design_knots/design_values; gp = a smooth "
+                    "Gaussian-process sample (Fig 14, the authors' kernel; keys design_gp.*) reduced to a piecewise-linear "
+                    "function with knots at its extrema; summaries smooth_dc_lambda, smooth_dc_residual, smooth_dc_min_curvature"),
+             when(integer("design_gp.seed", "44", 0, 4294967295.0, "seed of the GP sample (einet's Philox; NumPy's stream cannot be reproduced)"), "design_target", {"gp"}),
+             when(num("design_gp.inv_length", "0.3", 0.0, inf, "inverse length l of the kernel sigma^2 exp(-(s - s')^2 l^2/2) + offset"), "design_target", {"gp"}),
+             when(num("design_gp.sigma", "0.5", 0.0, inf, "kernel amplitude sigma"), "design_target", {"gp"}),
+             when(num("design_gp.offset", "1", 0.0, inf, "constant added to every kernel entry (the script's sigma_n)"), "design_target", {"gp"}),
+             when(integer("design_gp.points", "100", 3, 1e5, "number of grid points"), "design_target", {"gp"}),
+             when(num("design_gp.span", "20", 0.0, inf, "the kernel's points are linspace(0, span, points)"), "design_target", {"gp"}),
+             when(num("design_gp.from", "0", -inf, inf, "the target's x grid: linspace(from, to, points)"), "design_target", {"gp"}),
+             when(num("design_gp.to", "9.9", -inf, inf, "last grid point"), "design_target", {"gp"}),
+             when(num("design_gp.low", "1", -inf, inf, "the sample is normalised to [low, high]"), "design_target", {"gp"}),
+             when(num("design_gp.high", "5", -inf, inf, "upper end of the normalised range"), "design_target", {"gp"}),
+             when(num("design_gp.min_step", "0.25", 0.0, inf, "extrema become knots only if |delta f| to the previous knot exceeds this"), "design_target", {"gp"}),
+             when(num("design_gp.centre", "5", -inf, inf, "centre c of the convex g = (x - c)^2/2 of the smooth decomposition"), "design_target", {"gp"}),
              neuron_values("design_slopes_y", "the y^E slopes (a_E, a_I) of the E and I boundaries, 0 < a_E < a_I (spec A3; default 1, 2)"),
              neuron_values("design_offsets", "the offsets (c_E, c_I) of the E and I boundaries (spec A3; default 0, 0)"),
              optional(integer("voltage_neuron", "", 0, 1e7, "neuron (of the first population) whose mean voltage over the "
                                                              "window gives mean_V_neuron and spikes_neuron (Fig 8: E2)")),
              optional(text("sweep", "", "a key swept over sweep_values, e.g. \"neurons.I.sigma_V\"; summaries become lists")),
              optional(neuron_values("sweep_values", "values of the swept key")),
+             optional(neuron_values("sweep_range", "instead of sweep_values: [from, to, count], count values "
+                                                   "linspace(from, to) (Fig 9e: 151 initial latents y0)")),
+             optional(neuron_values("velocity_bins", "[from, to, count]: bin centres linspace(from, to, count) of the "
+                                                     "latent velocity tau dy/dt = tau (y_{n+1} - y_n)/dt of the first "
+                                                     "population against y, pooled over every trial and sweep point "
+                                                     "(Fig 9e); summaries velocity_y, velocity_mean, velocity_drive, "
+                                                     "soft_boundary_midpoint, soft_boundary_width")),
+             optional(num("velocity_halfwidth", "", 0.0, inf, "half width of each velocity bin, samples in "
+                                                              "[centre - w, centre + w) (default: the centre spacing, as the authors' code)")),
+             flag("unit_rates", false, "per-neuron rates (Fig 10e, f), array unit_rates_<population> (step x neuron): "
+                                       "spiking networks average the spike counts per step over the trials, smooth them "
+                                       "with a Gaussian of unit_rate_sigma steps and scale them by unit_rate_scale * tau/dt; "
+                                       "rate networks give rho"),
+             num("unit_rate_sigma", "0", 0.0, inf, "SD (steps) of the Gaussian smoothing of the spiking per-neuron rates (Fig 10f: 20)"),
+             num("unit_rate_scale", "1", 0.0, inf, "spiking networks: the factor D_spike/D_rate that maps rate x tau onto "
+                                                   "the rate network's rho (Fig 10f: 0.2, i.e. x 20 per 0.1 ms bin)"),
+             optional(neuron_values("unit_rate_x", "inputs x at which the per-neuron rates are summarised: "
+                                                   "active_units_<population> (rate > unit_rate_active) and "
+                                                   "max_unit_rate_<population>, one value per x (first window sample with x >= it)")),
+             num("unit_rate_active", "0.05", 0.0, inf, "rate above which a neuron counts as active in active_units"),
              optional(strings("variants", "", "names of variants of the network run side by side; summaries gain keys <metric>_<name>")),
              optional(strings("variant_settings", "",
                               "one entry per variant: \"key=value; key=value\" settings applied on top of this file")),
@@ -113,6 +149,9 @@ section neurons_section() {
              when(required(num("design.from", "", -inf, inf, "first design point")), d, tangents),
              when(required(num("design.to", "", -inf, inf, "last design point")), d, tangents),
              neuron_values("rho0", "rate network: initial rates in (0, 1), V_0 = logit(rho0)/beta + T (spec §2.7; default rho = V = 0)"),
+             optional(num("y0", "", -inf, inf, "initial latent y_0: V_0 = F x_0 + E y_0 + 1 - T and the readout starts at "
+                                               "y_0 (spec §2.1, Fig 9e); default V_0 = 0, y = 0")),
+             num("T_jitter", "0", 0.0, inf, "per-trial threshold jitter: each trial draws T_k + T_jitter N(0,1) (Fig 9e: 0.4)"),
              num("mu", "0", 0.0, inf, "self-reset cost μ (spec S9)"),
              num("sigma_V", "0", 0.0, inf, "voltage noise: stationary SD of the free voltage (Eq. 3.3)"),
              optional(q("tau_s", "ms", "", 0.0, inf, "pulse width / exponential time of this population's synapses", true)),

@@ -79,6 +79,15 @@ piecewise_linear integrate(const std::vector<double>& knots, const std::vector<d
 
 }  // namespace
 
+double threshold_margin(const population_spec& pop, double x, double y_self, double y_other) {
+    double m = -inf;
+    for (std::size_t k = 0; k < pop.size(); ++k) {
+        const double cross = pop.E_cross.empty() ? 0.0 : pop.E_cross[k] * y_other;
+        m = std::max(m, pop.F[k] * x + pop.E_self[k] * y_self + cross - pop.T[k]);  // S8 / S11
+    }
+    return m;
+}
+
 double boundary(const population_spec& pop, double x, std::size_t* arg) {
     double best = inf;
     for (std::size_t k = 0; k < pop.size(); ++k) {

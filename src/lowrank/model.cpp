@@ -53,6 +53,19 @@ model jitter_decoders(const model& m, double sigma_D, std::uint64_t seed) {
     return out;
 }
 
+model jitter_thresholds(const model& m, std::uint64_t seed, std::uint64_t stream) {
+    model out = m;
+    for (std::size_t p = 0; p < out.populations.size(); ++p) {
+        auto& pop = out.populations[p];
+        if (pop.T_jitter == 0) continue;
+        for (std::size_t i = 0; i < pop.T.size(); ++i) {
+            const auto z = rng::normals4(seed, rng::purpose::parameters, static_cast<std::uint32_t>(i), stream, 0x52 + 0x100 * static_cast<std::uint32_t>(p));
+            pop.T[i] += pop.T_jitter * z[0];
+        }
+    }
+    return out;
+}
+
 double decoder_angle(const model& m) {
     double sum = 0;
     for (const auto& pop : m.populations) {
@@ -106,6 +119,9 @@ void model::validate() const {
             }
         }
         if (!(p.mu >= 0)) fail(where + ".mu", "expected >= 0");
+        if (!(p.T_jitter >= 0) || !std::isfinite(p.T_jitter)) fail(where + ".T_jitter", "expected a finite value >= 0");
+        if (p.y0 && !std::isfinite(*p.y0)) fail(where + ".y0", "expected a finite initial latent");
+        if (kind == network_kind::rate && p.y0) fail(where + ".y0", "not available in rate networks (lowrank.network = \"rate\"; use rho0)");
         if (!(p.sigma_V >= 0)) fail(where + ".sigma_V", "expected >= 0");
         if (kind == network_kind::rate && !p.D_perp.empty()) fail(where + ".D_perp", "not available in rate networks (lowrank.network = \"rate\")");
         if (kind == network_kind::rate && p.I_ext != 0) fail(where + ".I_ext", "not available in rate networks (lowrank.network = \"rate\")");
@@ -151,12 +167,21 @@ lowered lower(const model& m) {
         if (m.synapses == synapse_model::pulse) return pulse_steps(pre.tau_s, m.dt) * m.dt / m.tau;
         return pre.tau_s / m.tau;
     };
+    bool from_latents = false;
+    for (const auto& s : m.populations) from_latents = from_latents || s.y0.has_value();
     for (std::size_t p = 0; p < P; ++p) {
         const auto& s = m.populations[p];
         const std::size_t n = s.size();
         auto pop = network::spiking_population::uniform(s.name, n, s.excitatory, m.tau, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0);
         for (std::size_t k = 0; k < n; ++k) pop.lif.I_e[k] = 1.0 - s.T[k];  // θ = 1, b = 1 − T (spec §2.1)
         pop.V0.assign(n, 0.0);
+        if (from_latents) {
+            // Spec §2.1: V_0 = F x_0 + E_self y_0 + E_cross y_0^other + 1 − T (latents not given count 0).
+            const double other = P == 2 ? m.populations[1 - p].y0.value_or(0.0) : 0.0;
+            for (std::size_t k = 0; k < n; ++k) {
+                pop.V0[k] = s.F[k] * m.x[0] + s.E_self[k] * s.y0.value_or(0.0) + (P == 2 ? s.E_cross[k] * other : 0.0) + 1.0 - s.T[k];
+            }
+        }
         if (s.sigma_V > 0) pop.lif.sigma_V.assign(n, std::sqrt(2.0) * s.sigma_V);  // √(2h) σ_V ξ per step
         pop.reset = m.clamp ? network::spike_reset::to_threshold : network::spike_reset::none;
         for (const auto& pre : m.populations) pop.receptors.push_back(receptor_for(pre));
@@ -198,6 +223,7 @@ lowered lower(const model& m) {
         r.population = post;
         r.decoders = X.D;
         r.tau = m.tau;
+        if (X.y0) r.y0 = {*X.y0};  // the readout starts at y_0 (r_0 = y_0/D in the spec's filter)
         if (m.synapses == synapse_model::pulse) {
             r.shape = network::latent_readout::kernel::pulse;
             r.pulse_steps = pulse_steps(X.tau_s, m.dt);

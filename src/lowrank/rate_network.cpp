@@ -16,6 +16,14 @@ struct latent_log final : engine::rate_step_hook {
     void on_step(engine::rate_engine& e, std::size_t, std::size_t b0, std::size_t) override {
         if (b0 != 0) return;
         for (std::size_t p = 0; p < m->populations.size(); ++p) (*y)[p].push_back(readout(e, p));
+        record_rates(e);
+    }
+    std::vector<std::vector<double>>* rho = nullptr;
+    void record_rates(const engine::rate_engine& e) {
+        for (std::size_t p = 0; p < m->populations.size(); ++p) {
+            const double* r = e.rates(p);
+            for (std::size_t j = 0; j < m->populations[p].size(); ++j) (*rho)[p].push_back(r[j * e.batch()]);
+        }
     }
     double readout(const engine::rate_engine& e, std::size_t p) const {
         const auto& D = m->populations[p].D;
@@ -90,7 +98,10 @@ trajectory simulate_rate(const model& m, int threads) {
     latent_log log;
     log.m = &m;
     log.y = &out.y;
+    out.rho.resize(P);
+    log.rho = &out.rho;
     for (std::size_t p = 0; p < P; ++p) out.y[p].push_back(log.readout(eng, p));
+    log.record_rates(eng);
     eng.run(m.x.size() - 1, &log, threads);
     if (auto bad = eng.find_nonfinite()) {
         throw numerical_error("lowrank rate network: non-finite " + bad->what + " in population " +

@@ -47,3 +47,23 @@ def test_fig14_dc_design_computes_the_target(run_einet, tmp_path):
     # the simulated latent follows the target within one inhibitory decoder step (|D^I| = 0.5)
     assert s["rmse"] < 0.5 and abs(s["offset"]) < 0.25
     assert (out / "figures" / "dc_decomposition.png").is_file()
+
+
+def test_fig3_excitatory_boundary_is_unstable(run_einet, tmp_path):
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig3")
+    # just below the boundary (1.51 at x = 0): no spike, y leaks to 0 (y_n = 1.4 e^{-n h} exactly)
+    assert s["spikes_E_below"] == 0 and s["max_above_target_below"] < 0
+    # just above it: every spike pushes y further up, the population fires in almost every step and y
+    # approaches D/(1 - e^{-h}) = 25.1 (one spike per step), far above the boundary
+    assert s["spikes_E_above"] > 450 and s["mean_yE_above"] > 15
+    y = np.load(out / "arrays" / "y_E.npy")  # the shown run: variant "below"
+    assert np.allclose(y, 1.4 * np.exp(-0.01 * np.arange(len(y))), atol=1e-12)
+
+
+def test_fig11_rate_latents_settle_on_the_nullcline_crossing(run_einet, tmp_path):
+    _, s = run_experiment(run_einet, tmp_path, "p000_fig11")
+    # spec [M]: fixed points of S16 at beta = 100, 10, 3, 1 (the homogeneous network reduces to it
+    # exactly); the beta -> infinity limit is the spiking crossing (2, 3.5)
+    assert s["sweep_values"] == [100.0, 10.0, 3.0, 1.0]
+    assert s["mean_yE"] == pytest.approx([1.998, 1.979, 1.964, 2.071], abs=2e-3)
+    assert s["mean_yI"] == pytest.approx([3.504, 3.551, 3.715, 4.291], abs=2e-3)

@@ -38,6 +38,15 @@ def test_fig10de_rate_network_follows_the_soft_boundary(run_einet, tmp_path):
     y = np.load(out / "arrays" / "y_I.npy")
     assert np.max(np.abs(y - rho @ np.full(50, -0.5))) < 1e-9
     assert (out / "figures" / "latent_vs_input.png").is_file()
+    # panel e, per-neuron rates: rho itself (step x neuron); spec [M]: at x = 0 seven neurons with
+    # rho > 0.05, max 0.165; at x = ±0.75 ten neurons, max ≈ 0.31
+    assert np.max(np.abs(np.load(out / "arrays" / "unit_rates_I.npy") - rho)) < 1e-12
+    assert s["active_units_I"] == [10, 7, 10]
+    assert s["max_unit_rate_I"] == pytest.approx([0.31, 0.165, 0.31], abs=0.01)
+    assert (out / "figures" / "unit_rates.png").is_file()
+    # a rate network has no spikes: no spike summaries, arrays or raster
+    assert not {"spikes_I", "rate_I", "population_spike_count", "median_cv_isi_I"} & set(s)
+    assert not (out / "arrays" / "spike_times_I.npy").exists() and not (out / "figures" / "raster.png").exists()
 
 
 def test_fig12b_rate_network_approximates_the_saw_tooth(run_einet, tmp_path):

@@ -12,6 +12,11 @@
 #include "einet/lowrank/geometry.hpp"
 #include "einet/lowrank/rate_limit.hpp"
 #include "einet/lowrank/rate_network.hpp"
+#include "../../src/config/rate_checkpoint.hpp"  // internal to config/: the trial-study checkpoint
+
+#include <filesystem>
+#include <memory>
+#include <unistd.h>
 
 using namespace einet;
 
@@ -154,5 +159,46 @@ TEST(LowrankRate, RefusesFeaturesOfSpikingNetworksAndBadInitialRates) {
         FAIL() << "expected a config_error";
     } catch (const config_error& e) {
         EXPECT_NE(std::string(e.what()).find("neurons.I.I_ext"), std::string::npos) << e.what();
+    }
+}
+
+// The rate engine's checkpoint keeps the voltages of voltage-state units (spec S13: V is the state,
+// ρ = σ_β(V − T) derived), so a restored engine continues its next trial bit-identically.
+TEST(LowrankRate, CheckpointRestoresTheVoltagesOfVoltageStateUnits) {
+    const auto m = fig10d(400, 50.0);
+    auto make = [&] {
+        auto e = std::make_unique<engine::rate_engine>(lowrank::lower_rate(m), 1, 0);
+        for (std::size_t q = 0; q < e->network().projections.size(); ++q) {
+            const auto& pr = e->network().projections[q];
+            const auto w = lowrank::rate_weights(m, pr.post, pr.pre);
+            std::copy(w.begin(), w.end(), e->weights(q));
+        }
+        return e;
+    };
+    auto pa = make();
+    auto& a = *pa;
+    a.run(150, nullptr, 1);
+    plasticity::trial_results res;
+    res.measured.assign(1, {});
+    res.lowpassed.assign(1, {});
+    res.unit_lowpass.assign(1, std::vector<double>(50, 0.0));
+    res.weights.assign(a.network().projections.size(), std::vector<double>(1, 0.0));
+    res.first_sustained = {0};
+    const auto dir = std::filesystem::temp_directory_path() / ("einet_rate_ckpt_" + std::to_string(::getpid()));
+    config::save_trial_checkpoint(dir, a, res);
+    auto pb = make();
+    auto& b = *pb;
+    config::restore_trial_checkpoint(dir, b);
+    std::filesystem::remove_all(dir);
+    ASSERT_NE(b.voltages(0), nullptr);
+    for (std::size_t i = 0; i < 50; ++i) ASSERT_EQ(a.voltages(0)[i], b.voltages(0)[i]) << i;
+    // The trial study checkpoints between trials: both continue with a new segment (trial).
+    for (auto* e : {&a, &b}) {
+        e->begin_segment(false);
+        e->run(200, nullptr, 1);
+    }
+    for (std::size_t i = 0; i < 50; ++i) {
+        EXPECT_EQ(a.voltages(0)[i], b.voltages(0)[i]) << i;
+        EXPECT_EQ(a.rates(0)[i], b.rates(0)[i]) << i;
     }
 }

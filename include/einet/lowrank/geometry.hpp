@@ -22,6 +22,12 @@ double boundary(const population_spec& pop, double x, std::size_t* arg = nullptr
 // c = E_self for I; B_X(x, y^E) is the maximum over k (convex, piecewise linear in y^E).
 double boundary_ei(const population_spec& pop, double x, double yE, std::size_t* arg = nullptr);
 
+// The subthreshold ("feasible") region (spec §3.2, S8, S11): the largest F_k x + E_self_k y_self
+// + E_cross_k y_other − T_k over the population's neurons (signed latents). The point lies inside the
+// intersection of the neurons' half-planes, where the population is silent, iff the margin is < 0;
+// a rank-2 state is inside when both populations' margins are.
+double threshold_margin(const population_spec& pop, double x, double y_self, double y_other = 0.0);
+
 struct crossing_point {
     double yE = 0.0, yI_abs = 0.0;            // y^E* and |y^I|*
     std::size_t neuron_E = 0, neuron_I = 0;   // the neurons forming it (lines active just right of it)

@@ -8,6 +8,7 @@
 // thresholds normalised to 1 with bias b = 1 − T (§2.1), c_n = (x_n − x_{n−1})/h + x_{n−1}.
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct population_spec {
     double tau_s = 0.0;           // ms: pulse width or exponential τ_s of its synapses (finite synapses)
     double I_ext = 0.0;           // external current from I_ext_start on (Fig 8: I stimulation)
     double I_ext_start = std::numeric_limits<double>::infinity();  // ms
+    std::optional<double> y0;     // initial latent (spec §2.1): V_0 = F x_0 + E y_0 + 1 − T, readout from y_0 (Fig 9e)
+    double T_jitter = 0.0;        // per-trial threshold jitter: each trial uses T_k + T_jitter·N(0,1) (Fig 9e)
     std::vector<double> rho0;     // rate networks: initial rates ρ_0, V_0 = logit(ρ_0)/β + T (spec §2.7); empty: ρ_0 = V_0 = 0
     std::size_t size() const { return T.size(); }
 };
@@ -70,6 +73,10 @@ lowered lower(const model& m);
 // become D·(1 + σ_D ξ), ξ ~ N(0, 1) independent per neuron and vector (Philox keyed by seed,
 // population, neuron), magnitudes that change sign set to 0.
 model jitter_decoders(const model& m, double sigma_D, std::uint64_t seed);
+// Per-trial threshold jitter (Fig 9e: T = −2 + 0.4·N(0,1) per trial): every population's T_k
+// becomes T_k + T_jitter·ξ, ξ ~ N(0, 1) independent per neuron (Philox keyed by seed, stream,
+// population, neuron). `stream` separates the draws of runs that share a seed (sweep points).
+model jitter_thresholds(const model& m, std::uint64_t seed, std::uint64_t stream = 0);
 // Mean over populations of the angle (degrees) between D and D_cross (0 without mistuning).
 double decoder_angle(const model& m);
 

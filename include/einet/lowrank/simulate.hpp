@@ -18,6 +18,8 @@ struct trajectory {
     // Per population, per neuron: mean membrane voltage over the samples [first, last) of the voltage
     // window (engine units: V − T + 1 in the reference mode, threshold 1; spec §2.1). Empty without a window.
     std::vector<std::vector<double>> mean_V;
+    // Rate networks only: per population the rates ρ_n of every neuron, n_T × N (step-major).
+    std::vector<std::vector<double>> rho;
 };
 
 struct sample_window {
