@@ -67,3 +67,29 @@ def test_fig11_rate_latents_settle_on_the_nullcline_crossing(run_einet, tmp_path
     assert s["sweep_values"] == [100.0, 10.0, 3.0, 1.0]
     assert s["mean_yE"] == pytest.approx([1.998, 1.979, 1.964, 2.071], abs=2e-3)
     assert s["mean_yI"] == pytest.approx([3.504, 3.551, 3.715, 4.291], abs=2e-3)
+
+
+def test_fig14_gp_smooth_and_piecewise_linear_dc_of_a_random_target(run_einet, tmp_path):
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig14_gp")
+    x, f, q, p = (np.load(out / "arrays" / f"{k}.npy") for k in ("gp_x", "gp_f", "gp_q", "gp_p"))
+    # a-d (spec §3.5 smooth variant): f normalised to [1, 5]; q - p = f; q'' = f'' + lambda >= 0 and
+    # p'' = lambda >= 0 with lambda = -min f'' (the sample is not convex)
+    assert f.min() == pytest.approx(1.0) and f.max() == pytest.approx(5.0)
+    d2 = lambda g: np.diff(g, 2) / (x[1] - x[0]) ** 2  # noqa: E731
+    assert s["smooth_dc_lambda"] == pytest.approx(-d2(f).min(), rel=1e-9) and s["smooth_dc_lambda"] > 0
+    assert np.max(np.abs(q - p - f)) < 1e-12 and s["smooth_dc_residual"] < 1e-12
+    assert d2(q).min() > -1e-9 and d2(p).min() > -1e-9 and s["smooth_dc_min_curvature"] > -1e-9
+    assert np.allclose(d2(p), s["smooth_dc_lambda"])
+    # e-h: knots at the extrema of f (the first and last grid points included), each step > 0.25;
+    # the A2/A3 design then computes the piecewise-linear target exactly, and the simulated E latent
+    # follows it within one inhibitory decoder (|D^I| = 0.5)
+    knots, values = np.load(out / "arrays" / "dc_knots.npy"), np.load(out / "arrays" / "dc_values.npy")
+    assert knots[0] == x[0] and knots[-1] == x[-1] and np.all(np.abs(np.diff(values)) > 0.25)
+    df = np.diff(f)
+    for k in knots[1:-1]:
+        i = int(np.argmin(np.abs(x - k)))
+        assert df[i - 1] * df[i] < 0  # an extremum of the sample
+    assert s["design_pieces"] == len(knots) - 1
+    assert s["dc_residual"] < 1e-12 and s["crossing_error"] < 1e-9
+    assert s["rmse"] < 0.5 and abs(s["offset"]) < 0.25
+    assert (out / "figures" / "smooth_dc.png").is_file()

@@ -94,3 +94,30 @@ def test_fig9_without_jitter_every_run_follows_the_one_step_boundary(run_einet, 
         for j in range(first[0] if first else N_T, N_T):
             y[j:] += D / PULSE * np.exp(-H * (n[j:] - j))
         assert np.max(np.abs(got - y[:-1])) < 1e-12, y0
+
+
+def test_fig10f_trial_averaged_unit_rates_match_the_rate_network(run_einet, tmp_path):
+    # Fig 10f: 100 trials of the spiking population with slow synapses (Fig 10a, Mode C), spike counts
+    # per step averaged, smoothed (SD 20 steps), x (D_spike/D_rate)·tau/dt = 20, against rho of the
+    # rate network (Fig 10d/e, beta = 50, the paper's slower ramp).
+    out_s, s = run_experiment(run_einet, tmp_path, "p000_fig10", "lowrank.trials=100")
+    out_r, r = run_experiment(run_einet, tmp_path, "p000_fig10de")
+    us, xs = np.load(out_s / "arrays" / "unit_rates_I.npy"), np.load(out_s / "arrays" / "x.npy")
+    ur, xr = np.load(out_r / "arrays" / "unit_rates_I.npy"), np.load(out_r / "arrays" / "x.npy")
+    yr = np.load(out_r / "arrays" / "y_I.npy")
+    assert us.shape == (3000, 50) and ur.shape == (10500, 50)
+    # the same neurons are active: 7 at x = 0, 10 at x = ±0.75 (spec [M] for the rate network)
+    assert s["active_units_I"] == r["active_units_I"] == [10, 7, 10]
+    neuron = np.arange(50)
+    for x0 in (-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75):
+        i = int(np.argmax((xs >= x0) & (np.arange(len(xs)) >= 500)))
+        j = int(np.argmax((xr >= x0) & (np.arange(len(xr)) >= 500)))
+        a, b = ur[j], us[i]
+        # population rate: tau |D_rate| sum(nu) = |y| + (tau + tau_s) d|y|/dt (S7 with the synaptic
+        # delay tau_s = tau/2; the spiking ramp moves x by 0.08 per tau, d|y|/dt = 2x dx/dt), with
+        # |y| the rate network's latent at that x: measured within 2 %
+        expected = (abs(yr[j]) + 1.5 * 2 * x0 * 0.08) / 0.5
+        assert b.sum() == pytest.approx(expected, rel=0.05), x0
+        if x0 > -0.75:  # which neurons carry it: the same profile (at -0.75: correlation 0.89)
+            assert np.corrcoef(a, b)[0, 1] > 0.95, x0
+            assert (a @ neuron) / a.sum() == pytest.approx((b @ neuron) / b.sum(), abs=0.5), x0
