@@ -178,6 +178,17 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
                                    " (one neuron per piece of the design), got " + std::to_string(n));
             }
             p.F = src.F, p.E_self = src.E_self, p.E_cross = src.E_cross, p.T = src.T;
+        } else if (cfg.string(inst + ".thresholds") == "convex_design") {
+            // Boundary design for one population (spec A4 for a piecewise-linear convex f): the
+            // boundary y = −f(x), one neuron per piece; a non-convex target is refused naming the key.
+            const auto dc = dc_design_of(cfg);
+            if (!dc) throw config_error(cfg.origin(inst + ".thresholds") + ": " + inst + ".thresholds: convex_design expects lowrank.design_knots and design_values");
+            const auto lines = lowrank::design_convex(dc->f, cfg.origin("lowrank.design_values") + ": lowrank.design_values");
+            if (lines.F.size() != n) {
+                throw config_error(cfg.origin(inst + ".size") + ": " + inst + ".size: expected " + std::to_string(lines.F.size()) +
+                                   " (one neuron per piece of the target), got " + std::to_string(n));
+            }
+            p.F = lines.F, p.E_self = lines.E, p.T = lines.T;
         } else if (cfg.string(inst + ".thresholds") == "quadratic_tangents") {
             const auto lines = lowrank::tangents_of_quadratic(cfg.number(inst + ".design.a"), cfg.number(inst + ".design.b"),
                                                               cfg.number(inst + ".design.c"),
@@ -443,7 +454,8 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
     } else {
         const auto& pop = m.populations[0];
         const std::string inst = "neurons." + pop.name;
-        const bool designed = cfg.string(inst + ".thresholds") != "explicit" && cfg.string("lowrank.target") == "auto";
+        const std::string th = cfg.string(inst + ".thresholds");
+        const bool designed = (th == "quadratic_tangents" || th == "tuned_quadratic") && cfg.string("lowrank.target") == "auto";
         const quadratic g{designed ? cfg.number(inst + ".design.a") : 0, designed ? cfg.number(inst + ".design.b") : 0,
                           designed ? cfg.number(inst + ".design.c") : 0};
         std::vector<double> env(n_T);

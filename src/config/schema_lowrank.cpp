@@ -130,10 +130,12 @@ section neurons_section() {
             {"lowrank"},
             {required(integer("size", "", 1, 1e7, "number of neurons")),
              required(flag("excitatory", false, "sign of the decoders (Dale's law): true = E (D >= 0), false = I (D <= 0)")),
-             choice(d, {"explicit", "quadratic_tangents", "tuned_quadratic", "dc_design"}, "explicit",
+             choice(d, {"explicit", "quadratic_tangents", "tuned_quadratic", "dc_design", "convex_design"}, "explicit",
                     "explicit: F, E_self, T given; tuned_quadratic: F, E_self given, each T moved so that the neuron's "
                     "line is tangent to y = a x^2 + b x + c (spec A6, Fig 13); dc_design: F, E_self, E_cross, T from "
-                    "the difference-of-convex design of lowrank.design_knots/values (spec A3, size = number of pieces); quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
+                    "the difference-of-convex design of lowrank.design_knots/values (spec A3, size = number of pieces); "
+                    "convex_design (rank 1): boundary y = -f(x) of the convex piecewise-linear f of lowrank.design_knots/values, "
+                    "one neuron per piece (E_self = 1, F = slope, T = -intercept); quadratic_tangents: thresholds tangent to y = a x^2 + b x + c at "
                     "size points linspace(from, to) (spec A4: E_self = 1, F = -g'(x_k), T = F x_k + g(x_k))"),
              when(required(neuron_values("F", "feedforward weights F_k")), d, given_lines),
              when(neuron_values("T", "thresholds T_k (required with explicit; with tuned_quadratic the untuned values, "

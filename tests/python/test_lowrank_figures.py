@@ -4,6 +4,8 @@ of convex functions, spec A2/A3), against the spec's numbers (spec 000 §4) and 
 defining identities."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,42 @@ def test_fig14_gp_smooth_and_piecewise_linear_dc_of_a_random_target(run_einet, t
     assert s["dc_residual"] < 1e-12 and s["crossing_error"] < 1e-9
     assert s["rmse"] < 0.5 and abs(s["offset"]) < 0.25
     assert (out / "figures" / "smooth_dc.png").is_file()
+
+
+CONVEX_DESIGN = """
+[experiment]
+study = "lowrank"
+[run]
+seed = 1
+dt = "0.1 ms"
+[lowrank]
+duration = "300 ms"
+measure_from = "50 ms"
+input = {{shape = "linspace", from = -1.0, to = 1.0}}
+design_knots = [-1.0, -0.3, 0.4, 1.0]
+design_values = {values}
+[neurons.I]
+size = 3
+excitatory = false
+thresholds = "convex_design"
+D = -0.05
+"""
+
+
+def test_convex_designer_places_an_inhibitory_boundary_from_a_config(run_einet, tmp_path):
+    # spec A4 for a convex piecewise-linear target f: one neuron per piece, boundary y = -f(x); the
+    # simulated latent follows it within one decoder (0.05) below, up to the Euler/readout slack
+    path = tmp_path / "convex.toml"
+    path.write_text(CONVEX_DESIGN.format(values="[1.2, 0.6, 0.7, 1.3]"))
+    out = tmp_path / "convex"
+    proc = run_einet(["run", path, "--out", out, "--threads", "1"])
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads((out / "summary.json").read_text())
+    x, env = np.load(out / "arrays" / "x.npy"), np.load(out / "arrays" / "boundary.npy")
+    assert np.allclose(env, -np.interp(x, [-1.0, -0.3, 0.4, 1.0], [1.2, 0.6, 0.7, 1.3]), atol=1e-12)
+    assert s["boundary_neurons"] == 3
+    assert s["max_above_target"] < 0.02 and -0.05 < s["offset"] < 0 and s["max_abs_error"] < 0.07
+    # a non-convex target is refused, naming the key
+    path.write_text(CONVEX_DESIGN.format(values="[1.2, 0.6, 0.7, 0.3]"))
+    proc = run_einet(["run", path, "--out", tmp_path / "bad", "--threads", "1"])
+    assert proc.returncode != 0 and "lowrank.design_values" in proc.stderr and "convex" in proc.stderr, proc.stderr
