@@ -101,6 +101,14 @@ void velocity_pool::write(io::json& summary, const std::string& suffix, std::vec
     summary["velocity_drive" + suffix] = md;
     summary["velocity_count" + suffix] = count;
     summary["velocity_mean_y" + suffix] = my;
+    // Sample extremes: the largest synaptic push (Fig 9d: (τ/τ_s)·D per active pulse) and the range of y.
+    double push = 0;
+    for (double d : drive_) push = std::abs(d) > std::abs(push) ? d : push;
+    summary["velocity_push_extreme" + suffix] = push;
+    if (!y_.empty()) {
+        summary["velocity_y_min" + suffix] = *std::min_element(y_.begin(), y_.end());
+        summary["velocity_y_max" + suffix] = *std::max_element(y_.begin(), y_.end());
+    }
     if (extreme != 0) {
         summary["soft_boundary_midpoint" + suffix] = level(0.5);
         summary["soft_boundary_width" + suffix] = level(0.9) - level(0.1);

@@ -155,6 +155,7 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
                                         : lowrank::spike_rule::one_per_step;
     m.clamp = cfg.boolean("lowrank.clamp");
     m.feedforward = cfg.boolean("lowrank.feedforward");
+    m.synaptic_self = cfg.string("lowrank.self_reset") == "synaptic";
     m.refractory = cfg.quantity("lowrank.refractory");
     if (cfg.string("lowrank.integrator") == "exact") {
         m.method = network::integrator::exact;

@@ -31,6 +31,9 @@ section lowrank_section() {
                     "one_per_step: the largest V above threshold spikes, one per step; inhibition_first: the same, I "
                     "served before E (paper §2.6); all_above: every crossing spikes, gated by refractory"),
              flag("clamp", false, "clamp the spiking neuron's V to threshold (the single-population reference, spec §2.3)"),
+             choice("self_reset", {"instantaneous", "synaptic"}, "instantaneous",
+                    "finite synapses: a neuron's own reset E_k D_k acts at once (spec §2.1, Appendix G) or through the "
+                    "synaptic kernel like every other connection (the latent-only picture of Fig 9b)"),
              q("refractory", "ms", "0 ms", 0.0, inf, "all_above: spikes blocked for this long (V keeps integrating)"),
              choice("integrator", {"reference", "exact"}, "reference",
                     "reference: spec §2 exactly (forward Euler, synaptic input undecayed in the next update); exact: "

@@ -207,7 +207,7 @@ lowered lower(const model& m) {
             pr.decoders = (pre != post && !Y.D_cross.empty()) ? Y.D_cross : Y.D;
             // Spec §2.1: negative self terms stay instantaneous; an E population of an E-I pair
             // keeps its self-excitation in the synaptic channel.
-            pr.exclude_self = pre == post && m.synapses != synapse_model::instantaneous && !(ei && X.excitatory);
+            pr.exclude_self = pre == post && m.synapses != synapse_model::instantaneous && !(ei && X.excitatory) && !m.synaptic_self;
             net.lowrank.push_back(std::move(pr));
         }
         auto& pop = net.populations[post];

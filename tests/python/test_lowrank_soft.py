@@ -122,3 +122,17 @@ def test_fig10f_trial_averaged_unit_rates_match_the_rate_network(run_einet, tmp_
         if x0 > -0.75:  # which neurons carry it: the same profile (at -0.75: correlation 0.89)
             assert np.corrcoef(a, b)[0, 1] > 0.95, x0
             assert (a @ neuron) / a.sum() == pytest.approx((b @ neuron) / b.sum(), abs=0.5), x0
+
+
+def test_fig9b_finite_boundary_depth_scales_with_D_over_tau_s_and_doubles_with_two_neurons(run_einet, tmp_path):
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig9b")
+    # Fig 9c/d: while a pulse is on, tau dy/dt = -y + (tau/tau_s) D per active pulse: depth -10, -5,
+    # -2.5 for tau_s = 1, 2, 4 ms (D = -1); two identical neurons fire together: -10 at 2 ms (doubled)
+    for v, n, tau_s in (("tau_s_1ms", 1, 1.0), ("tau_s_2ms", 1, 2.0), ("tau_s_4ms", 1, 4.0), ("two_neurons", 2, 2.0)):
+        push = n * 10.0 / tau_s * -1.0
+        assert s[f"velocity_push_extreme_{v}"] == pytest.approx(push, abs=1e-9), v
+        # a steady oscillation at the boundary: up to y = -2, down to the closed form after one pulse,
+        # y(tau_s) = y* + (-2 - y*) e^{-tau_s/tau} with y* = push (the fixed point of the pushed latent)
+        assert s[f"velocity_y_max_{v}"] == pytest.approx(-2.0, abs=0.002), v
+        assert s[f"velocity_y_min_{v}"] == pytest.approx(push + (-2.0 - push) * np.exp(-tau_s / 10.0), abs=0.005), v
+    assert s["spikes_I_two_neurons"] % 2 == 0  # both neurons fire in every cycle

@@ -54,6 +54,10 @@ struct model {
     bool clamp = false;          // Mode A single population: spiking V clamped to threshold (§2.3)
     bool feedforward = false;    // no connections between different neurons; each keeps E_k D_k − μ (App. F control)
     double refractory = 0.0;     // ms, all_above rule: spiking blocked (V integrates), spec §2.4
+    // Finite synapses: the self term E_k D_k of an inhibitory population goes through the synaptic
+    // kernel like every other connection (V then equals F x + E y + b, the latent-only picture of
+    // Fig 9b) instead of being instantaneous (spec §2.1, Appendix G: the default).
+    bool synaptic_self = false;
     network::integrator method = network::integrator::euler_maruyama;  // the reference is Euler
     network::kinetics instant_kinetics = network::kinetics::discrete_delta;  // delta: the engine's LIF delta
     std::vector<double> x;       // filtered input samples x_n at t_n = n·dt, n = 0 … n_T − 1
