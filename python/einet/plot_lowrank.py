@@ -62,8 +62,12 @@ def latent_plane(run: Run, fig=None):
         lines = (arr("F")[:, None] * x + a[:, None] * g[None, :] - arr("T")[:, None]) / c[:, None]
         ax.plot(g, lines.max(axis=0), color=color, label=f"{name} boundary")
     s = run.summary
+    if "nullcline_yE" in run.arrays:  # rate networks (Fig 11): the nullclines of the latent model S16
+        g = run.arrays["nullcline_yE"]
+        ax.plot(g, run.arrays["nullcline_E"], color=E_COLOR, ls="--", label="E nullcline")
+        ax.plot(g, run.arrays["nullcline_I"], color=I_COLOR, ls="--", label="I nullcline")
     if "crossing_yE" in s:
-        ax.plot([s["crossing_yE"]], [s["crossing_yI"]], "ko", label="crossing")
+        ax.plot(np.ravel(s["crossing_yE"])[:1], np.ravel(s["crossing_yI"])[:1], "ko", label="crossing")  # (first sweep point)
     ax.set_xlabel("y^E")
     ax.set_ylabel("|y^I|")
     ax.legend(fontsize="small")

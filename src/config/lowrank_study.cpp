@@ -9,6 +9,7 @@
 #include "einet/analysis/spike_statistics.hpp"
 #include "einet/core/error.hpp"
 #include "einet/lowrank/geometry.hpp"
+#include "einet/lowrank/rate_limit.hpp"
 #include "einet/lowrank/simulate.hpp"
 #include "einet/lowrank/smooth_dc.hpp"
 #include "einet/record/recorded_array.hpp"
@@ -247,6 +248,24 @@ lowrank::sample_window measurement_window(const resolved_config& cfg, const lowr
     return {first, last};
 }
 
+// A rank-2 network whose neurons are identical within each population, as the latent model S16.
+std::optional<lowrank::homogeneous_ei> homogeneous_of(const lowrank::model& m) {
+    if (m.populations.size() != 2) return std::nullopt;
+    for (const auto& p : m.populations) {
+        for (const auto* v : {&p.F, &p.E_self, &p.E_cross, &p.T, &p.D}) {
+            if (std::any_of(v->begin(), v->end(), [&](double a) { return a != v->front(); })) return std::nullopt;
+        }
+        if (!p.D_cross.empty() && p.D_cross != p.D) return std::nullopt;
+    }
+    const auto &E = m.populations[0], &I = m.populations[1];
+    lowrank::homogeneous_ei h;
+    h.N_E = static_cast<double>(E.size()), h.N_I = static_cast<double>(I.size());
+    h.D_E = E.D[0], h.D_I_abs = -I.D[0];
+    h.F_E = E.F[0], h.F_I = I.F[0], h.T_E = E.T[0], h.T_I = I.T[0];
+    h.E_EE = E.E_self[0], h.E_EI = E.E_cross[0], h.E_IE = I.E_cross[0], h.E_II = I.E_self[0];
+    return h;
+}
+
 measured measure(const resolved_config& cfg, const lowrank::model& m, const lowrank::trajectory& tr) {
     const std::size_t n_T = m.x.size();
     const double dt = m.dt;
@@ -416,6 +435,23 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
             s["crossing_neuron_I"] = static_cast<double>(c->neuron_I);
         }
         arrays.push_back(array("target_yI", target_I, "step", "", "|y^I| at the crossing of the E and I boundaries"));
+        if (m.kind == lowrank::network_kind::rate) {
+            if (const auto h = homogeneous_of(m)) {
+                // Fig 11: a homogeneous E-I rate network is the latent model S16 exactly: its nullclines
+                // and fixed point at the last input of the window.
+                const double x = m.x[last - 1];
+                std::vector<double> gE = lowrank::linspace(0.0, h->N_E * h->D_E, 401), nE, nI;
+                for (double yE : gE) nE.push_back(lowrank::nullcline_E(*h, x, m.beta, yE).value_or(std::nan(""))), nI.push_back(lowrank::nullcline_I(*h, x, m.beta, yE));
+                arrays.push_back(array("nullcline_yE", gE, "point", "", "y^E grid of the nullclines (spec S16)"));
+                arrays.push_back(array("nullcline_E", nE, "point", "", "|y^I| on the E nullcline (dy^E/dt = 0)"));
+                arrays.push_back(array("nullcline_I", nI, "point", "", "|y^I| on the I nullcline (d|y^I|/dt = 0)"));
+                if (const auto fp = lowrank::rate_fixed_point_of(*h, x, m.beta)) {
+                    s["rate_limit_yE"] = fp->yE;
+                    s["rate_limit_yI"] = fp->yI_abs;
+                    s["rate_limit_stable"] = fp->stable() ? 1.0 : 0.0;
+                }
+            }
+        }
         if (const auto dc = dc_design_of(cfg)) {
             // Fig 14 / spec A2–A3: q − p = f exactly, and the designed network's crossing computes
             // (f + c_E − c_I)/(a_I − a_E) exactly (the rate limit); both measured on the inputs of the run.

@@ -30,6 +30,22 @@ std::array<double, 2> rate_flow(const homogeneous_ei& p, double x, double beta, 
     return {-yE + p.N_E * p.D_E * sigmoid(beta, z.zE), -yI_abs + p.N_I * p.D_I_abs * sigmoid(beta, z.zI)};
 }
 
+std::optional<double> nullcline_E(const homogeneous_ei& p, double x, double beta, double yE) {
+    const double r = yE / (p.N_E * p.D_E);  // σ_β(z_E) on the nullcline
+    if (!(r > 0 && r < 1) || !(p.E_EI > 0)) return std::nullopt;
+    return (p.F_E * x + p.E_EE * yE - p.T_E - std::log(r / (1 - r)) / beta) / p.E_EI;
+}
+
+double nullcline_I(const homogeneous_ei& p, double x, double beta, double yE) {
+    const double top = p.N_I * p.D_I_abs;  // the root lies in (0, top): σ ∈ (0, 1)
+    double lo = 0, hi = top;
+    for (int it = 0; it < 200 && hi - lo > 1e-14 * (1 + top); ++it) {
+        const double mid = 0.5 * (lo + hi);
+        (mid < top * sigmoid(beta, p.F_I * x + p.E_IE * yE - p.E_II * mid - p.T_I) ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 std::optional<rate_fixed_point> rate_fixed_point_of(const homogeneous_ei& p, double x, double beta) {
     double yE = 0.5 * p.N_E * p.D_E, yI = 0.5 * p.N_I * p.D_I_abs;  // the middle of the sigmoids' ranges
     auto newton = [&](double b) {

@@ -63,12 +63,21 @@ def test_fig3_excitatory_boundary_is_unstable(run_einet, tmp_path):
 
 
 def test_fig11_rate_latents_settle_on_the_nullcline_crossing(run_einet, tmp_path):
-    _, s = run_experiment(run_einet, tmp_path, "p000_fig11")
-    # spec [M]: fixed points of S16 at beta = 100, 10, 3, 1 (the homogeneous network reduces to it
+    out, s = run_experiment(run_einet, tmp_path, "p000_fig11")
+    # spec [M]: fixed points of S16 at beta = 10, 3, 1, 100 (the homogeneous network reduces to it
     # exactly); the beta -> infinity limit is the spiking crossing (2, 3.5)
-    assert s["sweep_values"] == [100.0, 10.0, 3.0, 1.0]
-    assert s["mean_yE"] == pytest.approx([1.998, 1.979, 1.964, 2.071], abs=2e-3)
-    assert s["mean_yI"] == pytest.approx([3.504, 3.551, 3.715, 4.291], abs=2e-3)
+    assert s["sweep_values"] == [10.0, 3.0, 1.0, 100.0]
+    assert s["mean_yE"] == pytest.approx([1.979, 1.964, 2.071, 1.998], abs=2e-3)
+    assert s["mean_yI"] == pytest.approx([3.551, 3.715, 4.291, 3.504], abs=2e-3)
+    # the simulated N-neuron network settles on the fixed point of the latent model (stable foci)
+    assert s["mean_yE"] == pytest.approx(s["rate_limit_yE"], abs=1e-4)
+    assert s["mean_yI"] == pytest.approx(s["rate_limit_yI"], abs=1e-4)
+    assert s["rate_limit_stable"] == [1.0] * 4
+    # its nullclines (beta = 10) cross there
+    g, nE, nI = (np.load(out / "arrays" / f"{k}.npy") for k in ("nullcline_yE", "nullcline_E", "nullcline_I"))
+    k = int(np.nanargmin(np.abs(nE - nI)))
+    assert g[k] == pytest.approx(s["rate_limit_yE"][0], abs=0.02) and nI[k] == pytest.approx(s["rate_limit_yI"][0], abs=0.03)
+    assert (out / "figures" / "latent_plane.png").is_file()
 
 
 def test_fig14_gp_smooth_and_piecewise_linear_dc_of_a_random_target(run_einet, tmp_path):

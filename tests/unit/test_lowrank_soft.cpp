@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "einet/core/error.hpp"
+#include "einet/lowrank/rate_limit.hpp"
 #include "einet/lowrank/simulate.hpp"
 #include "einet/lowrank/smooth_dc.hpp"
 
@@ -139,4 +140,29 @@ TEST(LowrankSoft, ThresholdMarginDescribesTheSubthresholdRegion) {
     EXPECT_GT(lowrank::threshold_margin(I, 1.0, -2.9, 2.0), 0.0);
     EXPECT_NEAR(lowrank::threshold_margin(E, 1.0, 2.0, -3.0), 0.0, 1e-12);  // the crossing lies on both
     EXPECT_NEAR(lowrank::threshold_margin(I, 1.0, -3.0, 2.0), 0.0, 1e-12);
+}
+
+TEST(LowrankSoft, Fig11NullclinesCrossAtTheFixedPointAndSharpenIntoTheBoundaries) {
+    const lowrank::homogeneous_ei p;  // Fig 11c-e: N = 50 + 50, x = 2
+    for (double beta : {1.0, 3.0, 10.0}) {
+        // on each nullcline its own component of the flow (S16) vanishes
+        for (double yE = 0.5; yE < 6.0; yE += 0.5) {
+            const auto e = lowrank::nullcline_E(p, 2.0, beta, yE);
+            ASSERT_TRUE(e) << yE;
+            EXPECT_NEAR(lowrank::rate_flow(p, 2.0, beta, yE, *e)[0], 0.0, 1e-9);
+            EXPECT_NEAR(lowrank::rate_flow(p, 2.0, beta, yE, lowrank::nullcline_I(p, 2.0, beta, yE))[1], 0.0, 1e-9);
+        }
+        // they cross at the fixed point
+        const auto fp = lowrank::rate_fixed_point_of(p, 2.0, beta);
+        ASSERT_TRUE(fp);
+        EXPECT_NEAR(*lowrank::nullcline_E(p, 2.0, beta, fp->yE), fp->yI_abs, 1e-7);
+        EXPECT_NEAR(lowrank::nullcline_I(p, 2.0, beta, fp->yE), fp->yI_abs, 1e-7);
+    }
+    EXPECT_FALSE(lowrank::nullcline_E(p, 2.0, 3.0, 0.0));  // outside (0, N_E D^E)
+    EXPECT_FALSE(lowrank::nullcline_E(p, 2.0, 3.0, 6.25));
+    // β → ∞: the spiking lines |y^I| = 1.25 y^E + 1 (E) and 2 y^E − 0.5 (I), away from the saturation
+    for (double yE = 1.0; yE <= 4.0; yE += 0.5) {
+        EXPECT_NEAR(*lowrank::nullcline_E(p, 2.0, 1e4, yE), 1.25 * yE + 1.0, 1e-3) << yE;
+        EXPECT_NEAR(lowrank::nullcline_I(p, 2.0, 1e4, yE), 2.0 * yE - 0.5, 1e-3) << yE;
+    }
 }

@@ -25,6 +25,13 @@ struct rate_fixed_point {
 // The right-hand side τ·(dȳ^E/dt, d|ȳ^I|/dt) at (yE, yI_abs).
 std::array<double, 2> rate_flow(const homogeneous_ei& p, double x, double beta, double yE, double yI_abs);
 
+// Nullclines (Fig 11c-f) as |ȳ^I| over ȳ^E. E (dȳ^E/dt = 0): |ȳ^I| = (F^E x + E^{EE} ȳ^E − T^E −
+// logit(ȳ^E/(N_E D^E))/β)/E^{EI}, defined for 0 < ȳ^E < N_E D^E (nullopt outside). I (d|ȳ^I|/dt = 0):
+// the unique root of |ȳ^I| = N_I|D^I| σ_β(F^I x + E^{IE} ȳ^E − E^{II}|ȳ^I| − T^I) (the left side rises,
+// the right side falls in |ȳ^I|), by bisection. As β → ∞ they become the spiking boundary lines.
+std::optional<double> nullcline_E(const homogeneous_ei& p, double x, double beta, double yE);
+double nullcline_I(const homogeneous_ei& p, double x, double beta, double yE);
+
 // The fixed point reached by continuation in β from a soft network (β = 0.25) up to `beta`, Newton
 // at each stage; nullopt if Newton fails to converge.
 std::optional<rate_fixed_point> rate_fixed_point_of(const homogeneous_ei& p, double x, double beta);
