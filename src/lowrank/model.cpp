@@ -253,6 +253,7 @@ lowered lower(const model& m) {
         auto r = out.readouts[p];
         r.name = m.populations[p].name + "_perp";
         r.decoders = m.populations[p].D_perp;
+        r.y0.clear();  // y_0 fixes D·r_0 only: the orthogonal readout starts at 0
         out.readouts.push_back(std::move(r));
     }
     switch (m.rule) {
