@@ -93,7 +93,7 @@ void register_train(py::module_& m) {
     m.def(
         "convex_solve",
         [](const farray& D, const darray& Y, const darray& a, const std::string& loss, double rho,
-           const std::string& penalty, double gap_tol, const py::object& warm, bool warm_interior) {
+           const std::string& penalty, double gap_tol, const py::object& warm) {
             if (D.ndim() != 2 || Y.ndim() != 2 || a.ndim() != 1)
                 throw einet::config_error("convex_solve: expected D [N, P], Y [N, C] and a [N]");
             const dictionary Dm = Eigen::Map<const dictionary>(D.data(), D.shape(0), D.shape(1));
@@ -107,7 +107,6 @@ void register_train(py::module_& m) {
             pr.rho = rho;
             convex_options opt;
             opt.gap_tol = gap_tol;
-            opt.warm_interior = warm_interior;
             matrix W0;
             if (!warm.is_none()) {
                 const auto w = warm.cast<darray>();
@@ -139,8 +138,7 @@ void register_train(py::module_& m) {
         },
         py::arg("D"), py::arg("Y"), py::arg("a"), py::arg("loss") = "hinge", py::arg("rho") = 1e-3,
         py::arg("penalty") = "elementwise", py::arg("gap_tol") = 1e-6, py::arg("warm") = py::none(),
-        py::arg("warm_interior") = false,
         "min_W loss(D W, Y; row weights a) + rho·penalty(W) and its dual, certified by the duality gap. "
         "D is used column-major: pass np.asfortranarray(D) to avoid a transposing copy. warm: a previous W "
-        "(e.g. at a larger rho) to start from; warm_interior: the hinge LP's interior warm start (experimental, off by default).");
+        "(e.g. at a larger rho) to start from (the smooth solvers start there, the hinge LP seeds its working set).");
 }

@@ -30,25 +30,16 @@ struct lp_solution {
     verdict stop = verdict::iterate;  // iterate: the working-set LP converged on its own
 };
 
-// A warm start of the working-set LP from a primal guess w (working-set order) and a dual guess
-// λ ∈ [0, a]: the primal point is made exactly feasible (ξ, s from the margins of w), both are
-// pushed into the interior (w± ≥ ε_w, λ shrunk 10 % towards a/2, reduced costs ≥ 0.1ρ) so that
-// the predictor–corrector starts near the previous optimum instead of at x = z = 1.
-struct lp_start {
-    vec w, lambda;
-};
-
 // Standard form min cᵀx, Ax = 1, x ≥ 0 with x = (w⁺, w⁻, ξ, s), A = [B, −B, I, −I], B = diag(y) D_ws.
 class hinge_lp {
 public:
     hinge_lp(const colmat& B, const vec& a, double rho) : B_(B), a_(a), rho_(rho), m_(B.cols()), n_(B.rows()) {}
 
-    lp_solution solve(const monitor& judge, const lp_start* start = nullptr) {
+    lp_solution solve(const monitor& judge) {
         const Eigen::Index N = 2 * m_ + 2 * n_;
         vec c(N);
         c << vec::Constant(2 * m_, rho_), a_, vec::Zero(n_);
         vec x = vec::Ones(N), z = vec::Ones(N), lam = vec::Zero(n_);
-        if (start) warm(*start, x, z, lam);
         const vec b = vec::Ones(n_);
         lp_solution out;
         // The reduced normal equations lose accuracy once μ is tiny; the iterate with the smallest
@@ -95,16 +86,6 @@ public:
     }
 
 private:
-    void warm(const lp_start& st, vec& x, vec& z, vec& lam) const {
-        const vec margin = B_ * st.w;
-        const double eps_w = 0.1 * std::max(1e-2, st.w.cwiseAbs().maxCoeff());
-        x << st.w.cwiseMax(0.0).array() + eps_w, (-st.w).cwiseMax(0.0).array() + eps_w,
-            (1.0 - margin.array()).cwiseMax(0.0) + 0.1, (margin.array() - 1.0).cwiseMax(0.0) + 0.1;
-        lam = 0.5 * a_ + 0.9 * (st.lambda.cwiseMax(0.0).cwiseMin(a_) - 0.5 * a_);
-        const vec bl = B_.transpose() * lam;
-        z << (rho_ - bl.array()).cwiseMax(0.1 * rho_), (rho_ + bl.array()).cwiseMax(0.1 * rho_), a_ - lam, lam;
-    }
-
     vec A(const vec& x) const { return B_ * (x.head(m_) - x.segment(m_, m_)) + x.segment(2 * m_, n_) - x.tail(n_); }
     vec At(const vec& l) const {
         vec r(2 * m_ + 2 * n_);
@@ -182,7 +163,7 @@ private:
 // set (inexact column generation: early rounds need only good enough prices). u is returned
 // already scaled into the dual feasible set.
 void solve_binary(const dictionary& D, const vec& y, const vec& a, double rho, double gap_tol, double floor,
-                  const vec* warm, bool warm_interior, vec& w, vec& u, std::size_t& iterations) {
+                  const vec* warm, vec& w, vec& u, std::size_t& iterations) {
     const Eigen::Index P = D.cols(), n = D.rows();
     std::vector<char> in_ws(static_cast<std::size_t>(P), 0);
     std::vector<Eigen::Index> ws;
@@ -213,23 +194,7 @@ void solve_binary(const dictionary& D, const vec& y, const vec& a, double rho, d
     w = vec::Zero(P);
     u = y.cwiseProduct(a);
     if (ws.empty() && violators(1e-10).empty()) return;  // ρ ≥ ρ_max: w = 0 is optimal
-    // Interior warm start of the first round from `warm` (its dual guessed from the margins: λ = a on
-    // violated rows, 0 on rows beyond the margin), of later rounds from the previous round's point.
-    lp_start start;
-    bool have_start = false;
-    if (warm && warm_interior) {
-        start.w.resize(static_cast<Eigen::Index>(ws.size()));
-        for (std::size_t q = 0; q < ws.size(); ++q) start.w[static_cast<Eigen::Index>(q)] = (*warm)[ws[q]];
-        have_start = true;
-    }
-    const std::size_t warm_columns = ws.size();
     add_violators(std::max<std::size_t>(64, ws.size()));
-    if (have_start) {
-        start.w.conservativeResize(static_cast<Eigen::Index>(ws.size()));
-        start.w.tail(static_cast<Eigen::Index>(ws.size() - warm_columns)).setZero();
-        const vec margin = y.cwiseProduct(D * *warm);
-        start.lambda = (margin.array() < 1.0 - 1e-9).select(a, (margin.array() > 1.0 + 1e-9).select(vec::Zero(n), 0.5 * a));
-    }
     for (int round = 0; round < 200; ++round) {
         colmat B(n, static_cast<Eigen::Index>(ws.size()));
         for (std::size_t q = 0; q < ws.size(); ++q) B.col(static_cast<Eigen::Index>(q)) = y.cwiseProduct(D.col(ws[q]));
@@ -243,7 +208,7 @@ void solve_binary(const dictionary& D, const vec& y, const vec& a, double rho, d
             if (restricted_err < 1e-3 && !violators(1e-3).empty()) return verdict::reprice;
             return verdict::iterate;
         };
-        const auto lp = hinge_lp(B, a, rho).solve(judge, have_start ? &start : nullptr);
+        const auto lp = hinge_lp(B, a, rho).solve(judge);
         iterations += lp.iterations;
         w.setZero();
         for (std::size_t q = 0; q < ws.size(); ++q) w[ws[q]] = lp.w[static_cast<Eigen::Index>(q)];
@@ -253,14 +218,7 @@ void solve_binary(const dictionary& D, const vec& y, const vec& a, double rho, d
         const double norm = corr.cwiseAbs().maxCoeff();
         if (norm > rho) u *= rho / norm;
         if (lp.stop == verdict::certified) return;
-        const std::size_t before = ws.size();
         if (add_violators(std::max<std::size_t>(32, ws.size() / 2)) == 0) return;
-        if (warm_interior) {  // the next round starts from this one's point, new columns at 0
-            start.w = vec::Zero(static_cast<Eigen::Index>(ws.size()));
-            start.w.head(static_cast<Eigen::Index>(before)) = lp.w;
-            start.lambda = lp.lambda;
-            have_start = true;
-        }
     }
 }
 
@@ -282,8 +240,8 @@ convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt,
         const vec y = pr.Y.col(c);
         vec warm_c;
         if (warm && warm->rows() == P && warm->cols() == C) warm_c = warm->col(c);
-        solve_binary(D, y, a, pr.rho, 0.5 * opt.gap_tol, class_floor, warm_c.size() ? &warm_c : nullptr,
-                     opt.warm_interior, w, u, s.iterations);
+        solve_binary(D, y, a, pr.rho, 0.5 * opt.gap_tol, class_floor, warm_c.size() ? &warm_c : nullptr, w, u,
+                     s.iterations);
         s.W.col(c) = w;
         U.col(c) = u;
     }

@@ -34,9 +34,9 @@ struct convex_options {
     double gap_tol = 1e-6;      // stop at |p − d| ≤ gap_tol · max(1, |p|)
     std::size_t max_outer = 5000;  // CE converges linearly (one class per Newton step)
     double feas_tol = 1e-8;     // accepted relative dual infeasibility
-    // Hinge LP: start each column-generation round's interior point (and a warm-started solve's
-    // first round) from the previous point instead of x = z = 1.
-    bool warm_interior = false;
+    // Smooth losses: the largest dense Newton system on the support (N·nnz² flops) solved to polish
+    // a solution near the optimum; larger supports rely on coordinate descent alone.
+    double newton_flops = 2e10;
 };
 
 struct convex_solution {
