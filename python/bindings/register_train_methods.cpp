@@ -27,6 +27,32 @@ sequence_data labelled(const darray& x, const py::object& labels, const py::obje
     return s;
 }
 
+#define DATA_ARGS                                                                                            \
+    py::arg("x"), py::arg("labels"), py::arg("carry") = py::none(), py::arg("val_x") = py::none(),              \
+        py::arg("val_labels") = py::none(), py::arg("val_carry") = py::none()
+#define DATA_PARAMS                                                                                          \
+    const darray &x, const py::object &labels, const py::object &carry, const py::object &val_x,                \
+        const py::object &val_labels, const py::object &val_carry
+
+// The training split (validated) and the optional validation split of the methods' arguments.
+std::pair<sequence_data, sequence_data> train_and_val(DATA_PARAMS) {
+    auto train = labelled(x, labels, carry);
+    train.validate("x");
+    return {std::move(train), val_x.is_none() ? sequence_data{} : labelled(val_x.cast<darray>(), val_labels, val_carry)};
+}
+
+sg_selection selection_of(const std::string& name) {
+    if (name == "final_val") return sg_selection::final_val;
+    if (name == "best_val_plus_beta") return sg_selection::best_val_plus_beta;
+    throw einet::config_error("selection: expected best_val_plus_beta or final_val, got \"" + name + "\"");
+}
+
+rho_rule rho_rule_of(const std::string& name) {
+    if (name == "head_weight") return rho_rule::head_weight;
+    if (name == "sqrt_columns") return rho_rule::sqrt_columns;
+    throw einet::config_error("rho_rule: expected sqrt_columns or head_weight, got \"" + name + "\"");
+}
+
 supervision supervision_of(const std::string& sup) {
     if (sup == "final_time") return supervision::final_time;
     if (sup == "per_timestep") return supervision::per_timestep;
@@ -109,22 +135,17 @@ void register_train_methods(py::module_& m) {
         "error step; autoregressive feeds the predicted carries back (spec §7.3), otherwise teacher forcing.");
     m.def(
         "sg_grid_search",
-        [](const darray& params, SNN_PARAMS, const darray& x, const py::object& labels, const py::object& carry,
-           const py::object& val_x, const py::object& val_labels, const py::object& val_carry, OBJ_PARAMS,
+        [](const darray& params, SNN_PARAMS, DATA_PARAMS, OBJ_PARAMS,
            const std::vector<double>& lrs, const std::vector<double>& path_betas, std::size_t epochs, std::size_t patience,
            std::size_t batch, std::uint64_t seed, const std::string& selection, const std::string& dtype, LIF_PARAMS) {
             const auto init = params_of(shape_of(d, K, L, pr, pl, C), params);
-            const auto train = labelled(x, labels, carry);
-            train.validate("x");
-            const auto val = val_x.is_none() ? sequence_data{} : labelled(val_x.cast<darray>(), val_labels, val_carry);
+            const auto [train, val] = train_and_val(x, labels, carry, val_x, val_labels, val_carry);
             sg_grid g;
             g.lrs = lrs, g.path_betas = path_betas;
             g.base.epochs = epochs, g.base.patience = patience, g.base.batch = batch, g.base.seed = seed;
             if (dtype == "float32") g.base.precision = sg_precision::f32;
             else if (dtype != "float64") throw einet::config_error("dtype: expected float64 or float32, got \"" + dtype + "\"");
-            if (selection == "final_val") g.select = sg_selection::final_val;
-            else if (selection != "best_val_plus_beta")
-                throw einet::config_error("selection: expected best_val_plus_beta or final_val, got \"" + selection + "\"");
+            g.select = selection_of(selection);
             const auto obj = objective_of(OBJ_VALUES);
             const auto opts = options_of(LIF_VALUES);
             sg_fit f;
@@ -136,8 +157,7 @@ void register_train_methods(py::module_& m) {
             out["lr"] = f.lr, out["path_beta"] = f.path_beta, out["score"] = f.score, out["best_epoch"] = f.best_epoch;
             return py::make_tuple(flat_of(f.params), out);
         },
-        py::arg("params"), SNN_ARGS, py::arg("x"), py::arg("labels"), py::arg("carry") = py::none(),
-        py::arg("val_x") = py::none(), py::arg("val_labels") = py::none(), py::arg("val_carry") = py::none(), OBJ_ARGS,
+        py::arg("params"), SNN_ARGS, DATA_ARGS, OBJ_ARGS,
         py::arg("lrs") = std::vector<double>{1e-2}, py::arg("path_betas") = std::vector<double>{0.01},
         py::arg("epochs") = 200, py::arg("patience") = 10, py::arg("batch") = 0, py::arg("seed") = 1,
         py::arg("selection") = "best_val_plus_beta", py::arg("dtype") = "float64", LIF_ARGS,
@@ -146,19 +166,14 @@ void register_train_methods(py::module_& m) {
         "or final_val (addition). addition_base > 0 selects the two-head addition objective (carry labels needed).");
     m.def(
         "convex_readout",
-        [](const darray& params, SNN_PARAMS, const darray& x, const py::object& labels, const py::object& carry,
-           const py::object& val_x, const py::object& val_labels, const py::object& val_carry, OBJ_PARAMS,
+        [](const darray& params, SNN_PARAMS, DATA_PARAMS, OBJ_PARAMS,
            const std::vector<double>& betas, const std::string& rho_rule_name, bool dedup, double gap_tol, LIF_PARAMS) {
             const auto witness = params_of(shape_of(d, K, L, pr, pl, C), params);
-            const auto train = labelled(x, labels, carry);
-            train.validate("x");
-            const auto val = val_x.is_none() ? sequence_data{} : labelled(val_x.cast<darray>(), val_labels, val_carry);
+            const auto [train, val] = train_and_val(x, labels, carry, val_x, val_labels, val_carry);
             convex_grid g;
             g.betas = betas, g.dedup = dedup;
             g.solver.gap_tol = gap_tol;
-            if (rho_rule_name == "head_weight") g.rule = rho_rule::head_weight;
-            else if (rho_rule_name != "sqrt_columns")
-                throw einet::config_error("rho_rule: expected sqrt_columns or head_weight, got \"" + rho_rule_name + "\"");
+            g.rule = rho_rule_of(rho_rule_name);
             const auto obj = objective_of(OBJ_VALUES);
             const auto opts = options_of(LIF_VALUES);
             convex_fit f;
@@ -176,8 +191,7 @@ void register_train_methods(py::module_& m) {
             out["heads"] = heads;
             return out;
         },
-        py::arg("params"), SNN_ARGS, py::arg("x"), py::arg("labels"), py::arg("carry") = py::none(),
-        py::arg("val_x") = py::none(), py::arg("val_labels") = py::none(), py::arg("val_carry") = py::none(), OBJ_ARGS,
+        py::arg("params"), SNN_ARGS, DATA_ARGS, OBJ_ARGS,
         py::arg("betas") = std::vector<double>{0.01, 0.1, 0.5, 1.0, 5.0, 10.0}, py::arg("rho_rule") = "sqrt_columns",
         py::arg("dedup") = false, py::arg("gap_tol") = 1e-6, LIF_ARGS,
         "CVX / SG-CVX readout (spec §4–5): the dictionary of the frozen witness `params` on x, every head's convex "
