@@ -202,6 +202,39 @@ def _cvxopt_softmax(D, Y, a, rho):
     return F(sol["x"])[0]
 
 
+def _cvxopt_logistic(D, y, a, rho):
+    """min Σ_i a_i log(1 + exp(−y_i d_i w)) + ρ‖w‖₁ by cvxopt's cp, w = w⁺ − w⁻."""
+    n, p = D.shape
+
+    def F(x=None, z=None):
+        if x is None:
+            return 0, cvxopt.matrix(0.1, (2 * p, 1))
+        v = np.array(x).ravel()
+        m = -y * (D @ (v[:p] - v[p:]))
+        sig = 1 / (1 + np.exp(-m))
+        f = a @ np.logaddexp(0, m) + rho * v.sum()
+        g = D.T @ (-a * y * sig)
+        Df = cvxopt.matrix(np.concatenate([g + rho, -g + rho]), (1, 2 * p))
+        if z is None:
+            return f, Df
+        Hw = D.T @ ((a * sig * (1 - sig))[:, None] * D)
+        return f, Df, cvxopt.matrix(float(z[0]) * np.block([[Hw, -Hw], [-Hw, Hw]]))
+
+    cvxopt.solvers.options.update(show_progress=False, abstol=1e-11, reltol=1e-11, feastol=1e-11, maxiters=200)
+    sol = cvxopt.solvers.cp(F, G=cvxopt.matrix(-np.eye(2 * p)), h=cvxopt.matrix(np.zeros(2 * p)))
+    assert sol["status"] == "optimal"
+    return F(sol["x"])[0]
+
+
+@pytest.mark.parametrize("rho", [0.01, 0.001])
+def test_logistic_optima_match_cvxopt(rho):
+    D, y = _problem(50, 12, 3)
+    a = np.full(50, 1 / 50)
+    ours = einet.convex_solve(D, y[:, None], a, loss="logistic", rho=rho)
+    assert ours["certified"]
+    assert ours["primal"] == pytest.approx(_cvxopt_logistic(D, y, a, rho), abs=1e-6)
+
+
 @pytest.mark.parametrize("C,rho", [(2, 0.01), (4, 0.01), (4, 0.001)])
 def test_softmax_ce_optima_match_cvxopt(C, rho):
     # the multi-class CE program (spec §5.4) against cvxopt's interior point on the same problem
