@@ -9,6 +9,7 @@ void register_rate(py::module_& m);
 void register_protocols(py::module_& m);
 void register_spiking(py::module_& m);
 void register_train(py::module_& m);
+void register_train_methods(py::module_& m);
 void register_balancing(py::module_& m);
 void register_stability(py::module_& m);
 
@@ -19,6 +20,7 @@ PYBIND11_MODULE(_einet, m) {
     register_protocols(m);
     register_spiking(m);
     register_train(m);
+    register_train_methods(m);
     register_balancing(m);
     register_stability(m);
 }

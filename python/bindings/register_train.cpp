@@ -7,69 +7,10 @@
 #include "einet/core/error.hpp"
 #include "einet/train/convex_solver.hpp"
 #include "einet/train/snn_trainer.hpp"
+#include "train_convert.hpp"
 
-namespace py = pybind11;
 using namespace einet::train;
-
-namespace {
-
-using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using farray = py::array_t<double, py::array::f_style | py::array::forcecast>;  // column-major (dictionaries)
-
-snn_shape shape_of(std::size_t d, std::size_t K, std::size_t L, std::size_t p_rec, std::size_t p_last, std::size_t C) {
-    snn_shape s{d, K, L, p_rec, p_last, C};
-    s.validate("snn shape");
-    return s;
-}
-
-snn_options options_of(const std::string& lif, double beta, double theta, bool detach_reset, const std::string& sg,
-                       const std::string& readout, double bias) {
-    snn_options o;
-    if (lif == "canonical") o.lif = lif_params::canonical(beta, theta);
-    else if (lif == "reference") o.lif = lif_params::reference(beta, theta);
-    else throw einet::config_error("lif: expected canonical or reference, got \"" + lif + "\"");
-    o.lif.detach_reset = detach_reset;
-    o.sg = surrogate::named(sg);
-    if (readout == "spike") o.readout = readout_kind::spike;
-    else if (readout == "membrane") o.readout = readout_kind::membrane;
-    else if (readout == "membrane_threshold") o.readout = readout_kind::membrane_threshold;
-    else throw einet::config_error("readout: expected spike, membrane or membrane_threshold, got \"" + readout + "\"");
-    o.readout_bias = bias;
-    return o;
-}
-
-// [T, B, d] numpy -> [T·B × d] time-major matrix.
-sequence_data data_of(const darray& x, const std::vector<int>& labels) {
-    if (x.ndim() != 3) throw einet::config_error("x: expected a [T, B, d] array");
-    sequence_data s;
-    s.steps = static_cast<std::size_t>(x.shape(0));
-    s.x = Eigen::Map<const matrix>(x.data(), x.shape(0) * x.shape(1), x.shape(2));
-    s.labels = labels;
-    return s;
-}
-
-py::array_t<double> to_tbn(const matrix& m, std::size_t T) {
-    const auto B = static_cast<py::ssize_t>(static_cast<std::size_t>(m.rows()) / T);
-    py::array_t<double> a({static_cast<py::ssize_t>(T), B, static_cast<py::ssize_t>(m.cols())});
-    std::copy(m.data(), m.data() + m.size(), a.mutable_data());
-    return a;
-}
-
-snn_params params_of(const snn_shape& sh, const darray& flat) {
-    snn_params p(sh);
-    if (static_cast<std::size_t>(flat.size()) != p.flat().size())
-        throw einet::config_error("params: expected " + std::to_string(p.flat().size()) + " values, got " +
-                                  std::to_string(flat.size()));
-    std::copy(flat.data(), flat.data() + flat.size(), p.flat().begin());
-    return p;
-}
-
-#define SNN_ARGS py::arg("d"), py::arg("K"), py::arg("L"), py::arg("p_rec"), py::arg("p_last"), py::arg("C")
-#define LIF_ARGS                                                                                                  \
-    py::arg("lif") = "canonical", py::arg("beta") = 0.99, py::arg("theta") = 1.0, py::arg("detach_reset") = true, \
-    py::arg("surrogate") = "atan", py::arg("readout") = "spike", py::arg("bias") = 0.0
-
-}  // namespace
+using namespace einet_py_train;
 
 void register_train(py::module_& m) {
     m.def(
@@ -152,7 +93,7 @@ void register_train(py::module_& m) {
     m.def(
         "convex_solve",
         [](const farray& D, const darray& Y, const darray& a, const std::string& loss, double rho,
-           const std::string& penalty, double gap_tol) {
+           const std::string& penalty, double gap_tol, const py::object& warm) {
             if (D.ndim() != 2 || Y.ndim() != 2 || a.ndim() != 1)
                 throw einet::config_error("convex_solve: expected D [N, P], Y [N, C] and a [N]");
             const dictionary Dm = Eigen::Map<const dictionary>(D.data(), D.shape(0), D.shape(1));
@@ -166,10 +107,17 @@ void register_train(py::module_& m) {
             pr.rho = rho;
             convex_options opt;
             opt.gap_tol = gap_tol;
+            matrix W0;
+            if (!warm.is_none()) {
+                const auto w = warm.cast<darray>();
+                if (w.ndim() != 2 || w.shape(0) != D.shape(1) || w.shape(1) != Y.shape(1))
+                    throw einet::config_error("warm: expected a [P, C] array");
+                W0 = Eigen::Map<const matrix>(w.data(), w.shape(0), w.shape(1));
+            }
             convex_solution s;
             {
                 py::gil_scoped_release release;
-                s = solve_convex(pr, opt);
+                s = solve_convex(pr, opt, warm.is_none() ? nullptr : &W0);
             }
             py::dict out;
             auto W = py::array_t<double>({s.W.rows(), s.W.cols()});
@@ -189,7 +137,8 @@ void register_train(py::module_& m) {
             return out;
         },
         py::arg("D"), py::arg("Y"), py::arg("a"), py::arg("loss") = "hinge", py::arg("rho") = 1e-3,
-        py::arg("penalty") = "elementwise", py::arg("gap_tol") = 1e-6,
+        py::arg("penalty") = "elementwise", py::arg("gap_tol") = 1e-6, py::arg("warm") = py::none(),
         "min_W loss(D W, Y; row weights a) + rho·penalty(W) and its dual, certified by the duality gap. "
-        "D is used column-major: pass np.asfortranarray(D) to avoid a transposing copy.");
+        "D is used column-major: pass np.asfortranarray(D) to avoid a transposing copy. warm: a previous W "
+        "(e.g. at a larger rho) to start from (the smooth solvers start there, the hinge LP seeds its working set).");
 }

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "einet/train/snn_addition.hpp"
+#include "snn_point_journal.hpp"
 #include "snn_study_setup.hpp"
 
 namespace einet::config {
@@ -68,9 +69,17 @@ std::map<std::string, double> score_all(const tr::snn_params& net, const tr::snn
 // scores[method][λ index][seed] → columns
 using score_table = std::map<std::string, std::vector<std::vector<std::map<std::string, double>>>>;
 
+// A journalled record {"method", "point": the point's json, "columns": score_all's columns} back
+// into the table (JSON null is a NaN column).
+std::map<std::string, double> columns_of(const json& record) {
+    std::map<std::string, double> c;
+    for (const auto& [k, v] : record.find("columns")->items()) c[k] = v.is_number() ? v.number() : std::nan("");
+    return c;
+}
+
 }  // namespace
 
-study_output run_snn_addition(const resolved_config& cfg) {
+study_output run_snn_addition(const resolved_config& cfg, io::run_directory& dir, const run_options& opt) {
     snn_setup::check_methods(cfg);
     tr::addition_spec spec;
     spec.base = static_cast<std::size_t>(cfg.integer("addition.base"));
@@ -91,6 +100,8 @@ study_output run_snn_addition(const resolved_config& cfg) {
     const auto cgrid = snn_setup::convex_grid(cfg, tr::rho_rule::head_weight);  // ρ_head = β/λ_head (spec §5.5)
     const auto Ks = cfg.integer_list("snn.branches"), Ls = cfg.integer_list("snn.depth"), seeds = cfg.integer_list("snn.seeds");
 
+    point_journal journal(dir.path(), opt.resume);
+    if (journal.resumed()) dir.manifest()["resumed_points"] = static_cast<std::int64_t>(journal.resumed());
     study_output out;
     json points = json::array(), shapes = json::object();
     double max_rel_gap = 0.0;
@@ -100,6 +111,28 @@ study_output run_snn_addition(const resolved_config& cfg) {
             score_table table;
             for (auto seed : seeds) {
                 const auto s = static_cast<std::uint64_t>(seed);
+                auto point_key = [&](std::size_t li) {
+                    return "K" + std::to_string(K) + "_L" + std::to_string(L) + "_seed" + std::to_string(seed) +
+                           "_lambda_carry" + fmt(lambdas[li]);
+                };
+                // Points journalled by an interrupted run are read back, not recomputed.
+                auto restore = [&](std::size_t li) {
+                    const json* done = journal.find(point_key(li));
+                    if (!done) return false;
+                    for (const auto& rec : done->find("records")->elements()) {
+                        const json& j = *rec.find("point");
+                        auto& slot = table[rec.find("method")->string()];
+                        slot.resize(lambdas.size());
+                        slot[li].push_back(columns_of(rec));
+                        if (const json* g = j.find("max_rel_gap")) max_rel_gap = std::max(max_rel_gap, g->number());
+                        if (const json* u = j.find("uncertified_betas")) uncertified += static_cast<std::size_t>(u->number());
+                        points.push_back(j);
+                    }
+                    return true;
+                };
+                bool all_done = true;
+                for (std::size_t li = 0; li < lambdas.size(); ++li) all_done = restore(li) && all_done;
+                if (all_done) continue;
                 const auto d = make_splits(cfg, spec, s);
                 d.a_train.validate("task (addition training set)");
                 const auto sh = snn_setup::shape(cfg, static_cast<std::size_t>(d.a_train.x.cols()), static_cast<std::size_t>(K),
@@ -113,16 +146,22 @@ study_output run_snn_addition(const resolved_config& cfg) {
                     cvx = tr::convex_readout(witness, dict_opt, objs, d.a_train, d.a_val, cgrid);
                 }
                 for (std::size_t li = 0; li < lambdas.size(); ++li) {
+                    if (journal.find(point_key(li))) continue;  // restored above
                     const auto t0 = std::chrono::steady_clock::now();
                     const auto& obj = objs[li];
-                    auto record = [&](const std::string& method, const tr::snn_params& net, const tr::snn_options& opt,
+                    json records = json::array();
+                    auto record = [&](const std::string& method, const tr::snn_params& net, const tr::snn_options& net_opt,
                                       json j) {
                         j["method"] = method;
                         j["K"] = K, j["L"] = L, j["seed"] = seed, j["lambda_carry"] = lambdas[li];
                         auto& slot = table[method];
                         slot.resize(lambdas.size());
-                        slot[li].push_back(score_all(net, opt, spec, obj, d, j));
+                        slot[li].push_back(score_all(net, net_opt, spec, obj, d, j));
                         points.push_back(j);
+                        json rec = json::object(), cols = json::object();
+                        for (const auto& [c, v] : slot[li].back()) cols[c] = v;
+                        rec["method"] = method, rec["point"] = j, rec["columns"] = cols;
+                        records.push_back(rec);
                     };
                     auto convex_json = [&](const tr::convex_fit& f) {
                         json j = json::object();
@@ -162,6 +201,9 @@ study_output run_snn_addition(const resolved_config& cfg) {
                             record("cvx_sg", f.params, sg_opt, sg_json(f));
                         }
                     }
+                    json journalled = json::object();
+                    journalled["records"] = records;
+                    journal.add(point_key(li), journalled);
                     std::fprintf(stderr, "einet: addition K=%lld L=%lld seed=%lld lambda_carry=%g done (%.1f s)\n",
                                  static_cast<long long>(K), static_cast<long long>(L), static_cast<long long>(seed),
                                  lambdas[li], std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -232,6 +274,7 @@ study_output run_snn_addition(const resolved_config& cfg) {
     out.summary["max_rel_gap"] = max_rel_gap;  // over the certified solves
     out.summary["uncertified_betas"] = static_cast<std::int64_t>(uncertified);
     out.summary["points"] = points;
+    journal.complete();
     return out;
 }
 

@@ -4,9 +4,11 @@
 // CVX-SG, scored by joint token accuracy at the training length (ID) and at the OOD lengths.
 #include "einet/config/config.hpp"
 #include "einet/config/rate_studies.hpp"
+#include "einet/io/run_directory.hpp"
 
 namespace einet::config {
 
-study_output run_snn_addition(const resolved_config& cfg);
+// Resumable per (K, L, seed, λ_carry) point (snn_point_journal.hpp).
+study_output run_snn_addition(const resolved_config& cfg, io::run_directory& dir, const run_options& opt);
 
 }  // namespace einet::config

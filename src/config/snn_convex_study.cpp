@@ -10,6 +10,7 @@
 #include "einet/train/snn_dictionary.hpp"
 #include "einet/train/snn_tasks.hpp"
 #include "snn_addition_study.hpp"
+#include "snn_point_journal.hpp"
 #include "snn_study_setup.hpp"
 
 namespace einet::config {
@@ -142,6 +143,22 @@ private:
     tr::snn_shape cvx_shape_, sg_shape_;
 };
 
+// A point's result as journalled for resume, and back (JSON null is NaN).
+json journal_point(const point_result& r) {
+    json j = json::object();
+    j["point"] = r.j;
+    j["rel_gap"] = r.rel_gap, j["acc_cvx"] = r.acc_cvx, j["primal"] = r.primal, j["dual"] = r.dual, j["gap"] = r.gap;
+    return j;
+}
+
+point_result restore_point(const json& j) {
+    const auto num = [&](const char* k) { return j.find(k)->is_number() ? j.find(k)->number() : std::nan(""); };
+    point_result r;
+    r.j = *j.find("point");
+    r.rel_gap = num("rel_gap"), r.acc_cvx = num("acc_cvx"), r.primal = num("primal"), r.dual = num("dual"), r.gap = num("gap");
+    return r;
+}
+
 double mean_of(const std::vector<double>& v) {
     double s = 0;
     for (double x : v) s += x;
@@ -157,9 +174,8 @@ void check_snn_convex(const resolved_config& cfg) {
     snn_setup::check_methods(cfg);
 }
 
-study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory& dir, const run_options&) {
-    (void)dir;
-    if (cfg.string("task.kind") == "addition") return run_snn_addition(cfg);
+study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory& dir, const run_options& opt) {
+    if (cfg.string("task.kind") == "addition") return run_snn_addition(cfg, dir, opt);
     const auto data = load_task(cfg);
     data.train.validate("task (training set)");
     data.test.validate("task (test set)");
@@ -177,6 +193,8 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
         if (Ls.size() > 1 && Ks.size() == 1) return std::to_string(L);
         return "K" + std::to_string(K) + "_L" + std::to_string(L);
     };
+    point_journal journal(dir.path(), opt.resume);  // per-(K, L, seed) resume
+    if (journal.resumed()) dir.manifest()["resumed_points"] = static_cast<std::int64_t>(journal.resumed());
     study_output out;
     json points = json::array(), primal = json::object(), dual = json::object(), gap = json::object(),
          acc_cvx = json::object(), acc_sg = json::object();
@@ -187,9 +205,12 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
             std::map<std::string, std::vector<double>> a_hybrid;
             for (auto seed : seeds) {
                 const auto t0 = std::chrono::steady_clock::now();
-                point_result r = point_methods(cfg, data, static_cast<std::size_t>(K), static_cast<std::size_t>(L),
-                                               static_cast<std::uint64_t>(seed), classes)
-                                     .run();
+                const std::string pkey = "K" + std::to_string(K) + "_L" + std::to_string(L) + "_seed" + std::to_string(seed);
+                const json* done = journal.find(pkey);
+                point_result r = done ? restore_point(*done)
+                                      : point_methods(cfg, data, static_cast<std::size_t>(K), static_cast<std::size_t>(L),
+                                                      static_cast<std::uint64_t>(seed), classes)
+                                            .run();
                 max_rel_gap = std::max(max_rel_gap, r.rel_gap);
                 if (do_cvx) {
                     a_cvx.push_back(r.acc_cvx);
@@ -200,12 +221,15 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
                 if (do_sg) a_sg.push_back(r.j["test_acc_sg"].number());
                 for (const auto& m : hybrids)
                     if (snn_setup::runs(cfg, m)) a_hybrid[m].push_back(r.j[m + "_test_acc"].number());
-                r.j["K"] = K;
-                r.j["L"] = L;
-                r.j["seed"] = seed;
-                r.j["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                std::fprintf(stderr, "einet: snn_convex K=%lld L=%lld seed=%lld done\n", static_cast<long long>(K),
-                             static_cast<long long>(L), static_cast<long long>(seed));
+                if (!done) {
+                    r.j["K"] = K;
+                    r.j["L"] = L;
+                    r.j["seed"] = seed;
+                    r.j["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    journal.add(pkey, journal_point(r));
+                    std::fprintf(stderr, "einet: snn_convex K=%lld L=%lld seed=%lld done\n", static_cast<long long>(K),
+                                 static_cast<long long>(L), static_cast<long long>(seed));
+                }
                 points.push_back(r.j);
             }
             const auto key = key_of(K, L);
@@ -231,6 +255,7 @@ study_output run_snn_convex_study(const resolved_config& cfg, io::run_directory&
     if (do_sg) out.summary["acc_sg"] = acc_sg;
     for (auto& [m, v] : acc_hybrid) out.summary["acc_" + m] = v;
     if (!do_cvx && snn_setup::runs(cfg, "sg_cvx")) out.summary["max_rel_gap"] = max_rel_gap;
+    journal.complete();
     return out;
 }
 

@@ -69,7 +69,7 @@ const std::vector<study_entry>& registry() {
         {"synaptic_balancing", false, false, on_own_model(nullptr, run_balancing_study)},
         {"rnn_training", true, false, on_own_model(nullptr, run_rnn_training_study)},
         {"lowrank", false, false, on_own_model([](const resolved_config& cfg) { build_lowrank_model(cfg); }, run_lowrank_study)},
-        {"snn_convex", false, false, on_own_model(check_snn_convex, run_snn_convex_study)},
+        {"snn_convex", true, false, on_own_model(check_snn_convex, run_snn_convex_study)},
     };
     return entries;
 }

@@ -51,61 +51,16 @@ std::string array_name(const std::string& stem) {
     return out;
 }
 
-// Reads the flat object of string values that write_checkpoint writes (json_escape's escapes).
+// Reads the flat object of string values that write_checkpoint writes.
 std::vector<std::pair<std::string, std::string>> parse_header(const std::string& text, const std::string& where) {
-    std::size_t i = 0;
-    const auto fail = [&](const std::string& what) -> void {
-        throw io_error(where + ": malformed header at byte " + std::to_string(i) + ": " + what);
-    };
-    const auto skip = [&] {
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    };
-    const auto expect = [&](char c) {
-        skip();
-        if (i >= text.size() || text[i] != c) fail(std::string("expected '") + c + "'");
-        ++i;
-    };
-    const auto string = [&] {
-        expect('"');
-        std::string s;
-        while (i < text.size() && text[i] != '"') {
-            char c = text[i++];
-            if (c == '\\') {
-                if (i >= text.size()) break;
-                const char e = text[i++];
-                switch (e) {
-                    case 'n': c = '\n'; break;
-                    case 't': c = '\t'; break;
-                    case 'r': c = '\r'; break;
-                    case 'u':
-                        if (i + 4 > text.size()) fail("short \\u escape");
-                        c = static_cast<char>(std::stoi(text.substr(i, 4), nullptr, 16));
-                        i += 4;
-                        break;
-                    default: c = e;
-                }
-            }
-            s += c;
-        }
-        expect('"');
-        return s;
-    };
+    const json h = json::parse(text, where);
+    if (!h.is_object()) throw io_error(where + ": malformed header: expected an object");
     std::vector<std::pair<std::string, std::string>> fields;
-    expect('{');
-    skip();
-    if (i < text.size() && text[i] == '}') return fields;
-    for (;;) {
-        std::string key = string();
-        expect(':');
-        fields.emplace_back(std::move(key), string());
-        skip();
-        if (i < text.size() && text[i] == ',') {
-            ++i;
-            continue;
-        }
-        expect('}');
-        return fields;
+    for (const auto& [k, v] : h.items()) {
+        if (!v.is_string()) throw io_error(where + ": malformed header: field " + k + " is not a string");
+        fields.emplace_back(k, v.string());
     }
+    return fields;
 }
 
 std::string read_text(const fs::path& path) {

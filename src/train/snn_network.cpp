@@ -152,7 +152,33 @@ void surrogate_derivative(const surrogate& sg, double theta, const matrix_of<Sca
     }
 }
 
+// The leak/reset scan of one layer with per-neuron membrane scales δ_j (Lemma 3.5, pre-reset form):
+// u_t = β u_{t−1} + I_t − reset_scale δ_j s_{t−1},  s_t = H(u_t − θ δ_j).
+template <typename Scalar>
+void scan_scaled(const lif_params& lif, const double* delta, std::size_t w, std::size_t steps, std::size_t B,
+                 matrix_of<Scalar>& u, matrix_of<Scalar>& s) {
+    const auto beta = static_cast<Scalar>(lif.beta);
+    const std::size_t n = B * w;
+    for (std::size_t t = 0; t < steps; ++t) {
+        Scalar* ut = u.data() + t * n;
+        Scalar* st = s.data() + t * n;
+        for (std::size_t b = 0; b < B; ++b)
+            for (std::size_t j = 0; j < w; ++j) {
+                const std::size_t i = b * w + j;
+                if (t > 0) ut[i] += beta * ut[i - n] - static_cast<Scalar>(lif.reset_scale * delta[j]) * st[i - n];
+                const auto th = static_cast<Scalar>(lif.theta * delta[j]);
+                st[i] = (lif.tie == tie_rule::ge ? ut[i] >= th : ut[i] > th) ? Scalar(1) : Scalar(0);
+            }
+    }
+}
+
 }  // namespace
+
+std::size_t lif_neurons(const snn_shape& shape) {
+    std::size_t total = 0;
+    for (std::size_t l = 0; l < shape.lif_layers(); ++l) total += shape.width(l);
+    return total * shape.branches;
+}
 
 template <typename Scalar>
 void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Scalar>& x, std::size_t steps,
@@ -168,6 +194,12 @@ void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Sc
     tr.u.resize(sh.branches * L);
     tr.s.resize(sh.branches * L);
     tr.features.resize(x.rows(), static_cast<Eigen::Index>(sh.p_last));
+    const bool scaled = !opt.membrane_scale.empty();
+    if (scaled && opt.membrane_scale.size() != lif_neurons(sh))
+        throw config_error("membrane_scale: expected " + std::to_string(lif_neurons(sh)) + " values (one per LIF neuron), got " +
+                           std::to_string(opt.membrane_scale.size()));
+    if (scaled && opt.sg.smooth_forward) throw internal_error("snn_forward: membrane_scale with a smooth forward pass");
+    std::size_t scale_at = 0;  // first neuron of the current layer in membrane_scale
     for (std::size_t k = 0; k < sh.branches; ++k) {
         for (std::size_t l = 0; l < L; ++l) {
             const matrix_of<Scalar>& in = l == 0 ? x : tr.s[k * L + l - 1];
@@ -176,6 +208,12 @@ void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Sc
             u.noalias() = in * p.hidden(k, l).template cast<Scalar>();  // I_t for every t at once
             s.resize(u.rows(), u.cols());
             const std::size_t n = B * static_cast<std::size_t>(u.cols());
+            if (scaled) {  // Lemma 3.5: neuron j has threshold θ δ_j and reset reset_scale·δ_j
+                const double* delta = opt.membrane_scale.data() + scale_at;
+                scale_at += static_cast<std::size_t>(u.cols());
+                scan_scaled(lif, delta, static_cast<std::size_t>(u.cols()), steps, B, u, s);
+                continue;
+            }
             for (std::size_t t = 0; t < steps; ++t) {
                 Scalar* ut = u.data() + t * n;
                 Scalar* st = s.data() + t * n;
@@ -194,16 +232,19 @@ void snn_forward(const snn_params& p, const snn_options& opt, const matrix_of<Sc
         const auto& u = tr.u[k * L + L - 1];
         const auto& s = tr.s[k * L + L - 1];
         auto f = tr.features.middleCols(static_cast<Eigen::Index>(k * sh.width(L - 1)), u.cols());
-        const auto theta = static_cast<Scalar>(lif.theta);
-        const Scalar post = lif.membrane_post_reset ? theta : Scalar(0);
-        switch (opt.readout) {
-            case readout_kind::spike: f = s; break;
-            case readout_kind::membrane: f = u - post * s; break;
-            case readout_kind::membrane_threshold:
-                // 1[v − b ≥ 0] on the post-reset membrane v = u − θ s (spec §4.3)
-                f = ((u - theta * s).array() - static_cast<Scalar>(opt.readout_bias) >= Scalar(0)).template cast<Scalar>();
-                break;
+        if (opt.readout == readout_kind::spike) {
+            f = s;
+            continue;
         }
+        // θ s per neuron (θ δ_j s with membrane scales); the post-reset membrane is u − θ s
+        matrix_of<Scalar> theta_s = static_cast<Scalar>(lif.theta) * s;
+        if (scaled)
+            for (Eigen::Index j = 0; j < s.cols(); ++j)
+                theta_s.col(j) *= static_cast<Scalar>(opt.membrane_scale[scale_at - static_cast<std::size_t>(s.cols()) + static_cast<std::size_t>(j)]);
+        if (opt.readout == readout_kind::membrane)
+            f = lif.membrane_post_reset ? matrix_of<Scalar>(u - theta_s) : u;
+        else  // membrane_threshold: 1[v − b ≥ 0] on the post-reset membrane (spec §4.3)
+            f = ((u - theta_s).array() - static_cast<Scalar>(opt.readout_bias) >= Scalar(0)).template cast<Scalar>();
     }
     tr.logits.noalias() = tr.features * p.readout().template cast<Scalar>();
 }
@@ -215,6 +256,8 @@ void snn_backward(const snn_params& p, const snn_options& opt, const matrix_of<S
     const auto& sh = p.shape();
     const auto& lif = opt.lif;
     const std::size_t B = tr.batch, T = tr.steps, L = sh.lif_layers();
+    if (!opt.membrane_scale.empty())
+        throw config_error("membrane_scale: per-neuron thresholds are for forward passes only (SG trains uniform thresholds)");
     grad.assign(p.flat().size(), 0.0);
     Eigen::Map<matrix>(grad.data() + p.readout_offset(), static_cast<Eigen::Index>(sh.p_last),
                        static_cast<Eigen::Index>(sh.outputs)) = (tr.features.transpose() * dlogits).template cast<double>();

@@ -2,10 +2,12 @@
 task.kind = "addition"): a fast variant of Table 3 in make test, the full tables under
 `make check-slow` (EINET_SLOW=1)."""
 import json
+import os
+import subprocess
 
 import pytest
 
-from conftest import EXPERIMENTS, run_cli, run_quick
+from conftest import EINET_BIN, EXPERIMENTS, run_cli, run_quick
 
 METHODS = ("sg", "sg_sg", "cvx", "sg_cvx", "cvx_sg")
 FAST = ("snn.seeds=[0]", "addition.lambda_carry=[1, 8]", "task.n_train=400", "task.n_val=128", "task.n_test=256",
@@ -28,6 +30,55 @@ def test_addition_fast_reports_every_method_id_and_ood(tmp_path):
     assert len(pts) == 2 and all(p["beta"] in (0.01, 0.1, 1) for p in pts)
     # ρ_carry = β/λ_carry makes the carry head depend on λ: the two points differ in their primal
     assert pts[0]["primal"] != pts[1]["primal"]
+
+
+def _interrupted_then_resumed(tmp_path, experiment, sets, kill_after):
+    """Runs `experiment` whole, then again killed (SIGKILL) right after its `kill_after`-th
+    journalled point and resumed; returns (whole summary, resumed summary, resumed manifest)."""
+    whole = run_quick(experiment, tmp_path / "whole", *sets)
+    args = [str(EINET_BIN), "run", str(EXPERIMENTS / f"{experiment}.toml"), "--quiet", "--no-report",
+            "--out", str(tmp_path / "cut")]
+    for s in sets:
+        args += ["--set", s]
+    env = dict(os.environ, EINET_TEST_INTERRUPT_AFTER_CHECKPOINT=str(kill_after))
+    killed = subprocess.run(args, env=env, capture_output=True, timeout=300)
+    assert killed.returncode != 0 and (tmp_path / "cut" / "checkpoint" / "header.json").is_file()
+    subprocess.run(args + ["--resume"], check=True, capture_output=True, timeout=300)
+    assert not (tmp_path / "cut" / "checkpoint").exists()  # a complete run keeps no journal
+    resumed = json.loads((tmp_path / "cut" / "summary.json").read_text())
+    manifest = json.loads((tmp_path / "cut" / "manifest.json").read_text())
+    return whole, resumed, manifest
+
+
+def test_addition_resumes_per_point_to_the_same_summary(tmp_path):
+    # one (seed, λ_carry) point journalled before the kill, the other two computed after --resume
+    tiny = ("snn.seeds=[0, 1]", "addition.lambda_carry=[1, 8]", "task.n_train=64", "task.n_val=32",
+            "task.n_test=32", "addition.ood_digits=[10]", "snn.p_rec=16", "snn.p_last=32", "sg.epochs=2",
+            "sg.finetune_epochs=1", "convex.beta=[0.1, 1]")
+    whole, resumed, manifest = _interrupted_then_resumed(tmp_path, "p002_addition", tiny, 1)
+    assert manifest["resumed_points"] == 1
+    assert resumed == whole
+
+
+def test_xor_study_resumes_per_point_to_the_same_summary(tmp_path):
+    tiny = ("snn.depth=[3, 5]", "snn.seeds=[0]", "snn.p_rec=16", "snn.p_last=32", "task.n_train=64",
+            "task.n_val=32", "task.n_test=64", "sg.epochs=2", "convex.beta=[0.1]")
+    whole, resumed, manifest = _interrupted_then_resumed(tmp_path, "p002_table4", tiny, 1)
+    assert manifest["resumed_points"] == 1
+    for s in (whole, resumed):
+        for p in s["points"]:
+            p.pop("wall_s")
+    assert resumed == whole
+
+
+def test_resume_refuses_a_changed_configuration(tmp_path):
+    tiny = ("snn.depth=[3]", "snn.seeds=[0]", "snn.p_rec=16", "snn.p_last=32", "task.n_train=64",
+            "task.n_val=32", "task.n_test=64", 'methods.run=["cvx"]', "convex.beta=[0.1]")
+    run_quick("p002_table4", tmp_path / "r", *tiny)
+    sets = [x for t in tiny for x in ("--set", t)]
+    proc = run_cli(["run", EXPERIMENTS / "p002_table4.toml", "--out", tmp_path / "r", "--quiet", "--no-report",
+                    "--resume", *sets[:-2], "--set", "convex.beta=[1]"], tmp_path)
+    assert proc.returncode == 2 and "differs" in proc.stderr and "beta" in proc.stderr
 
 
 def test_addition_bad_base_names_the_key(tmp_path):

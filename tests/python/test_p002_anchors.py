@@ -173,6 +173,81 @@ def test_convex_optima_match_cvxopt(seed):
         assert ours["primal"] == pytest.approx(_cvxopt_squared(D, y, rho), abs=1e-6)
 
 
+def _cvxopt_softmax(D, Y, a, rho):
+    """min Σ_i a_i [logsumexp(D_i W) − (D_i W)·Y_i] + ρ Σ|W| by cvxopt's nonlinear solver (cp), W = W⁺ − W⁻."""
+    n, p = D.shape
+    C = Y.shape[1]
+    m = p * C
+
+    def F(x=None, z=None):
+        if x is None:
+            return 0, cvxopt.matrix(0.1, (2 * m, 1))
+        v = np.array(x).ravel()
+        W = (v[:m] - v[m:]).reshape(p, C)
+        Z = D @ W
+        Zs = Z - Z.max(1, keepdims=True)
+        pi = np.exp(Zs) / np.exp(Zs).sum(1, keepdims=True)
+        f = a @ (np.log(np.exp(Zs).sum(1)) + Z.max(1) - (Z * Y).sum(1)) + rho * v.sum()
+        g = (D.T @ (a[:, None] * (pi - Y))).ravel()
+        Df = cvxopt.matrix(np.concatenate([g + rho, -g + rho]), (1, 2 * m))
+        if z is None:
+            return f, Df
+        Hw = sum(a[i] * np.kron(np.outer(D[i], D[i]), np.diag(pi[i]) - np.outer(pi[i], pi[i])) for i in range(n))
+        H = float(z[0]) * np.block([[Hw, -Hw], [-Hw, Hw]])
+        return f, Df, cvxopt.matrix(H)
+
+    cvxopt.solvers.options.update(show_progress=False, abstol=1e-11, reltol=1e-11, feastol=1e-11, maxiters=200)
+    sol = cvxopt.solvers.cp(F, G=cvxopt.matrix(-np.eye(2 * m)), h=cvxopt.matrix(np.zeros(2 * m)))
+    assert sol["status"] == "optimal"
+    return F(sol["x"])[0]
+
+
+def _cvxopt_logistic(D, y, a, rho):
+    """min Σ_i a_i log(1 + exp(−y_i d_i w)) + ρ‖w‖₁ by cvxopt's cp, w = w⁺ − w⁻."""
+    n, p = D.shape
+
+    def F(x=None, z=None):
+        if x is None:
+            return 0, cvxopt.matrix(0.1, (2 * p, 1))
+        v = np.array(x).ravel()
+        m = -y * (D @ (v[:p] - v[p:]))
+        sig = 1 / (1 + np.exp(-m))
+        f = a @ np.logaddexp(0, m) + rho * v.sum()
+        g = D.T @ (-a * y * sig)
+        Df = cvxopt.matrix(np.concatenate([g + rho, -g + rho]), (1, 2 * p))
+        if z is None:
+            return f, Df
+        Hw = D.T @ ((a * sig * (1 - sig))[:, None] * D)
+        return f, Df, cvxopt.matrix(float(z[0]) * np.block([[Hw, -Hw], [-Hw, Hw]]))
+
+    cvxopt.solvers.options.update(show_progress=False, abstol=1e-11, reltol=1e-11, feastol=1e-11, maxiters=200)
+    sol = cvxopt.solvers.cp(F, G=cvxopt.matrix(-np.eye(2 * p)), h=cvxopt.matrix(np.zeros(2 * p)))
+    assert sol["status"] == "optimal"
+    return F(sol["x"])[0]
+
+
+@pytest.mark.parametrize("rho", [0.01, 0.001])
+def test_logistic_optima_match_cvxopt(rho):
+    D, y = _problem(50, 12, 3)
+    a = np.full(50, 1 / 50)
+    ours = einet.convex_solve(D, y[:, None], a, loss="logistic", rho=rho)
+    assert ours["certified"]
+    assert ours["primal"] == pytest.approx(_cvxopt_logistic(D, y, a, rho), abs=1e-6)
+
+
+@pytest.mark.parametrize("C,rho", [(2, 0.01), (4, 0.01), (4, 0.001)])
+def test_softmax_ce_optima_match_cvxopt(C, rho):
+    # the multi-class CE program (spec §5.4) against cvxopt's interior point on the same problem
+    rng = np.random.default_rng(C)
+    D = (rng.random((40, 8)) < 0.4).astype(float)
+    labels = (D[:, 0] + 2 * D[:, 1] + rng.integers(0, 2, 40)).astype(int) % C
+    Y = np.eye(C)[labels]
+    a = np.full(40, 1 / 40)
+    ours = einet.convex_solve(D, Y, a, loss="ce", rho=rho)
+    assert ours["certified"] and abs(ours["gap"]) <= 1e-6 * max(1, abs(ours["primal"]))
+    assert ours["primal"] == pytest.approx(_cvxopt_softmax(D, Y, a, rho), abs=1e-6)
+
+
 def test_convex_solve_rejects_bad_input():
     D, y = _problem(10, 5, 0)
     a = np.full(10, 0.1)

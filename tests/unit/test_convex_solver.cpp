@@ -93,6 +93,21 @@ TEST(ConvexSolver, EveryLossIsCertifiedByItsDualityGap) {
     }
 }
 
+// Ten-class softmax CE at small ρ (the sequential-image setting, where coordinate descent alone
+// stalled around ρ ≈ 6e-4): certified, with the KKT conditions of the elementwise problem.
+TEST(ConvexSolver, TenClassCrossEntropyIsCertifiedAtSmallRho) {
+    const dictionary D = binary_dictionary(600, 80, 5, 0.3);
+    for (double frac : {0.02, 0.002}) {
+        const auto pr = make(D, loss_kind::ce, 10, frac, penalty_kind::elementwise);
+        const auto s = solve_convex(pr);
+        SCOPED_TRACE("rho/rho_max " + std::to_string(frac));
+        EXPECT_TRUE(s.certified);
+        EXPECT_LE(std::abs(s.gap), 1e-6 * std::max(1.0, std::abs(s.primal)));
+        EXPECT_GT(s.nonzeros, 80u);
+        expect_kkt(pr, s);
+    }
+}
+
 TEST(ConvexSolver, ZeroIsOptimalAboveRhoMaxAndPathsAreWarmStarted) {
     const dictionary D = binary_dictionary(80, 40, 2);
     auto pr = make(D, loss_kind::hinge, 2, 1.01, penalty_kind::elementwise);

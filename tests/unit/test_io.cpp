@@ -95,6 +95,31 @@ TEST_F(io_test, json_keeps_order_escapes_and_prints_round_trip_numbers) {
     EXPECT_TRUE(has(pretty, "{\n  \"zeta\": 2,\n  \"alpha\": {\n    \"inner\"")) << pretty;
 }
 
+// json::parse reads back what dump writes: the same text again, exact doubles, int64, escapes.
+TEST_F(io_test, json_parse_inverts_dump) {
+    json j = json::object();
+    j["s"] = "a \"quoted\"\\ line\nnext\ttab\x01 µ";
+    j["list"] = std::vector<double>{0.1, 1.0 / 3.0, 5e-324, -2.5e300, std::nan("")};
+    j["n"] = std::int64_t{-9007199254740993};
+    j["nested"]["empty"] = json::array();
+    j["nested"]["obj"] = json::object();
+    j["t"] = true, j["f"] = false, j["z"] = nullptr;
+    for (int indent : {0, 2}) {
+        const json back = json::parse(j.dump(indent), "test");
+        EXPECT_EQ(back.dump(0), j.dump(0));
+        EXPECT_EQ(back.find("list")->elements()[1].number(), 1.0 / 3.0);
+        EXPECT_EQ(back.find("s")->string(), j.find("s")->string());
+    }
+    for (const char* bad : {"{\"a\":}", "[1, 2", "{\"a\" 1}", "tru", "\"open", "{} x"}) {
+        try {
+            json::parse(bad, "file.json");
+            ADD_FAILURE() << bad;
+        } catch (const einet::io_error& e) {
+            EXPECT_TRUE(has(e.what(), "file.json: malformed JSON at byte")) << e.what();
+        }
+    }
+}
+
 TEST_F(io_test, write_file_atomic_replaces_and_leaves_no_temporaries) {
     const auto p = dir / "f.txt";
     write_file_atomic(p, "first");

@@ -283,6 +283,61 @@ TEST(SnnDictionary, Lemma35RescalingLeavesSpikesUnchanged) {
     }
 }
 
+// Lemma 3.5 with a diagonal Δ = diag(δ_i): every LIF neuron i gets its own δ_i > 0 (column i of its
+// W, its reset and its threshold scaled by δ_i). Every spike and every membrane-threshold entry is
+// unchanged bit for bit, in both LIF forms; the post-reset membrane itself scales by δ_i.
+TEST(SnnDictionary, Lemma35PerNeuronDiagonalRescalingLeavesSpikesUnchanged) {
+    const auto sh = small_shape(3, 2, 2, 4);  // two branches of three LIF layers
+    snn_params p(sh);
+    init_gaussian_witness(p, 11);
+    const auto d = seq_random_data(10, 30, 3, 2, 6);
+    std::vector<double> delta(lif_neurons(sh));
+    for (std::size_t i = 0; i < delta.size(); ++i) {
+        const auto r = einet::rng::philox(5, einet::rng::purpose::dataset, 77, i);
+        delta[i] = std::pow(10.0, -3.0 + 6.0 * einet::rng::uniform53(r[0], r[1]));  // 1e-3 … 1e3
+    }
+    snn_params q = p;
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < sh.branches; ++k)
+        for (std::size_t l = 0; l < sh.lif_layers(); ++l)
+            for (Eigen::Index j = 0; j < q.hidden(k, l).cols(); ++j) q.hidden(k, l).col(j) *= delta[at++];
+    for (const auto& lif : {lif_params::canonical(), lif_params::reference()}) {
+        snn_options opt;
+        opt.lif = lif;
+        snn_trace ref;
+        snn_forward(p, opt, d.x, d.steps, ref);
+        double active = 0;
+        for (const auto& s : ref.s) active += s.sum();
+        EXPECT_GT(active, 0.0);
+        snn_options o = opt;
+        o.membrane_scale = delta;
+        snn_trace tr;
+        snn_forward(q, o, d.x, d.steps, tr);
+        for (std::size_t i = 0; i < ref.s.size(); ++i) EXPECT_TRUE(tr.s[i] == ref.s[i]) << "layer block " << i;
+        for (auto ro : {readout_kind::membrane_threshold, readout_kind::membrane}) {
+            opt.readout = o.readout = ro;
+            snn_forward(p, opt, d.x, d.steps, ref);
+            snn_forward(q, o, d.x, d.steps, tr);
+            if (ro == readout_kind::membrane_threshold) {
+                EXPECT_TRUE(tr.features == ref.features);
+                continue;
+            }
+            const std::size_t last = lif_neurons(sh) / sh.branches - sh.width(sh.lif_layers() - 1);
+            for (std::size_t k = 0; k < sh.branches; ++k)
+                for (std::size_t j = 0; j < sh.width(sh.lif_layers() - 1); ++j) {
+                    const auto c = static_cast<Eigen::Index>(k * sh.width(sh.lif_layers() - 1) + j);
+                    const double dj = delta[k * (lif_neurons(sh) / sh.branches) + last + j];
+                    EXPECT_LT((tr.features.col(c) - dj * ref.features.col(c)).cwiseAbs().maxCoeff(),
+                              1e-12 * dj * (1.0 + ref.features.col(c).cwiseAbs().maxCoeff()));
+                }
+        }
+    }
+    snn_options bad;
+    bad.membrane_scale.assign(3, 1.0);
+    snn_trace tr;
+    EXPECT_THROW(snn_forward(q, bad, d.x, d.steps, tr), einet::config_error);
+}
+
 TEST(SnnTasks, FirstLastXorIsBalancedAndLabelledByFirstAndLastSymbol) {
     const auto s = first_last_xor(5, 100, 20, 80, 1);
     EXPECT_EQ(s.train.samples(), 100u);

@@ -44,6 +44,15 @@ public:
         return std::holds_alternative<double>(v_) ? std::get<double>(v_) : static_cast<double>(std::get<std::int64_t>(v_));
     }
     const object_t& items() const { return std::get<object_t>(v_); }
+    bool is_array() const { return std::holds_alternative<array_t>(v_); }
+    const array_t& elements() const { return std::get<array_t>(v_); }
+    bool is_string() const { return std::holds_alternative<std::string>(v_); }
+    const std::string& string() const { return std::get<std::string>(v_); }
+
+    // Reads JSON text back (json_parse.cpp): integers without '.'/exponent become int64, other
+    // numbers double (dump's 17 digits restore a double exactly), null stays null. Throws
+    // io_error naming `what` and the byte offset of the first malformed character.
+    static json parse(const std::string& text, const std::string& what);
 
     std::string dump(int indent = 2) const;
 

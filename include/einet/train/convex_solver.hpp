@@ -34,6 +34,9 @@ struct convex_options {
     double gap_tol = 1e-6;      // stop at |p − d| ≤ gap_tol · max(1, |p|)
     std::size_t max_outer = 5000;  // CE converges linearly (one class per Newton step)
     double feas_tol = 1e-8;     // accepted relative dual infeasibility
+    // Smooth losses: the largest dense Newton system on the support (N·nnz² flops) solved to polish
+    // a solution near the optimum; larger supports rely on coordinate descent alone.
+    double newton_flops = 2e10;
 };
 
 struct convex_solution {

@@ -109,7 +109,15 @@ struct snn_options {
     surrogate sg;
     readout_kind readout = readout_kind::spike;
     double readout_bias = 0.0;  // b of membrane_threshold
+    // Per-neuron membrane scales δ_i > 0 (Lemma 3.5's Δ = diag(δ), App. D.1's structured
+    // witnesses): neuron i of every LIF layer fires at θ·δ_i and resets by reset_scale·δ_i. One
+    // value per LIF neuron, branch-major then layer-major then unit; empty: all 1. Forward passes
+    // only (snn_backward rejects it: SG trains the uniform-threshold network of spec §3).
+    std::vector<double> membrane_scale;
 };
+
+// Number of LIF neurons of a shape (the length of snn_options::membrane_scale).
+std::size_t lif_neurons(const snn_shape& shape);
 
 // Everything the backward pass needs, kept from one forward pass over a batch. The pass runs in
 // Scalar arithmetic (double: the reference; float: the fast SG path, twice the SIMD lanes); the
