@@ -24,6 +24,19 @@ def _arrays(out):
     return {p.name: np.load(p) for p in (out / "arrays").glob("*.npy")}
 
 
+def _figure_names(run_dir):
+    """Names of the report figures that render for the run (Fig. 7B–L panels)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import einet
+    from einet.plot import figures_for
+    run = einet.load(run_dir)
+    names = {name for name, f in figures_for(run) if f(run) is not None}
+    plt.close("all")
+    return names
+
+
 def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     s = run_quick("p001_fig7", tmp_path / "f7", "training.trials=3", "training.record_trials=[1]")
     for key in ("rate_E_final_hz", "rate_I_final_hz", "cv_isi_median", "trial_converged", "mse_initial", "mse_final"):
@@ -40,12 +53,8 @@ def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     # ≈ α·18 pA, I←E grows and I←I shrinks by ≈ α·8 pA per trial (first trial).
     np.testing.assert_allclose(d[0], [0.0025 * 18, 0.0025 * 8, -0.0025 * 18, -0.0025 * 8], rtol=0.05)
     assert "trial1_spike_times_E.npy" in a and "weight_matrix_subset.npy" in a
-    import matplotlib
-    matplotlib.use("Agg")
-    import einet
-    from einet.plot import figures_for
-    names = [name for name, f in figures_for(einet.load(tmp_path / "f7")) if f(einet.load(tmp_path / "f7")) is not None]
-    assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights"} <= set(names)
+    assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights",
+            "rate_histograms"} <= _figure_names(tmp_path / "f7")
     V = a["trial1_V_E.npy"]  # every 1 ms, units 0-2: noise around E_L = 7.6 mV before the kick, never above V_th
     assert V.shape == (1500, 3) and abs(V[:99].mean() - 7.6) < 1.5 and V.max() <= 20.0
 
@@ -96,6 +105,61 @@ def test_custom_term_lists_drive_the_spiking_rule(tmp_path):
     assert np.all(d[:, 0] != 0) and np.all(d[:, 1:] == 0)
 
 
+@pytest.mark.parametrize("cross_sensor", ["local", "global"])
+def test_one_update_of_the_active_network_is_si_eq16(tmp_path, cross_sensor):
+    # One trial of the self-sustained network, then one update: summed over the synapses onto each
+    # unit, SI Eq. 16 gives ΔΣ_i = s_q·α·[ε_own(i) ± ε_cross(i)]·Σ_{j→i} r̂_j with r̂ = max(r, 1 Hz)
+    # of the trial's per-unit rates (the two-trial average is set on trial 1). ε_cross is the local
+    # sensor of SI Eq. 17 (mean unfloored rate of the unit's presynaptic partners of the other
+    # population) or, with cross_sensor = global, the other population's mean floored error (SI Eq. 10).
+    alpha = 0.0025
+    run_quick("p001_fig7", tmp_path / "u", *ACTIVE, "training.trials=1", "training.record_trials=[1]",
+              f"training.cross_sensor={cross_sensor}", "training.weight_floor=0 pA", "training.weight_ceiling=inf pA",
+              "training.save_network=true")
+    a = _arrays(tmp_path / "u")
+    r = {"E": a["final_rates_E.npy"], "I": a["final_rates_I.npy"]}
+    assert r["E"].mean() > 1.0 and r["I"].mean() > 1.0  # an Up state: not the silent closed form
+    rhat = {k: np.maximum(v, 1.0) for k, v in r.items()}
+    setp = {"E": 5.0, "I": 14.0}
+    conn = {q: (a[f"trained_projection{q}_sources.npy"].astype(int), a[f"trained_projection{q}_targets.npy"].astype(int))
+            for q in range(4)}
+    # Projections of the file: 0 E<-E, 1 I<-E, 2 E<-I, 3 I<-I; sign s_q and the sign of the cross error.
+    layout = {0: ("EE", "E", "E", +1, +1), 1: ("IE", "E", "I", +1, -1), 2: ("EI", "I", "E", -1, +1), 3: ("II", "I", "I", -1, -1)}
+    cross_proj = {"E": 2, "I": 1}  # the other population's synapses onto E / I units
+    for q, (cls, pre, post, sign, cross_sign) in layout.items():
+        other = "I" if post == "E" else "E"
+        if cross_sensor == "local":
+            src, tgt = conn[cross_proj[post]]
+            n = len(r[post])
+            seen = np.bincount(tgt, r[other][src], n) / np.bincount(tgt, None, n)
+            eps_cross = setp[other] - seen
+        else:
+            eps_cross = np.mean(setp[other] - rhat[other])
+        eps = (setp[post] - rhat[post]) + cross_sign * eps_cross
+        src, tgt = conn[q]
+        drive = np.bincount(tgt, rhat[pre][src], len(r[post]))
+        expected = sign * alpha * eps * drive
+        got = a[f"summed_weights_{cls}_final.npy"] - a[f"summed_weights_{cls}_initial.npy"]
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-2, err_msg=cls)
+
+
+@pytest.mark.parametrize("preset, expected", [
+    # spec 001 §5.8 table and version note: alpha (pA/Hz²), weight floor, ceiling (pA), sensor clip, silent-trial rates
+    ("paper", (0.0025, 10, 750, "inf", "event")),
+    ("public_code", (0.005, 5, 750, "inf", "event")),
+    ("stored_run", (0.008, 0.4, "inf", 2, "population_mean")),
+])
+def test_presets_set_the_three_settings_of_spec_5_8(tmp_path, preset, expected):
+    s = run_quick("p001_fig7", tmp_path / preset, "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}")
+    assert (s["alpha"], s["weight_floor_pA"], s["weight_ceiling_pA"], s["sensor_clip"], s["silent_rates"]) == expected
+    assert s["beta"] == s["alpha"]  # SI Eq. 16: one rate for both terms
+    # An explicit key wins over the preset.
+    s = run_quick("p001_fig7", tmp_path / f"{preset}_a", "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}", "training.alpha=0.001", "training.sensor_clip=3")
+    assert s["alpha"] == 0.001 and s["sensor_clip"] == 3 and s["weight_floor_pA"] == expected[1]
+
+
 def _run_env(args, env_extra=None):
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run([str(EINET_BIN), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
@@ -139,6 +203,7 @@ def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
     assert rI["0"] > 5.0 and rI["20"] < rI["0"] and rE["20"] < rE["0"]
     a = _arrays(tmp_path / "px")
     assert a["paradox_psth_I.npy"].shape == (2, 160)
+    assert {"paradoxical_psth", "rate_histograms", "cv_isi_distribution"} <= _figure_names(tmp_path / "px")
 
 
 def test_saved_network_restarts_the_paradoxical_test_without_retraining(tmp_path):
@@ -173,6 +238,7 @@ def test_sweep_trains_one_network_per_table_s3_row(tmp_path):
     means = a["network_initial_means.npy"]
     np.testing.assert_allclose(means[:, 0], [50, 100, 125, 75, 100, 125, 75, 100, 125])  # Table S3, W_EE
     assert a["sweep_mse.npy"].shape == (9, 2)
+    assert "sweep_mse" in _figure_names(tmp_path / "l")
 
 
 def _run_full(experiment, out, *sets):
