@@ -160,6 +160,31 @@ def test_presets_set_the_three_settings_of_spec_5_8(tmp_path, preset, expected):
     assert s["alpha"] == 0.001 and s["sensor_clip"] == 3 and s["weight_floor_pA"] == expected[1]
 
 
+@pytest.mark.parametrize("preset", ["paper", "stored_run"])
+def test_rates_of_a_trial_without_up_state_follow_spec_5_5(tmp_path, preset):
+    # Trial 1 from the Fig. 7 start has no Up state. Public code ("event", paper preset): every
+    # unit's spikes over 10 ms × max(non-zero E bins, non-zero I bins), the 100 kicked E units get
+    # the other E units' mean; stored-run code ("population_mean"): every unit its population's
+    # mean rate over the whole 1.5-s trial. Rebuilt here from the trial's stored spikes.
+    s = run_quick("p001_fig7", tmp_path / preset, "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}")
+    a = _arrays(tmp_path / preset)
+    n = {"E": 1600, "I": 400}
+    t = {p: a[f"trial1_spike_times_{p}.npy"] for p in n}
+    ids = {p: a[f"trial1_spike_ids_{p}.npy"].astype(int) for p in n}
+    assert a["training_up_duration_ms.npy"][0] == 0 and len(t["E"]) >= 50  # no Up state; the kick fired
+    if preset == "paper":
+        busy = max(len(np.unique(np.floor(t[p] / 10.0))) for p in n)
+        expected = {p: np.bincount(ids[p], None, n[p]) / (busy * 0.010) for p in n}
+        expected["E"][:100] = expected["E"][100:].mean()
+    else:
+        expected = {p: np.full(n[p], len(t[p]) / (n[p] * 1.5)) for p in n}
+    for p in n:
+        np.testing.assert_allclose(a[f"final_rates_{p}.npy"], expected[p], rtol=1e-12, atol=1e-12, err_msg=p)
+    mse = (((expected["E"] - 5) ** 2).sum() + ((expected["I"] - 14) ** 2).sum()) / 2000
+    assert s["mse_initial"][0] == pytest.approx(mse, rel=1e-9)
+
+
 def _run_env(args, env_extra=None):
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run([str(EINET_BIN), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
@@ -204,6 +229,14 @@ def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
     a = _arrays(tmp_path / "px")
     assert a["paradox_psth_I.npy"].shape == (2, 160)
     assert {"paradoxical_psth", "rate_histograms", "cv_isi_distribution"} <= _figure_names(tmp_path / "px")
+    # Exclusion rule (spec §5.9): a trial whose rate over [start, stop) is below min_rate_<pop> is
+    # dropped from that population's average; with a threshold above every trial none is kept.
+    s = run_quick("p001_fig7i", tmp_path / "px_excl", *ACTIVE, "training.trials=1", "training.alpha=0",
+                  "training.save_network=false", "paradoxical.amplitudes=[\"0 pA\"]", "paradoxical.trials=3",
+                  "paradoxical.duration=1.6 s", "paradoxical.start=1 s", "paradoxical.stop=1.5 s",
+                  "paradoxical.min_rate_E=0 Hz", f"paradoxical.min_rate_I={rI['0'] * 3 + 1} Hz")
+    assert s["trials_kept_I_by_current"] == {"0": 0} and s["trials_kept_E_by_current"] == {"0": 3}
+    assert s["rate_E_by_current"]["0"] == rE["0"] and s["rate_I_by_current"]["0"] is None
 
 
 def test_saved_network_restarts_the_paradoxical_test_without_retraining(tmp_path):
