@@ -37,8 +37,10 @@ def _figure_names(run_dir):
     return names
 
 
-def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
-    s = run_quick("p001_fig7", tmp_path / "f7", "training.trials=3", "training.record_trials=[1]")
+# Forward Euler (Euler–Maruyama) at dt 0.1 ms as in the paper; the engine's exact integrator as an option.
+@pytest.mark.parametrize("method", ["euler_maruyama", "exact"])
+def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path, method):
+    s = run_quick("p001_fig7", tmp_path / "f7", "training.trials=3", "training.record_trials=[1]", f"run.method={method}")
     for key in ("rate_E_final_hz", "rate_I_final_hz", "cv_isi_median", "trial_converged", "mse_initial", "mse_final"):
         assert key in s
     # Spec §7 claim 13: from the Fig. 7 weights trial 1 has no Up state, MSE = 59.2 Hz² (all rates
