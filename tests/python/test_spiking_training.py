@@ -222,30 +222,45 @@ def _run_env(args, env_extra=None):
     return subprocess.run([str(EINET_BIN), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_killed_training_resumes_with_bit_identical_weights(tmp_path):
+def _sweep_rows(*rows):
+    """--set overrides restricting p001_fig7l.toml's sweep to the given Table S3 rows (1-based)."""
+    with open(EXPERIMENTS / "p001_fig7l.toml", "rb") as f:
+        projections = tomllib.load(f)["projections"]
+    return [f"projections[{q}].sweep_means={json.dumps([p['sweep_means'][k - 1] for k in rows])}"
+            for q, p in enumerate(projections)]
+
+
+@pytest.mark.parametrize("experiment, sets, kill_after, left", [
+    # One network with Up states: killed after its 2nd of 4 trials.
+    ("p001_fig7", ["training.trials=4", "training.record_trials=[2]", "training.preset=stored_run", *ACTIVE], 2, 2),
+    # A sweep of three Table S3 networks, 2 trials each: killed after the 1st trial of the 2nd network
+    # (3rd checkpoint), so the checkpoint holds a finished network's logs and a half-trained one.
+    ("p001_fig7l", ["training.trials=2", *_sweep_rows(2, 3, 6)], 3, 3),
+])
+def test_killed_training_resumes_with_bit_identical_weights(tmp_path, experiment, sets, kill_after, left):
     if not EINET_BIN.is_file():
         pytest.skip(f"einet CLI not built: {EINET_BIN}")
-    sets = ["training.trials=4", "training.checkpoint_every=1", "training.record_trials=[2]",
-            "training.preset=stored_run", *ACTIVE]
-    args = ["run", EXPERIMENTS / "p001_fig7.toml", "--quiet", "--no-report"]
-    for s in sets:
+    args = ["run", EXPERIMENTS / f"{experiment}.toml", "--quiet", "--no-report"]
+    for s in [*sets, "training.checkpoint_every=1"]:
         args += ["--set", s]
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     proc = _run_env([*args, "--out", whole, "--threads", "2"])
     assert proc.returncode == 0, proc.stderr
-    proc = _run_env([*args, "--out", parts, "--threads", "1"], {INTERRUPT: "2"})  # killed after trial 2
+    proc = _run_env([*args, "--out", parts, "--threads", "1"], {INTERRUPT: str(kill_after)})
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (parts / "checkpoint" / "header.json").is_file()
     proc = _run_env([a for a in args if a != "--quiet"] + ["--out", parts, "--resume", "--progress", "lines"])
     assert proc.returncode == 0, proc.stderr
     # Progress: trials of this process, mean E and I rate, MSE, ETA.
-    assert "training 2/2" in proc.stderr and "ETA" in proc.stderr and "MSE" in proc.stderr, proc.stderr
+    assert f"training {left}/{left}" in proc.stderr and "ETA" in proc.stderr and "MSE" in proc.stderr, proc.stderr
     assert not (parts / "checkpoint").exists()
     a, b = _arrays(whole), _arrays(parts)
     assert a.keys() == b.keys()
     assert a["training_rate_E.npy"].min() > 1.0  # Up states: the weights really moved with activity
     for name in a:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    sa, sb = (json.loads((d / "summary.json").read_text()) for d in (whole, parts))
+    assert sa["mse_initial"] == sb["mse_initial"] and sa["mse_final"] == sb["mse_final"]
 
 
 def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
@@ -350,14 +365,6 @@ def test_fig7i_paradoxical_effect(tmp_path):
           "kept I:", s["trials_kept_I_by_current"])
 
 
-def _table_s3_network(k):
-    """--set overrides that make experiments/p001_fig7l.toml train only network k (1-based) of its
-    sweep: the same seed and initial state as network k of the full sweep, so the same run."""
-    with open(EXPERIMENTS / "p001_fig7l.toml", "rb") as f:
-        projections = tomllib.load(f)["projections"]
-    return [f'projections[{q}].sweep_means=["{p["sweep_means"][k - 1]}"]' for q, p in enumerate(projections)]
-
-
 # Networks whose 1500-trial run missed the issue's ÷ 10 claim when last measured (docs/reproduction.md,
 # "Robustness"): the claim stays asserted, the outcome is reported as XFAIL / XPASS.
 FIG7L_NOT_REPRODUCED = {
@@ -374,7 +381,9 @@ FIG7L_NOT_REPRODUCED = {
     pytest.param(k, marks=pytest.mark.xfail(reason=FIG7L_NOT_REPRODUCED[k], strict=False)) if k in FIG7L_NOT_REPRODUCED
     else k for k in range(1, 10)])
 def test_fig7l_every_network_improves_tenfold(tmp_path, network):
-    s = _run_full("p001_fig7l", tmp_path / f"net{network}", *_table_s3_network(network))
+    # Network k of p001_fig7l.toml alone via its sweep_means: the same seed and initial state as
+    # network k of the full sweep, so the same run.
+    s = _run_full("p001_fig7l", tmp_path / f"net{network}", *_sweep_rows(network))
     assert s["networks"] == 1
     assert s["mse_final"][0] <= s["mse_initial"][0] / 10
 
