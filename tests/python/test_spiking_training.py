@@ -8,12 +8,16 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tomllib
 
 import numpy as np
 import pytest
 
-from conftest import EINET_BIN, EXPERIMENTS, run_cli, run_quick
+from conftest import EINET_BIN, EXPERIMENTS, REPO_ROOT, run_cli, run_quick
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from brian2_models import upstate_intervals  # noqa: E402  (NumPy only; Brian2 is imported lazily)
 
 INTERRUPT = "EINET_TEST_INTERRUPT_AFTER_CHECKPOINT"
 # The self-sustained class means of experiments/p001_network.toml (an Up state every trial).
@@ -107,30 +111,6 @@ def test_custom_term_lists_drive_the_spiking_rule(tmp_path):
     assert np.all(d[:, 0] != 0) and np.all(d[:, 1:] == 0)
 
 
-def _up_states(times_ms, n, t_stop=1500.0, bin_ms=10.0, threshold_hz=0.2, merge=10, min_bins=10):
-    """Spec 001 §5.5 on a population's spikes: 10-ms bins at >= 0.2 Hz are above; runs of above bins
-    are Up states, gaps of <= 10 bins merged, Up states of <= 10 bins dropped; [(onset, offset)] in ms."""
-    counts = np.bincount(np.floor(times_ms / bin_ms).astype(int), None, int(round(t_stop / bin_ms)))
-    above = counts / (bin_ms * 1e-3 * n) >= threshold_hz
-    runs, b = [], 0
-    while b < len(above):
-        if above[b]:
-            e = b
-            while e < len(above) and above[e]:
-                e += 1
-            runs.append([b, e])
-            b = e
-        else:
-            b += 1
-    merged = []
-    for run in runs:
-        if merged and run[0] - merged[-1][1] <= merge:
-            merged[-1][1] = run[1]
-        else:
-            merged.append(run)
-    return [(b * bin_ms, e * bin_ms) for b, e in merged if e - b > min_bins]
-
-
 @pytest.mark.parametrize("cross_sensor", ["local", "global"])
 def test_one_update_of_the_active_network_is_si_eq16(tmp_path, cross_sensor):
     # One trial of the self-sustained network, then one update: summed over the synapses onto each
@@ -145,7 +125,7 @@ def test_one_update_of_the_active_network_is_si_eq16(tmp_path, cross_sensor):
     a = _arrays(tmp_path / "u")
     r = {"E": a["final_rates_E.npy"], "I": a["final_rates_I.npy"]}
     assert r["E"].mean() > 1.0 and r["I"].mean() > 1.0  # an Up state: not the silent closed form
-    ups = _up_states(a["trial1_spike_times_I.npy"], 400)
+    ups = upstate_intervals(a["trial1_spike_times_I.npy"], 400, 1500.0)  # the Brian2 fixture's reference detector
     assert ups and sum(b - a_ for a_, b in ups) == pytest.approx(a["training_up_duration_ms.npy"][0])
     for pop, n in (("E", 1600), ("I", 400)):  # §5.5 step 3: spikes inside each Up state over its length, averaged
         t, i = a[f"trial1_spike_times_{pop}.npy"], a[f"trial1_spike_ids_{pop}.npy"].astype(int)
