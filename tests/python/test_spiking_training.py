@@ -350,7 +350,7 @@ def test_fig7i_paradoxical_effect(tmp_path):
 # network's last-trial MSE cannot fall below the Poisson spike-count floor of a ≈ 1.4-s Up state,
 # (0.8·5 + 0.2·14 Hz)/1.4 s ≈ 4.9 Hz², so ÷ 10 needs an initial MSE of ≈ 49 Hz² or more.
 FIG7L_NOT_REPRODUCED = {
-    1: "weak W_EE: first Up states only from trial ≈ 1400 (MSE 58.8 → 42.3)",
+    1: "weak W_EE: self-sustained only from trial ≈ 1400 (MSE 58.8 → 42.3; 3000 trials: 25.3, unit rates spread)",
     2: "converged by trial 373 but MSE 58.4 → 6.4 is ÷ 9.1 (the stored-run level 5–7 Hz² caps it)",
     5: "set points reached at trial ≈ 1480, unit rates still spread (MSE 58.5 → 21.3)",
     6: "starts self-sustained (MSE 30.8), converged by trial 206; 4.7 is the spike-count floor (≈ 4.9 Hz²)",
