@@ -354,7 +354,7 @@ FIG7L_NOT_REPRODUCED = {
     2: "converged by trial 373 but MSE 58.4 → 6.4 is ÷ 9.1 (the stored-run level 5–7 Hz² caps it)",
     5: "set points reached at trial ≈ 1480, unit rates still spread (MSE 58.5 → 21.3)",
     6: "starts self-sustained (MSE 30.8), converged by trial 206; 4.7 is the spike-count floor (≈ 4.9 Hz²)",
-    7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz)",
+    7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz; the first comes at trial 1512)",
     8: "converged by trial 720; the last trial is noisy (÷ 2.8) while the median of the last 100 is ÷ 10.1",
 }
 
