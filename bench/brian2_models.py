@@ -600,13 +600,11 @@ def p001_connectivity(weights_pA: dict | None = None, seed: int = 1, n_exc: int 
     return out
 
 
-def _upstate_rates(t_ms, i, n_exc, n_inh, t_stop_ms, bin_ms=10.0, thresh_hz=0.2, merge_bins=10,
-                   min_bins=10):
-    """Spec 001 §5.5: Up states on the I PSTH (10 ms bins, ≥ 0.2 Hz), gaps ≤ 10 bins merged, Up
-    states ≤ 10 bins discarded; population rates averaged over the Up states."""
+def upstate_intervals(t_inh_ms, n_inh, t_stop_ms, bin_ms=10.0, thresh_hz=0.2, merge_bins=10, min_bins=10):
+    """Spec 001 §5.5 steps 1–2 on the I spikes: 10-ms bins at >= 0.2 Hz are above; runs of above
+    bins are Up states, gaps <= 10 bins merged, Up states <= 10 bins discarded; [(t0, t1)] in ms."""
     nb = int(round(t_stop_ms / bin_ms))
-    inh = i >= n_exc
-    h = np.bincount(np.minimum((t_ms[inh] / bin_ms).astype(int), nb - 1), minlength=nb)
+    h = np.bincount(np.minimum((np.asarray(t_inh_ms) / bin_ms).astype(int), nb - 1), minlength=nb)
     above = h / (bin_ms * 1e-3 * n_inh) >= thresh_hz
     ups, k = [], 0
     while k < nb:
@@ -623,12 +621,19 @@ def _upstate_rates(t_ms, i, n_exc, n_inh, t_stop_ms, bin_ms=10.0, thresh_hz=0.2,
             merged[-1][1] = u[1]
         else:
             merged.append(u)
-    merged = [u for u in merged if u[1] - u[0] > min_bins]
+    return [(s * bin_ms, e * bin_ms) for s, e in merged if e - s > min_bins]
+
+
+def _upstate_rates(t_ms, i, n_exc, n_inh, t_stop_ms, bin_ms=10.0, thresh_hz=0.2, merge_bins=10,
+                   min_bins=10):
+    """Spec 001 §5.5: Up states on the I PSTH (upstate_intervals); population rates averaged over
+    the Up states."""
+    inh = i >= n_exc
+    merged = upstate_intervals(t_ms[inh], n_inh, t_stop_ms, bin_ms, thresh_hz, merge_bins, min_bins)
     if not merged:
         return float("nan"), float("nan"), 0.0
     re, ri, dur = [], [], 0.0
-    for s, e in merged:
-        t0, t1 = s * bin_ms, e * bin_ms
+    for t0, t1 in merged:
         w = (t_ms > t0) & (t_ms < t1)
         d = (t1 - t0) * 1e-3
         re.append(np.count_nonzero(w & ~inh) / (n_exc * d))

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "einet/analysis/rule_stability.hpp"
+#include "einet/config/rule_config.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 
@@ -115,24 +116,9 @@ void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng) {
     }
 }
 
-plasticity::rule build_rule(const resolved_config& cfg) {
-    const auto name = cfg.string("plasticity.rule");
-    if (name != "custom") return plasticity::named_rule(name);
-    plasticity::rule r{"custom", {}};
-    for (std::size_t c = 0; c < 4; ++c) {
-        for (const auto& text : cfg.string_list(std::string("plasticity.terms.") + plasticity::class_names[c])) {
-            plasticity::term t;
-            std::string why;
-            plasticity::parse_term(text, t, why);  // validated at load
-            r.classes[c].terms.push_back(t);
-        }
-    }
-    return r;
-}
-
 plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::rate_network& net) {
     plasticity::rule_binding rb;
-    rb.r = build_rule(cfg);
+    rb.r = build_rule(cfg, "plasticity");
     rb.model = model_params(cfg);
     for (const auto& pop : net.populations) rb.setpoint.push_back(cfg.quantity("plasticity." + pop.name + "_set"));
     for (const auto& proj : net.projections) {

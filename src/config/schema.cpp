@@ -18,16 +18,6 @@ field weight(std::string key, std::string def, std::string doc) {
     f.type = k::distribution;
     return f;
 }
-field terms(std::string key) {
-    field f;
-    f.key = std::move(key);
-    f.type = k::string_list;
-    f.optional = true;
-    f.doc = "custom rule terms for this class, e.g. [\"+alpha*pre*post\", \"+beta*pre*cross\"] "
-            "(factors: alpha|beta, pre|w, post|cross, numbers); only with rule = \"custom\"";
-    return f;
-}
-
 std::vector<section> build() {
     std::vector<section> s;
     s.push_back({"experiment", "what the run reproduces and which study drives the engine", {},

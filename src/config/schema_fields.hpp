@@ -159,5 +159,15 @@ inline field when(field f, std::string key, std::vector<std::string> values = {}
     f.when_values = std::move(values);
     return f;
 }
+// Custom rule terms of one weight class (<section>.terms.EE …, homeostatic_rule.hpp's syntax).
+inline field terms(std::string key) {
+    field f;
+    f.key = std::move(key);
+    f.type = kind::string_list;
+    f.optional = true;
+    f.doc = "custom rule terms for this class, e.g. [\"+alpha*pre*post\", \"+beta*pre*cross\"] "
+            "(factors: alpha|beta, pre|w, post|cross, numbers); only with rule = \"custom\"";
+    return f;
+}
 
 }  // namespace einet::config::fields

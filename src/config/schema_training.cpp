@@ -11,8 +11,6 @@ namespace {
 
 const std::vector<std::string> training{"spiking_training"};
 
-
-
 section training_section() {
     return {"training",
             "trial-based training of a spiking E/I network by the homeostatic rule family (001 SI Eqs. 16–18, "
@@ -28,7 +26,9 @@ section training_section() {
                     "population keys (paper 5/2 ms, stored run 2.5/1 ms)"),
              text("rule", "two_term",
                   "member of the rule family (plasticity.rule names): two_term with beta = alpha is SI Eq. 16; "
-                  "homeostatic, cross_homeostatic and the H/A variants are the other options"),
+                  "homeostatic, cross_homeostatic and the H/A variants are the other options; custom: the term "
+                  "lists below (cross = the local sensor of SI Eq. 17, or the global one with cross_sensor = global)"),
+             terms("terms.EE"), terms("terms.EI"), terms("terms.IE"), terms("terms.II"),
              optional(num("alpha", "", -inf, inf, "learning rate α in pA/Hz² (default: the preset's)")),
              optional(num("beta", "", -inf, inf, "rate β of the homeostatic terms of two_term (default: alpha)")),
              optional(q("weight_floor", "pA", "", 0.0, inf, "every weight is held >= this (default: the preset's)")),

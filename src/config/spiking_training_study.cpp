@@ -10,6 +10,7 @@
 
 #include "einet/analysis/paradoxical_test.hpp"
 #include "einet/analysis/spike_statistics.hpp"
+#include "einet/config/rule_config.hpp"
 #include "einet/config/spiking_setup.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/progress.hpp"
@@ -224,7 +225,7 @@ study_output run_spiking_training_study(const resolved_config& cfg, network::spi
     }
     p.keep_trials.push_back(trials - 1);
     plasticity::spiking_rule_binding b;
-    b.r = plasticity::named_rule(cfg.string("training.rule"), "training.rule");
+    b.r = build_rule(cfg, "training");
     b.E_set = cfg.quantity("training.E_set");
     b.I_set = cfg.quantity("training.I_set");
     const double alpha = cfg.has("training.alpha") ? cfg.number("training.alpha") : pre.alpha;

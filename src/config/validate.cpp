@@ -639,21 +639,56 @@ double quantity_of(const toml::table& t, const std::string& key, const std::stri
 
 // Study spiking_training: the rule, the effective bounds (explicit or the preset's), the sweep
 // lengths and the paradoxical test's window, before anything is built or written.
-void check_training(const context& ctx, toml::table& t) {
+// The rule of a plasticity study (<section>.rule): a named member of the family, or "custom" with a
+// term list for every class (<section>.terms.EE, .EI, .IE, .II); term lists only with "custom".
+// `no_relax` non-empty: forced_balance is not allowed here, and this is the message.
+void check_rule(const context& ctx, toml::table& t, const std::string& section, const std::string& no_relax) {
+    const std::string rule_key = section + ".rule";
+    if (!t.at_path(rule_key) || ctx.found.reported(rule_key)) return;
     auto node = [&](const std::string& key) { return t.at_path(key).node(); };
-    auto usable = [&](const std::string& k) { return t.at_path(k) && !ctx.found.reported(k); };
-    if (usable("training.rule")) {
-        const auto rule = *t.at_path("training.rule").value<std::string>();
-        if (rule == "forced_balance") {
-            ctx.fail("training.rule", node("training.rule"),
-                     "expected a rule without set-point-plane relaxation (forced_balance is a rate-model member), got \"forced_balance\"");
-        } else try {
+    const auto rule = *t.at_path(rule_key).value<std::string>();
+    bool have_terms = false;
+    for (const char* c : plasticity::class_names) have_terms = have_terms || t.at_path(section + ".terms." + c);
+    if (rule == "custom") {
+        for (const char* c : plasticity::class_names) {
+            const std::string key = section + ".terms." + c;
+            auto n = t.at_path(key);
+            if (!n) {
+                ctx.fail(key, node(rule_key), "expected a term list for every class with rule = \"custom\", got none");
+                continue;
+            }
+            if (ctx.found.reported(key)) continue;
+            for (const auto& e : *n.as_array()) {
+                plasticity::term term;
+                std::string why;
+                if (!plasticity::parse_term(*e.value<std::string>(), term, why)) {
+                    ctx.fail(key, &e, "expected a term like \"+alpha*pre*post\": " + why + ", got " + show(e));
+                }
+            }
+        }
+        return;
+    }
+    if (rule == "forced_balance" && !no_relax.empty()) {
+        ctx.fail(rule_key, node(rule_key), no_relax);
+    } else {
+        try {
             plasticity::named_rule(rule);
         } catch (const std::exception& e) {
             const std::string msg = e.what();
-            ctx.fail("training.rule", node("training.rule"), msg.substr(msg.find(": ") + 2));
+            ctx.fail(rule_key, node(rule_key), msg.substr(msg.find(": ") + 2));
         }
     }
+    if (have_terms) {
+        ctx.fail(section + ".terms", node(rule_key),
+                 "expected rule = \"custom\" with term lists, got term lists with rule = \"" + rule + "\"");
+    }
+}
+
+void check_training(const context& ctx, toml::table& t) {
+    auto node = [&](const std::string& key) { return t.at_path(key).node(); };
+    auto usable = [&](const std::string& k) { return t.at_path(k) && !ctx.found.reported(k); };
+    check_rule(ctx, t, "training",
+               "expected a rule without set-point-plane relaxation (forced_balance is a rate-model member), got \"forced_balance\"");
     if (usable("training.preset")) {
         const auto pre = training_preset_named(*t.at_path("training.preset").value<std::string>());
         auto value = [&](const std::string& key, double fallback) {
@@ -805,43 +840,10 @@ void check_cross_keys(const context& ctx, toml::table& t, const std::string& stu
                      "expected a ceiling >= plasticity.weight_floor = " +
                          std::to_string(*t.at_path("plasticity.weight_floor").value<double>()));
         }
-        if (!usable({"plasticity.rule"})) return;
-        const auto rule = *t.at_path("plasticity.rule").value<std::string>();
-        if (rule == "forced_balance" && study == "online_plasticity") {
-            ctx.fail("plasticity.rule", node("plasticity.rule"),
-                     "expected a rule without set-point-plane relaxation online, got \"forced_balance\" (trial studies only)");
-        }
-        bool have_terms = false;
-        for (const char* c : plasticity::class_names) have_terms = have_terms || t.at_path(std::string("plasticity.terms.") + c);
-        if (rule == "custom") {
-            for (const char* c : plasticity::class_names) {
-                const std::string key = std::string("plasticity.terms.") + c;
-                auto n = t.at_path(key);
-                if (!n) {
-                    ctx.fail(key, node("plasticity.rule"), "expected a term list for every class with rule = \"custom\", got none");
-                    continue;
-                }
-                if (ctx.found.reported(key)) continue;
-                for (const auto& e : *n.as_array()) {
-                    plasticity::term term;
-                    std::string why;
-                    if (!plasticity::parse_term(*e.value<std::string>(), term, why)) {
-                        ctx.fail(key, &e, "expected a term like \"+alpha*pre*post\": " + why + ", got " + show(e));
-                    }
-                }
-            }
-        } else {
-            try {
-                plasticity::named_rule(rule);
-            } catch (const std::exception& e) {
-                const std::string msg = e.what();
-                ctx.fail("plasticity.rule", node("plasticity.rule"), msg.substr(msg.find(": ") + 2));
-            }
-            if (have_terms) {
-                ctx.fail("plasticity.terms", node("plasticity.rule"),
-                         "expected rule = \"custom\" with term lists, got term lists with rule = \"" + rule + "\"");
-            }
-        }
+        check_rule(ctx, t, "plasticity",
+                   study == "online_plasticity"
+                       ? "expected a rule without set-point-plane relaxation online, got \"forced_balance\" (trial studies only)"
+                       : "");
     }
     if (study == "spiking_training") check_training(ctx, t);
 }

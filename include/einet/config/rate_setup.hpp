@@ -15,7 +15,6 @@ analysis::two_population_params model_params(const resolved_config& cfg);
 // Presynaptic partners of a unit in projection q: N_pre, or N_pre − 1 without self-connections.
 std::size_t presynaptic_partners(const network::rate_network& net, std::size_t q);
 void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng);
-plasticity::rule build_rule(const resolved_config& cfg);
 plasticity::rule_binding bind_rule(const resolved_config& cfg, const network::rate_network& net);
 
 }  // namespace einet::config
