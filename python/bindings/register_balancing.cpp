@@ -64,6 +64,8 @@ py::dict result_dict(const plasticity::balance_result& r) {
     d["warning"] = r.warning;
     d["steps"] = r.steps;
     d["iterations"] = r.iterations;
+    d["evaluations"] = r.evaluations;
+    d["rejected"] = r.rejected;
     d["t_rec"] = r.t_rec;
     d["cost_rec"] = r.cost_rec;
     d["grad_rec"] = r.grad_rec;
@@ -129,18 +131,20 @@ void register_balancing(py::module_& m) {
           py::arg("costs"), py::arg("h"), py::arg("p"), "c⁰_ij e^{p(h_j − h_i)} (004 Eq. 14).");
     m.def(
         "balance",
-        [](const MatrixXd& c0, double p, const std::string& method, double tolerance, double t_end,
-           std::vector<double> record_times, double rtol, double t_max, int threads) {
+        [](const Eigen::Ref<const MatrixXd>& c0, double p, const std::string& method, double tolerance, double t_end,
+           std::vector<double> record_times, double rtol, double t_max, int threads, const std::string& integrator) {
             auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max);
             o.threads = threads;
+            o.integrator = ode::method_from_name(integrator, "integrator");
             if (method == "newton") return result_dict(plasticity::balance_newton(c0, p, o));
             if (method != "flow") throw py::value_error("method: expected flow or newton");
             return result_dict(plasticity::balance_flow(c0, p, o));
         },
         py::arg("costs"), py::arg("p") = 2.0, py::arg("method") = "flow", py::arg("tolerance") = 1e-10, py::arg("t_end") = inf,
         py::arg("record_times") = std::vector<double>{}, py::arg("rtol") = 1e-10, py::arg("t_max") = 3000.0,
-        py::arg("threads") = 1,
-        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g or Newton's equilibrium.");
+        py::arg("threads") = 1, py::arg("integrator") = "dop853",
+        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g (embedded RK pair "
+        "dop853 or dopri5) or the equilibrium by matrix-free Newton–CG.");
     m.def(
         "lax_flow",
         [](const MatrixXd& J0, const plasticity::lax_signal& signal, double t_end, double tolerance) {

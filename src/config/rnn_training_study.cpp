@@ -107,12 +107,7 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, io
     // Balance with the robustness cost (p = balancing.p, default 2) and move every weight.
     const double p = cfg.number("balancing.p");
     const auto c0 = plasticity::power_law_costs(trained.J, plasticity::robustness_alpha(mu, trained.size()), p);
-    plasticity::balance_options bo;
-    bo.tolerance = cfg.number("balancing.tolerance");
-    bo.rtol = cfg.number("balancing.rtol");
-    bo.atol = 1e-3 * bo.rtol;
-    bo.no_equilibrium_horizon = cfg.number("balancing.t_max");
-    const auto eq = cfg.string("balancing.method") == "newton" ? plasticity::balance_newton(c0, p, bo) : plasticity::balance_flow(c0, p, bo);
+    const auto eq = balance_by_method(cfg, c0, p);
     if (!eq.warning.empty()) {
         std::fprintf(stderr, "einet: warning: %s\n", eq.warning.c_str());
         out.summary["balancing_warning"] = eq.warning;

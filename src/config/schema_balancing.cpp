@@ -24,8 +24,11 @@ std::vector<section> balancing_sections() {
                               analyses),
                   positive(num("p", "2", 0.0, inf, "exponent p of the power-law cost (Eq. 23)")),
                   choice("method", {"flow", "newton"}, "flow",
-                         "flow: integrate dh/dt = g (Dormand–Prince, tight tolerance); newton: solve for the "
-                         "equilibrium (both fall back to the flow to t_max without a finite equilibrium)"),
+                         "flow: integrate dh/dt = g (embedded Runge–Kutta, tight tolerance); newton: solve for the "
+                         "equilibrium by matrix-free Newton–CG (both fall back to the flow to t_max without a finite "
+                         "equilibrium)"),
+                  choice("integrator", {"dop853", "dopri5"}, "dop853",
+                         "embedded Runge–Kutta pair of the flow: Dormand–Prince 8(5,3) or 5(4) (SciPy's DOP853 / RK45)"),
                   positive(num("tolerance", "1e-10", 0.0, 1.0, "stop when ‖g‖ <= tolerance · C")),
                   positive(num("rtol", "1e-10", 0.0, 1.0, "relative tolerance of the adaptive integrator")),
                   positive(num("t_max", "3000", 0.0, inf,

@@ -59,11 +59,15 @@ TEST(synaptic_balancing, flow_descends_with_dC_dt_equal_minus_p_g2_and_conserves
 
 TEST(synaptic_balancing, flow_and_newton_reach_the_same_balanced_equilibrium) {
     const Eigen::MatrixXd c0 = random_costs(40, 2);
-    const auto flow = plasticity::balance_flow(c0, 2.0);
     const auto newton = plasticity::balance_newton(c0, 2.0);
-    ASSERT_TRUE(flow.converged && newton.converged && flow.strongly_connected);
-    EXPECT_LT((flow.h - newton.h).cwiseAbs().maxCoeff(), 1e-8);
-    EXPECT_NEAR(flow.cost, newton.cost, 1e-12 * newton.cost);
+    for (auto m : {ode::method::dop853, ode::method::dopri5}) {
+        balance_options opt;
+        opt.integrator = m;
+        const auto flow = plasticity::balance_flow(c0, 2.0, opt);
+        ASSERT_TRUE(flow.converged && newton.converged && flow.strongly_connected);
+        EXPECT_LT((flow.h - newton.h).cwiseAbs().maxCoeff(), 1e-8);
+        EXPECT_NEAR(flow.cost, newton.cost, 1e-12 * newton.cost);
+    }
     // Balance condition (21): incoming = outgoing cost of every neuron.
     const auto c = plasticity::costs_at(c0, newton.h, 2.0);
     EXPECT_LT((c.rowwise().sum() - c.colwise().sum().transpose()).norm(), 1e-9 * c.sum());
@@ -277,4 +281,20 @@ TEST(synaptic_balancing, blocked_sweep_matches_the_cost_matrix_and_ignores_the_t
     const Eigen::VectorXd one = plasticity::neural_gradient_at(c0, h, 2.0, 1), two = plasticity::neural_gradient_at(c0, h, 2.0, 2);
     EXPECT_LT((one - direct).norm(), 1e-12 * c0.sum());
     EXPECT_TRUE(one == two);
+}
+
+TEST(synaptic_balancing, matrix_free_newton_needs_few_sweeps_and_ignores_the_thread_count) {
+    // Dense N = 600 costs: the Laplacian of c + cᵀ is well conditioned, so CG needs a handful of
+    // products per Newton step; the result equals the flow's equilibrium and is bit-identical for
+    // one and two threads (fixed row blocks).
+    const Eigen::MatrixXd c0 = random_costs(600, 43);
+    balance_options one, two;
+    two.threads = 2;
+    const auto a = plasticity::balance_newton(c0, 2.0, one), b = plasticity::balance_newton(c0, 2.0, two);
+    ASSERT_TRUE(a.converged);
+    EXPECT_TRUE(a.h == b.h);
+    EXPECT_LT(a.steps, 100);  // Laplacian products (one sweep over C⁰ each)
+    EXPECT_LE(a.grad_norm, 1e-10 * a.cost);
+    const auto flow = plasticity::balance_flow(c0, 2.0);
+    EXPECT_LT((flow.h - a.h).cwiseAbs().maxCoeff(), 1e-8);
 }
