@@ -298,3 +298,41 @@ TEST(synaptic_balancing, matrix_free_newton_needs_few_sweeps_and_ignores_the_thr
     const auto flow = plasticity::balance_flow(c0, 2.0);
     EXPECT_LT((flow.h - a.h).cwiseAbs().maxCoeff(), 1e-8);
 }
+
+TEST(synaptic_balancing, bit_set_connectivity_agrees_with_a_plain_search_beyond_one_word) {
+    // Sparse random graphs on 150 units (three 64-bit words, the last partial) against a plain
+    // reachability search from unit 0 in both directions.
+    for (std::uint32_t draw = 0; draw < 20; ++draw) {
+        const Eigen::Index n = 150;
+        const Eigen::MatrixXd u = fixtures::normal_matrix(n, n, 1.0, 50 + draw);
+        Eigen::MatrixXd c = (u.array() > 2.3).cast<double>().matrix();  // ≈ 1 % of the edges
+        for (Eigen::Index i = 0; i + 1 < n; i += 2) c(i + 1, i) = 1.0;  // some structure to connect
+        auto reach = [&](bool forward) {
+            std::vector<char> seen(static_cast<std::size_t>(n), 0);
+            std::vector<Eigen::Index> stack{0};
+            seen[0] = 1;
+            while (!stack.empty()) {
+                const auto v = stack.back();
+                stack.pop_back();
+                for (Eigen::Index w = 0; w < n; ++w)
+                    if (w != v && (forward ? c(w, v) : c(v, w)) > 0.0 && !seen[static_cast<std::size_t>(w)]) {
+                        seen[static_cast<std::size_t>(w)] = 1;
+                        stack.push_back(w);
+                    }
+            }
+            return seen;
+        };
+        const auto fwd = reach(true), bwd = reach(false);
+        std::vector<Eigen::Index> expected;
+        for (Eigen::Index i = 0; i < n; ++i)
+            if (!fwd[static_cast<std::size_t>(i)] || !bwd[static_cast<std::size_t>(i)]) expected.push_back(i);
+        const auto r = plasticity::cost_graph_connectivity(c);
+        EXPECT_EQ(r.unreached, expected) << "draw " << draw;
+        EXPECT_EQ(r.strongly_connected, expected.empty());
+    }
+    // A 130-unit ring is strongly connected until one unit loses its outgoing synapses.
+    Eigen::MatrixXd ring = fixtures::ring_costs(130);
+    EXPECT_TRUE(plasticity::cost_graph_connectivity(ring).strongly_connected);
+    ring.col(100).setZero();
+    EXPECT_EQ(plasticity::cost_graph_connectivity(ring).unreached, (std::vector<Eigen::Index>{100}));
+}
