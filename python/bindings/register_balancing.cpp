@@ -109,7 +109,7 @@ void register_balancing(py::module_& m) {
         "run_rnn",
         [](const MatrixXd& J, const MatrixXd& W_in, const MatrixXd& W_out, const VectorXd& b,
            const py::array_t<double, py::array::c_style | py::array::forcecast>& inputs, const std::string& integrator,
-           int substeps, double dt, double noise, std::uint64_t seed, const std::string& nonlinearity) {
+           int substeps, double dt, double noise, std::uint64_t seed, const std::string& nonlinearity, int threads) {
             const auto net = make_rnn(J, W_in, W_out, b, nonlinearity, 1.0);
             if (integrator == "held_input") return from_sequence(engine::run_held_input(net, to_sequence(inputs), {substeps, dt}));
             if (integrator != "euler_maruyama") throw py::value_error("integrator: expected held_input or euler_maruyama");
@@ -117,12 +117,14 @@ void register_balancing(py::module_& m) {
             o.dt = dt;
             o.noise = noise;
             o.seed = seed;
+            o.threads = threads;
             return from_sequence(engine::run_euler_maruyama(net, to_sequence(inputs), o));
         },
         py::arg("J"), py::arg("W_in"), py::arg("W_out"), py::arg("b"), py::arg("inputs"), py::arg("integrator") = "held_input",
         py::arg("substeps") = 10, py::arg("dt") = 0.1, py::arg("noise") = 0.0, py::arg("seed") = 1,
-        py::arg("nonlinearity") = "relu",
-        "Outputs (time, N_out, batch) of the RNN for inputs (time, N_in, batch) (spec 004 §1.2 integrators).");
+        py::arg("nonlinearity") = "relu", py::arg("threads") = 1,
+        "Outputs (time, N_out, batch) of the RNN for inputs (time, N_in, batch) (spec 004 §1.2 integrators; "
+        "euler_maruyama runs 64-trial chunks on `threads` threads, bit-identical for any count).");
     m.def("power_law_costs", [](const MatrixXd& J, const MatrixXd& alpha, double p) { return plasticity::power_law_costs(J, alpha, p); },
           py::arg("J"), py::arg("alpha"), py::arg("p"), "c_ij = α_ij |J_ij|^p (004 Eq. 23).");
     m.def("neural_gradient", [](const MatrixXd& c) { return VectorXd(plasticity::neural_gradient(c)); }, py::arg("costs"),
