@@ -106,9 +106,13 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, in
         if (n + 1 < samples) mu += engine::apply_phi_prime(trained, x).rowwise().sum();
     });
     mu /= static_cast<double>((samples - 1) * static_cast<std::size_t>(8 * gain_batches));
-    // Balance with the robustness cost (p = balancing.p, default 2) and move every weight.
+    // Balance with the robustness cost (Eq. 13; or uniform α, balancing.cost), exponent
+    // balancing.p (default 2), and move every weight.
     const double p = cfg.number("balancing.p");
-    const auto c0 = plasticity::power_law_costs(trained.J, plasticity::robustness_alpha(mu, trained.size()), p);
+    const Eigen::MatrixXd alpha = cfg.string("balancing.cost") == "robustness"
+                                      ? plasticity::robustness_alpha(mu, trained.size())
+                                      : Eigen::MatrixXd::Ones(trained.size(), trained.size());
+    const auto c0 = plasticity::power_law_costs(trained.J, alpha, p, "balancing.");
     const auto eq = balance_by_method(cfg, c0, p);
     if (!eq.warning.empty()) {
         std::fprintf(stderr, "einet: warning: %s\n", eq.warning.c_str());

@@ -23,6 +23,10 @@ std::vector<section> balancing_sections() {
                                      "appendix); two_unit_task: a 2-unit network and its balanced image (Fig. 1)"),
                               analyses),
                   positive(num("p", "2", 0.0, inf, "exponent p of the power-law cost (Eq. 23)")),
+                  for_studies(choice("cost", {"robustness", "uniform"}, "robustness",
+                                     "α of c_ij = α_ij |J_ij|^p for the trained network: robustness α_ij = σ_j² "
+                                     "(Eq. 13, measured gains) or uniform α_ij = 1 (ℓ2 at p = 2, ℓ1 at p = 1)"),
+                              training),
                   choice("method", {"flow", "newton"}, "flow",
                          "flow: integrate dh/dt = g (embedded Runge–Kutta, tight tolerance); newton: solve for the "
                          "equilibrium by matrix-free Newton–CG (both fall back to the flow to t_max without a finite "

@@ -147,6 +147,15 @@ def test_fig4b_fast_noise_test(tmp_path):
     assert s["sensitivity_before"] - s["sensitivity_after"] == pytest.approx(
         s["cost_before"] - s["cost_after"], rel=1e-9)  # ΔS = ΔC (spec §2.1)
     assert ratio[-1] < 1.0
+    # The same network balanced with the plain ℓ1 cost (α = 1, p = 1): still task-preserving, and
+    # its cost is Σ|J|, which no gain weighting (σ² <= 1) can exceed.
+    l1 = run_quick("p004_fig4b", tmp_path / "fig4b_l1", *FAST_4A[:-2], "training.l2_penalty=[0.3]",
+                   "training.checkpoint_every=0", "noise_test.gain_batches=20", "noise_test.eval_batches=20",
+                   "noise_test.noise_levels=[0.0, 0.3]", "balancing.t_max=300", "balancing.cost=uniform", "balancing.p=1")
+    assert l1["loss_ratio"][0] == pytest.approx(1.0, abs=1e-9)
+    assert l1["cost_after"] < l1["cost_before"]
+    J = np.load(tmp_path / "fig4b_l1" / "arrays" / "J_lambda_0.npy")
+    assert l1["cost_before"] == pytest.approx(np.abs(J).sum(), rel=1e-12)
 
 
 def test_bad_input_names_the_key(tmp_path):
