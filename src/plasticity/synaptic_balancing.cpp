@@ -72,6 +72,7 @@ connectivity_report cost_graph_connectivity(const cost_matrix& c) {
     const auto n = static_cast<std::size_t>(c.rows());
     const auto stride = static_cast<std::size_t>(c.outerStride());
     const std::size_t words = (n + 63) / 64;
+    if (n == 0) return {};
     // Edge j → i when c_ij > 0 (i ≠ j) as bit sets: out_edges row j = targets of j (column j of c),
     // packed in one contiguous pass; in_edges row i = sources of i, by 64 × 64 block transposes.
     std::vector<std::uint64_t> out_edges(words * 64 * words, 0), in_edges(words * 64 * words, 0);
