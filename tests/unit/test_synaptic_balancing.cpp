@@ -274,7 +274,7 @@ TEST(synaptic_balancing, bad_costs_are_refused) {
 }
 
 TEST(synaptic_balancing, blocked_sweep_matches_the_cost_matrix_and_ignores_the_thread_count) {
-    // N = 600: several 128-row blocks, a partial last block, and large enough for two threads.
+    // N = 600: a full 512-row block and a partial one, and large enough for two threads.
     const auto c0 = random_costs(600, 41);
     const Eigen::VectorXd h = 0.3 * fixtures::normal_matrix(600, 1, 1.0, 42).col(0);
     const Eigen::VectorXd direct = plasticity::neural_gradient(plasticity::costs_at(c0, h, 2.0));
