@@ -64,6 +64,8 @@ py::dict result_dict(const plasticity::balance_result& r) {
     d["warning"] = r.warning;
     d["steps"] = r.steps;
     d["iterations"] = r.iterations;
+    d["evaluations"] = r.evaluations;
+    d["rejected"] = r.rejected;
     d["t_rec"] = r.t_rec;
     d["cost_rec"] = r.cost_rec;
     d["grad_rec"] = r.grad_rec;
@@ -107,7 +109,7 @@ void register_balancing(py::module_& m) {
         "run_rnn",
         [](const MatrixXd& J, const MatrixXd& W_in, const MatrixXd& W_out, const VectorXd& b,
            const py::array_t<double, py::array::c_style | py::array::forcecast>& inputs, const std::string& integrator,
-           int substeps, double dt, double noise, std::uint64_t seed, const std::string& nonlinearity) {
+           int substeps, double dt, double noise, std::uint64_t seed, const std::string& nonlinearity, int threads) {
             const auto net = make_rnn(J, W_in, W_out, b, nonlinearity, 1.0);
             if (integrator == "held_input") return from_sequence(engine::run_held_input(net, to_sequence(inputs), {substeps, dt}));
             if (integrator != "euler_maruyama") throw py::value_error("integrator: expected held_input or euler_maruyama");
@@ -115,12 +117,14 @@ void register_balancing(py::module_& m) {
             o.dt = dt;
             o.noise = noise;
             o.seed = seed;
+            o.threads = threads;
             return from_sequence(engine::run_euler_maruyama(net, to_sequence(inputs), o));
         },
         py::arg("J"), py::arg("W_in"), py::arg("W_out"), py::arg("b"), py::arg("inputs"), py::arg("integrator") = "held_input",
         py::arg("substeps") = 10, py::arg("dt") = 0.1, py::arg("noise") = 0.0, py::arg("seed") = 1,
-        py::arg("nonlinearity") = "relu",
-        "Outputs (time, N_out, batch) of the RNN for inputs (time, N_in, batch) (spec 004 §1.2 integrators).");
+        py::arg("nonlinearity") = "relu", py::arg("threads") = 1,
+        "Outputs (time, N_out, batch) of the RNN for inputs (time, N_in, batch) (spec 004 §1.2 integrators; "
+        "euler_maruyama runs 64-trial chunks on `threads` threads, bit-identical for any count).");
     m.def("power_law_costs", [](const MatrixXd& J, const MatrixXd& alpha, double p) { return plasticity::power_law_costs(J, alpha, p); },
           py::arg("J"), py::arg("alpha"), py::arg("p"), "c_ij = α_ij |J_ij|^p (004 Eq. 23).");
     m.def("neural_gradient", [](const MatrixXd& c) { return VectorXd(plasticity::neural_gradient(c)); }, py::arg("costs"),
@@ -129,18 +133,20 @@ void register_balancing(py::module_& m) {
           py::arg("costs"), py::arg("h"), py::arg("p"), "c⁰_ij e^{p(h_j − h_i)} (004 Eq. 14).");
     m.def(
         "balance",
-        [](const MatrixXd& c0, double p, const std::string& method, double tolerance, double t_end,
-           std::vector<double> record_times, double rtol, double t_max, int threads) {
+        [](const Eigen::Ref<const MatrixXd>& c0, double p, const std::string& method, double tolerance, double t_end,
+           std::vector<double> record_times, double rtol, double t_max, int threads, const std::string& integrator) {
             auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max);
             o.threads = threads;
+            o.integrator = ode::method_from_name(integrator, "integrator");
             if (method == "newton") return result_dict(plasticity::balance_newton(c0, p, o));
             if (method != "flow") throw py::value_error("method: expected flow or newton");
             return result_dict(plasticity::balance_flow(c0, p, o));
         },
         py::arg("costs"), py::arg("p") = 2.0, py::arg("method") = "flow", py::arg("tolerance") = 1e-10, py::arg("t_end") = inf,
         py::arg("record_times") = std::vector<double>{}, py::arg("rtol") = 1e-10, py::arg("t_max") = 3000.0,
-        py::arg("threads") = 1,
-        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g or Newton's equilibrium.");
+        py::arg("threads") = 1, py::arg("integrator") = "dop853",
+        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g (embedded RK pair "
+        "dop853 or dopri5) or the equilibrium by matrix-free Newton–CG.");
     m.def(
         "lax_flow",
         [](const MatrixXd& J0, const plasticity::lax_signal& signal, double t_end, double tolerance) {

@@ -11,17 +11,24 @@
 #include "einet/plasticity/synaptic_balancing.hpp"
 
 namespace einet::config {
-namespace {
-using plasticity::balance_options;
 
-balance_options options_from(const resolved_config& cfg) {
-    balance_options o;
+plasticity::balance_options balancing_options_from(const resolved_config& cfg) {
+    plasticity::balance_options o;
     o.tolerance = cfg.number("balancing.tolerance");
     o.rtol = cfg.number("balancing.rtol");
     o.atol = 1e-3 * o.rtol;
+    o.integrator = ode::method_from_name(cfg.string("balancing.integrator"), "balancing.integrator");
     o.no_equilibrium_horizon = cfg.number("balancing.t_max");
     return o;
 }
+
+plasticity::balance_result balance_by_method(const resolved_config& cfg, const Eigen::MatrixXd& c0, double p) {
+    const auto o = balancing_options_from(cfg);
+    return cfg.string("balancing.method") == "newton" ? plasticity::balance_newton(c0, p, o) : plasticity::balance_flow(c0, p, o);
+}
+
+namespace {
+using plasticity::balance_options;
 
 std::vector<double> grid(const resolved_config& cfg) {
     const double t_end = cfg.number("balancing.t_record");
@@ -29,11 +36,6 @@ std::vector<double> grid(const resolved_config& cfg) {
     std::vector<double> t;
     for (std::int64_t k = 1; k < n; ++k) t.push_back(t_end * static_cast<double>(k) / static_cast<double>(n - 1));
     return t;
-}
-
-plasticity::balance_result equilibrium(const resolved_config& cfg, const Eigen::MatrixXd& c0, double p) {
-    const auto o = options_from(cfg);
-    return cfg.string("balancing.method") == "newton" ? plasticity::balance_newton(c0, p, o) : plasticity::balance_flow(c0, p, o);
 }
 
 std::vector<double> flat_rows(const std::vector<Eigen::VectorXd>& rows) {
@@ -56,9 +58,9 @@ void ring(const resolved_config& cfg, io::run_directory& dir, study_output& out)
     for (Eigen::Index i = 0; i < n; ++i) c0(i, (i + 1) % n) = c0((i + 1) % n, i) = 1.0;
     Eigen::MatrixXd perturbed = c0;
     perturbed(1, 0) = cfg.number("balancing.perturbed_cost");
-    const auto eq = equilibrium(cfg, perturbed, p);
+    const auto eq = balance_by_method(cfg, perturbed, p);
     note_warning(out, eq);
-    auto o = options_from(cfg);
+    auto o = balancing_options_from(cfg);
     o.t_end = cfg.number("balancing.t_record");
     o.tolerance = 0.0;
     o.record_times = grid(cfg);
@@ -69,7 +71,7 @@ void ring(const resolved_config& cfg, io::run_directory& dir, study_output& out)
     const double eta = cfg.number("balancing.eta");
     Eigen::MatrixXd small = c0;
     small(1, 0) = std::pow(1.0 + eta, p);
-    auto tight = options_from(cfg);
+    auto tight = balancing_options_from(cfg);
     tight.tolerance = 1e-13;
     const auto eq_small = plasticity::balance_newton(small, p, tight);
     const double ratio = (eq_small.h(0) - eq_small.h(1)) / eta;
@@ -113,7 +115,7 @@ void ring(const resolved_config& cfg, io::run_directory& dir, study_output& out)
 // Fig. 3: single synapse (no equilibrium, Eq. 31) and reciprocal pair (Eq. 29) against the flow.
 void two_neuron(const resolved_config& cfg, io::run_directory& dir, study_output& out) {
     const double p = cfg.number("balancing.p"), c12 = cfg.number("balancing.c12"), c21 = cfg.number("balancing.c21");
-    auto o = options_from(cfg);
+    auto o = balancing_options_from(cfg);
     o.t_end = cfg.number("balancing.t_record");
     o.tolerance = 0.0;
     o.record_times = grid(cfg);
@@ -143,7 +145,7 @@ void two_neuron(const resolved_config& cfg, io::run_directory& dir, study_output
         out.summary["max_error_" + nm] = worst;
         out.summary["strongly_connected_" + nm] = r.strongly_connected;
         if (pair) {
-            const auto eq = equilibrium(cfg, c0, p);
+            const auto eq = balance_by_method(cfg, c0, p);
             out.summary["dh_star"] = eq.h(1) - eq.h(0);
             out.summary["dh_star_exact"] = std::log(c21 / c12) / (2.0 * p);
             out.summary["C_star"] = eq.cost;
@@ -175,7 +177,7 @@ void rank(const resolved_config& cfg, io::run_directory& dir, study_output& out,
             };
             const Eigen::MatrixXd J = gaussian(0) * gaussian(1).transpose();
             const Eigen::MatrixXd c0 = J.array().abs().pow(p).matrix();
-            const auto eq = equilibrium(cfg, c0, p);
+            const auto eq = balance_by_method(cfg, c0, p);
             const double red = (c0.sum() - eq.cost) / c0.sum();
             sum += red;
             all.push_back(red);
@@ -222,7 +224,7 @@ void two_unit_task(const resolved_config& cfg, io::run_directory& dir, study_out
     mu /= static_cast<double>(steps);
     const double p = cfg.number("balancing.p");
     const auto c0 = plasticity::power_law_costs(a.J, plasticity::robustness_alpha(mu, 2), p);
-    const auto eq = equilibrium(cfg, c0, p);
+    const auto eq = balance_by_method(cfg, c0, p);
     const auto b = network::task_preserving_transform(a, eq.h);
     std::vector<double> x_b;
     const auto ya = engine::run_euler_maruyama(a, u, quiet);

@@ -90,7 +90,8 @@ double trial_averaged_loss(const engine::sequence& y, const engine::sequence& z,
     return sq / static_cast<double>(y.size() * static_cast<std::size_t>(y[0].rows()) * 8);
 }
 
-void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, io::run_directory& dir, study_output& out) {
+void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, int threads, io::run_directory& dir,
+                study_output& out) {
     const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
     const double dt = 1.0 / static_cast<double>(cfg.integer("rnn.substeps"));
     // Gains σ_j² = μ_j: fraction of samples n = 0..N_s−2 with x_j > 0, noise-free (spec §3.1 step 2).
@@ -98,21 +99,21 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, io
     const auto gains_set = evaluation_set(cfg, seed ^ gain_stream, gain_batches);
     engine::noisy_options quiet;
     quiet.dt = dt;
+    quiet.threads = threads;
     Eigen::VectorXd mu = Eigen::VectorXd::Zero(trained.size());
     const std::size_t samples = gains_set.inputs.size();
     engine::run_euler_maruyama(trained, gains_set.inputs, quiet, [&](std::size_t n, const Eigen::MatrixXd& x) {
         if (n + 1 < samples) mu += engine::apply_phi_prime(trained, x).rowwise().sum();
     });
     mu /= static_cast<double>((samples - 1) * static_cast<std::size_t>(8 * gain_batches));
-    // Balance with the robustness cost (p = balancing.p, default 2) and move every weight.
+    // Balance with the robustness cost (Eq. 13; or uniform α, balancing.cost), exponent
+    // balancing.p (default 2), and move every weight.
     const double p = cfg.number("balancing.p");
-    const auto c0 = plasticity::power_law_costs(trained.J, plasticity::robustness_alpha(mu, trained.size()), p);
-    plasticity::balance_options bo;
-    bo.tolerance = cfg.number("balancing.tolerance");
-    bo.rtol = cfg.number("balancing.rtol");
-    bo.atol = 1e-3 * bo.rtol;
-    bo.no_equilibrium_horizon = cfg.number("balancing.t_max");
-    const auto eq = cfg.string("balancing.method") == "newton" ? plasticity::balance_newton(c0, p, bo) : plasticity::balance_flow(c0, p, bo);
+    const Eigen::MatrixXd alpha = cfg.string("balancing.cost") == "robustness"
+                                      ? plasticity::robustness_alpha(mu, trained.size())
+                                      : Eigen::MatrixXd::Ones(trained.size(), trained.size());
+    const auto c0 = plasticity::power_law_costs(trained.J, alpha, p, "balancing.");
+    const auto eq = balance_by_method(cfg, c0, p);
     if (!eq.warning.empty()) {
         std::fprintf(stderr, "einet: warning: %s\n", eq.warning.c_str());
         out.summary["balancing_warning"] = eq.warning;
@@ -130,6 +131,7 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, io
         opt.dt = dt;
         opt.noise = levels[e];
         opt.seed = seed + 1 + e;
+        opt.threads = threads;
         const auto hook = levels[e] == 0.0 ? engine::state_hook([&](std::size_t, const Eigen::MatrixXd& x) {
             state_sq += x.squaredNorm();
             state_count += static_cast<double>(x.size());
@@ -318,7 +320,7 @@ study_output run_rnn_training_study(const resolved_config& cfg, io::run_director
     out.summary["null_fraction_below"] = below;
     out.summary["null_mean"] = null_mean;
     out.summary["rmse_final"] = final_rmse;
-    if (cfg.boolean("noise_test.enabled")) noise_test(cfg, largest, dir, out);
+    if (cfg.boolean("noise_test.enabled")) noise_test(cfg, largest, std::max(1, opt.threads), dir, out);
     std::error_code ec;
     std::filesystem::remove_all(checkpoint_dir(dir.path()), ec);  // a complete run keeps no checkpoint
     return out;

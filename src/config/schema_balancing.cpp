@@ -23,9 +23,16 @@ std::vector<section> balancing_sections() {
                                      "appendix); two_unit_task: a 2-unit network and its balanced image (Fig. 1)"),
                               analyses),
                   positive(num("p", "2", 0.0, inf, "exponent p of the power-law cost (Eq. 23)")),
+                  for_studies(choice("cost", {"robustness", "uniform"}, "robustness",
+                                     "α of c_ij = α_ij |J_ij|^p for the trained network: robustness α_ij = σ_j² "
+                                     "(Eq. 13, measured gains) or uniform α_ij = 1 (ℓ2 at p = 2, ℓ1 at p = 1)"),
+                              training),
                   choice("method", {"flow", "newton"}, "flow",
-                         "flow: integrate dh/dt = g (Dormand–Prince, tight tolerance); newton: solve for the "
-                         "equilibrium (both fall back to the flow to t_max without a finite equilibrium)"),
+                         "flow: integrate dh/dt = g (embedded Runge–Kutta, tight tolerance); newton: solve for the "
+                         "equilibrium by matrix-free Newton–CG (both fall back to the flow to t_max without a finite "
+                         "equilibrium)"),
+                  choice("integrator", {"dop853", "dopri5"}, "dop853",
+                         "embedded Runge–Kutta pair of the flow: Dormand–Prince 8(5,3) or 5(4) (SciPy's DOP853 / RK45)"),
                   positive(num("tolerance", "1e-10", 0.0, 1.0, "stop when ‖g‖ <= tolerance · C")),
                   positive(num("rtol", "1e-10", 0.0, 1.0, "relative tolerance of the adaptive integrator")),
                   positive(num("t_max", "3000", 0.0, inf,

@@ -33,6 +33,12 @@ constexpr Eigen::Index chunk_columns = 4;
 
 rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence& inputs, const engine::sequence& targets,
                             double l2_penalty, const engine::held_input_options& integ, int threads) {
+    bptt_workspace ws;
+    return bptt_gradient(net, inputs, targets, l2_penalty, integ, threads, ws);
+}
+
+rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence& inputs, const engine::sequence& targets,
+                            double l2_penalty, const engine::held_input_options& integ, int threads, bptt_workspace& ws) {
     if (inputs.empty() || inputs.size() != targets.size())
         throw config_error("training: inputs and targets need the same, non-zero number of task steps");
     const auto n = net.size();
@@ -52,7 +58,12 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
     const Eigen::MatrixXd Jt = net.J.transpose();
     // Forward (spec §1.2(a)), keeping φ(x_s), φ'(x_s) of every sub-step and the readout states;
     // column (s, b) of R, D, A is s·B + b.
-    Eigen::MatrixXd R(n, S * B), D(n, S * B), X_read(n, T * B), Y(net.outputs(), T * B);
+    ws.R.resize(n, S * B);  // no-ops when the shapes repeat
+    ws.D.resize(n, S * B);
+    ws.X_read.resize(n, T * B);
+    ws.Y.resize(net.outputs(), T * B);
+    ws.A.resize(n, S * B);
+    Eigen::MatrixXd &R = ws.R, &D = ws.D, &X_read = ws.X_read, &Y = ws.Y, &A = ws.A;
     std::vector<double> sq(static_cast<std::size_t>(chunks), 0.0);
 #pragma omp parallel for num_threads(static_cast<int>(units)) schedule(static, 1)
     for (Eigen::Index u = 0; u < units; ++u) {
@@ -92,7 +103,6 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
     const double scale = g.rmse > 0.0 ? 1.0 / (count * g.rmse) : 0.0;
     // Backward through every sub-step: a_s = ∂L/∂x_s,
     //   a_s = (1 − dt) a_{s+1} + dt φ'(x_s) ⊙ (Jᵀ a_{s+1})  (+ W_outᵀ dy where x_s is read out).
-    Eigen::MatrixXd A(n, S * B);
     std::vector<rnn_gradients> part(static_cast<std::size_t>(chunks));
 #pragma omp parallel for num_threads(static_cast<int>(units)) schedule(static, 1)
     for (Eigen::Index u = 0; u < units; ++u) {
@@ -193,7 +203,7 @@ void rate_bptt_trainer::train(long iterations, const batch_source& data,
     engine::sequence inputs, targets;
     while (iteration_ < iterations) {
         data(static_cast<std::uint64_t>(iteration_), inputs, targets);
-        auto g = bptt_gradient(net_, inputs, targets, opt_.l2_penalty, opt_.integrator, opt_.threads);
+        auto g = bptt_gradient(net_, inputs, targets, opt_.l2_penalty, opt_.integrator, opt_.threads, work_);
         bptt_record rec;
         rec.loss = g.loss;
         rec.rmse = g.rmse;

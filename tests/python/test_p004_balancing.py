@@ -46,7 +46,10 @@ def test_bptt_gradient_matches_pytorch_autograd():
             assert err < 1e-11, (name, lam, err)
 
 
-def test_balancing_flow_matches_scipy_rk45():
+@pytest.mark.parametrize("scipy_method, integrator", [("RK45", "dopri5"), ("DOP853", "dop853")])
+def test_balancing_flow_matches_scipy(scipy_method, integrator):
+    """einet's embedded pairs against SciPy's on the same flow: the same trajectory, and a step count
+    within 25 % of SciPy's (same pair and step-size control; only the first step is chosen differently)."""
     from scipy.integrate import solve_ivp
     rng = np.random.default_rng(4)
     c0 = np.exp(rng.normal(size=(20, 20)))
@@ -57,10 +60,15 @@ def test_balancing_flow_matches_scipy_rk45():
         return c.sum(axis=1) - c.sum(axis=0)             # Eq. 17
 
     times = [0.05, 0.2, 1.0]
-    ref = solve_ivp(g, (0, 1.0), np.zeros(20), method="RK45", rtol=1e-12, atol=1e-14, t_eval=times)
-    ours = einet.balance(c0, p=p, t_end=1.0, tolerance=0.0, record_times=times)
+    ref = solve_ivp(g, (0, 1.0), np.zeros(20), method=scipy_method, rtol=1e-12, atol=1e-14, t_eval=times)
+    ours = einet.balance(c0, p=p, t_end=1.0, tolerance=0.0, record_times=times, rtol=1e-12, integrator=integrator)
     assert ours["t_rec"][1:] == pytest.approx(times)
     np.testing.assert_allclose(ours["h_rec"][1:], ref.y.T, atol=1e-8)
+    free = solve_ivp(g, (0, 1.0), np.zeros(20), method=scipy_method, rtol=1e-10, atol=1e-13)
+    mine = einet.balance(c0, p=p, t_end=1.0, tolerance=0.0, rtol=1e-10, integrator=integrator)
+    assert abs(mine["steps"] - (free.t.size - 1)) <= 0.25 * (free.t.size - 1), (mine["steps"], free.t.size - 1)
+    with pytest.raises(Exception, match="integrator"):
+        einet.balance(c0, p=p, integrator="rk4")
 
 
 def test_task_preserving_transform_from_python():
@@ -139,6 +147,15 @@ def test_fig4b_fast_noise_test(tmp_path):
     assert s["sensitivity_before"] - s["sensitivity_after"] == pytest.approx(
         s["cost_before"] - s["cost_after"], rel=1e-9)  # ΔS = ΔC (spec §2.1)
     assert ratio[-1] < 1.0
+    # The same network balanced with the plain ℓ1 cost (α = 1, p = 1): still task-preserving, and
+    # its cost is Σ|J|, which no gain weighting (σ² <= 1) can exceed.
+    l1 = run_quick("p004_fig4b", tmp_path / "fig4b_l1", *FAST_4A[:-2], "training.l2_penalty=[0.3]",
+                   "training.checkpoint_every=0", "noise_test.gain_batches=20", "noise_test.eval_batches=20",
+                   "noise_test.noise_levels=[0.0, 0.3]", "balancing.t_max=300", "balancing.cost=uniform", "balancing.p=1")
+    assert l1["loss_ratio"][0] == pytest.approx(1.0, abs=1e-9)
+    assert l1["cost_after"] < l1["cost_before"]
+    J = np.load(tmp_path / "fig4b_l1" / "arrays" / "J_lambda_0.npy")
+    assert l1["cost_before"] == pytest.approx(np.abs(J).sum(), rel=1e-12)
 
 
 def test_bad_input_names_the_key(tmp_path):

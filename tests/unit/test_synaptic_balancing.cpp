@@ -59,11 +59,15 @@ TEST(synaptic_balancing, flow_descends_with_dC_dt_equal_minus_p_g2_and_conserves
 
 TEST(synaptic_balancing, flow_and_newton_reach_the_same_balanced_equilibrium) {
     const Eigen::MatrixXd c0 = random_costs(40, 2);
-    const auto flow = plasticity::balance_flow(c0, 2.0);
     const auto newton = plasticity::balance_newton(c0, 2.0);
-    ASSERT_TRUE(flow.converged && newton.converged && flow.strongly_connected);
-    EXPECT_LT((flow.h - newton.h).cwiseAbs().maxCoeff(), 1e-8);
-    EXPECT_NEAR(flow.cost, newton.cost, 1e-12 * newton.cost);
+    for (auto m : {ode::method::dop853, ode::method::dopri5}) {
+        balance_options opt;
+        opt.integrator = m;
+        const auto flow = plasticity::balance_flow(c0, 2.0, opt);
+        ASSERT_TRUE(flow.converged && newton.converged && flow.strongly_connected);
+        EXPECT_LT((flow.h - newton.h).cwiseAbs().maxCoeff(), 1e-8);
+        EXPECT_NEAR(flow.cost, newton.cost, 1e-12 * newton.cost);
+    }
     // Balance condition (21): incoming = outgoing cost of every neuron.
     const auto c = plasticity::costs_at(c0, newton.h, 2.0);
     EXPECT_LT((c.rowwise().sum() - c.colwise().sum().transpose()).norm(), 1e-9 * c.sum());
@@ -270,11 +274,65 @@ TEST(synaptic_balancing, bad_costs_are_refused) {
 }
 
 TEST(synaptic_balancing, blocked_sweep_matches_the_cost_matrix_and_ignores_the_thread_count) {
-    // N = 600: several 128-row blocks, a partial last block, and large enough for two threads.
+    // N = 600: a full 512-row block and a partial one, and large enough for two threads.
     const auto c0 = random_costs(600, 41);
     const Eigen::VectorXd h = 0.3 * fixtures::normal_matrix(600, 1, 1.0, 42).col(0);
     const Eigen::VectorXd direct = plasticity::neural_gradient(plasticity::costs_at(c0, h, 2.0));
     const Eigen::VectorXd one = plasticity::neural_gradient_at(c0, h, 2.0, 1), two = plasticity::neural_gradient_at(c0, h, 2.0, 2);
     EXPECT_LT((one - direct).norm(), 1e-12 * c0.sum());
     EXPECT_TRUE(one == two);
+}
+
+TEST(synaptic_balancing, matrix_free_newton_needs_few_sweeps_and_ignores_the_thread_count) {
+    // Dense N = 600 costs: the Laplacian of c + cᵀ is well conditioned, so CG needs a handful of
+    // products per Newton step; the result equals the flow's equilibrium and is bit-identical for
+    // one and two threads (fixed row blocks).
+    const Eigen::MatrixXd c0 = random_costs(600, 43);
+    balance_options one, two;
+    two.threads = 2;
+    const auto a = plasticity::balance_newton(c0, 2.0, one), b = plasticity::balance_newton(c0, 2.0, two);
+    ASSERT_TRUE(a.converged);
+    EXPECT_TRUE(a.h == b.h);
+    EXPECT_LT(a.steps, 100);  // Laplacian products (one sweep over C⁰ each)
+    EXPECT_LE(a.grad_norm, 1e-10 * a.cost);
+    const auto flow = plasticity::balance_flow(c0, 2.0);
+    EXPECT_LT((flow.h - a.h).cwiseAbs().maxCoeff(), 1e-8);
+}
+
+TEST(synaptic_balancing, bit_set_connectivity_agrees_with_a_plain_search_beyond_one_word) {
+    // Sparse random graphs on 150 units (three 64-bit words, the last partial) against a plain
+    // reachability search from unit 0 in both directions.
+    for (std::uint32_t draw = 0; draw < 20; ++draw) {
+        const Eigen::Index n = 150;
+        const Eigen::MatrixXd u = fixtures::normal_matrix(n, n, 1.0, 50 + draw);
+        Eigen::MatrixXd c = (u.array() > 2.3).cast<double>().matrix();  // ≈ 1 % of the edges
+        for (Eigen::Index i = 0; i + 1 < n; i += 2) c(i + 1, i) = 1.0;  // some structure to connect
+        auto reach = [&](bool forward) {
+            std::vector<char> seen(static_cast<std::size_t>(n), 0);
+            std::vector<Eigen::Index> stack{0};
+            seen[0] = 1;
+            while (!stack.empty()) {
+                const auto v = stack.back();
+                stack.pop_back();
+                for (Eigen::Index w = 0; w < n; ++w)
+                    if (w != v && (forward ? c(w, v) : c(v, w)) > 0.0 && !seen[static_cast<std::size_t>(w)]) {
+                        seen[static_cast<std::size_t>(w)] = 1;
+                        stack.push_back(w);
+                    }
+            }
+            return seen;
+        };
+        const auto fwd = reach(true), bwd = reach(false);
+        std::vector<Eigen::Index> expected;
+        for (Eigen::Index i = 0; i < n; ++i)
+            if (!fwd[static_cast<std::size_t>(i)] || !bwd[static_cast<std::size_t>(i)]) expected.push_back(i);
+        const auto r = plasticity::cost_graph_connectivity(c);
+        EXPECT_EQ(r.unreached, expected) << "draw " << draw;
+        EXPECT_EQ(r.strongly_connected, expected.empty());
+    }
+    // A 130-unit ring is strongly connected until one unit loses its outgoing synapses.
+    Eigen::MatrixXd ring = fixtures::ring_costs(130);
+    EXPECT_TRUE(plasticity::cost_graph_connectivity(ring).strongly_connected);
+    ring.col(100).setZero();
+    EXPECT_EQ(plasticity::cost_graph_connectivity(ring).unreached, (std::vector<Eigen::Index>{100}));
 }

@@ -6,11 +6,16 @@
 #include "einet/config/experiment.hpp"
 #include "einet/config/rate_studies.hpp"
 #include "einet/io/run_directory.hpp"
+#include "einet/plasticity/synaptic_balancing.hpp"
 
 namespace einet::config {
 
 bool is_balancing_study(const std::string& study);
 study_output run_balancing_study(const resolved_config& cfg, io::run_directory& dir, const run_options& opt);
+// [balancing] tolerance, rtol (atol = 1e-3 rtol), integrator and t_max as balance_options.
+plasticity::balance_options balancing_options_from(const resolved_config& cfg);
+// The equilibrium (or fixed-horizon flow) of `balancing.method` for costs c0.
+plasticity::balance_result balance_by_method(const resolved_config& cfg, const Eigen::MatrixXd& c0, double p);
 study_output run_rnn_training_study(const resolved_config& cfg, io::run_directory& dir, const run_options& opt);
 
 }  // namespace einet::config

@@ -1,13 +1,19 @@
 #pragma once
-// Adaptive Dormand–Prince 5(4) integrator for small autonomous systems dy/dt = f(y) (the same
-// pair as SciPy's RK45), with an optional stop test after every accepted step and exact landing
-// on requested output times.
+// Adaptive embedded Runge–Kutta integrators for small autonomous systems dy/dt = f(y): Dormand–
+// Prince 5(4) (SciPy's RK45) and Dormand–Prince 8(5,3) (Hairer's DOP853, SciPy's DOP853), both
+// first-same-as-last, with an optional stop test after every accepted step and exact landing on
+// requested output times.
 #include <Eigen/Dense>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace einet::ode {
+
+enum class method { dopri5, dop853 };
+// "dopri5" | "dop853"; throws config_error naming `key` otherwise.
+method method_from_name(const std::string& name, const std::string& key);
 
 struct options {
     double rtol = 1e-10;
@@ -15,6 +21,7 @@ struct options {
     double first_step = 0.0;  // 0: chosen from the initial slope
     double max_step = std::numeric_limits<double>::infinity();
     long max_steps = 10'000'000;
+    ode::method method = ode::method::dopri5;
 };
 
 struct stats {

@@ -41,9 +41,11 @@ struct noisy_options {
     double noise = 0.0;            // ε
     std::uint64_t seed = 1;
     std::uint64_t first_trial = 0; // global index of column 0 (Philox entity)
+    int threads = 1;               // trials run in fixed 64-column chunks: results do not depend on it
 };
 
-// (b): outputs y_n (N_out × B) for n = 0..N_s−1; `on_state` sees x_n before each update.
+// (b): outputs y_n (N_out × B) for n = 0..N_s−1; `on_state` sees x_n before each update, one
+// 64-trial chunk after another (all steps of columns 0–63, then 64–127, …; one thread then).
 sequence run_euler_maruyama(const network::relu_rnn& net, const sequence& inputs, const noisy_options& opt,
                             const state_hook& on_state = {});
 

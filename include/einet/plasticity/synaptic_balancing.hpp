@@ -16,7 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "einet/core/ode.hpp"
+
 namespace einet::plasticity {
+
+// A cost or weight matrix (rows post, columns pre) viewed without a copy (any column-major
+// matrix with unit inner stride; other expressions are evaluated once).
+using cost_matrix = Eigen::Ref<const Eigen::MatrixXd>;
 
 // --- costs ---------------------------------------------------------------------------------
 // c_ij = α_ij |J_ij|^p (Eq. 23). Throws config_error (naming `where`) for p ≤ 0, negative or
@@ -29,11 +35,11 @@ Eigen::MatrixXd robustness_alpha(const Eigen::VectorXd& sigma2, Eigen::Index row
 double sensitivity(const Eigen::MatrixXd& J, const Eigen::VectorXd& mu, const Eigen::VectorXd& sigma2);
 
 // Costs on the manifold (Eq. 14) and the neural gradient (Eq. 17).
-Eigen::MatrixXd costs_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p);
-Eigen::VectorXd neural_gradient(const Eigen::MatrixXd& c);
+Eigen::MatrixXd costs_at(const cost_matrix& c0, const Eigen::VectorXd& h, double p);
+Eigen::VectorXd neural_gradient(const cost_matrix& c);
 // g(h) without forming c(h): g = a ⊙ (C⁰ b) − b ⊙ (C⁰ᵀ a), a = e^{−ph}, b = e^{ph} (two mat-vecs).
-Eigen::VectorXd neural_gradient_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p, int threads = 1);
-double total_cost_at(const Eigen::MatrixXd& c0, const Eigen::VectorXd& h, double p);
+Eigen::VectorXd neural_gradient_at(const cost_matrix& c0, const Eigen::VectorXd& h, double p, int threads = 1);
+double total_cost_at(const cost_matrix& c0, const Eigen::VectorXd& h, double p);
 
 // Strong connectivity of the cost graph (edge j → i when c_ij > 0, i ≠ j). `unreached` lists the
 // units outside the strongly connected component of unit 0.
@@ -41,13 +47,14 @@ struct connectivity_report {
     bool strongly_connected = true;
     std::vector<Eigen::Index> unreached;
 };
-connectivity_report cost_graph_connectivity(const Eigen::MatrixXd& c);
+connectivity_report cost_graph_connectivity(const cost_matrix& c);
 
 // --- the balancing flow and its equilibrium ------------------------------------------------
 struct balance_options {
     double t_end = std::numeric_limits<double>::infinity();  // horizon; needed when not strongly connected
     double tolerance = 1e-10;      // stop when ‖g‖ ≤ tolerance · C
-    double rtol = 1e-10, atol = 1e-12;  // Dormand–Prince 5(4) tolerances
+    double rtol = 1e-10, atol = 1e-12;  // tolerances of the flow's embedded Runge–Kutta pair
+    ode::method integrator = ode::method::dop853;  // Dormand–Prince 8(5,3) or 5(4)
     std::vector<double> record_times;   // times at which h, C, ‖g‖ are kept (also t = 0)
     double no_equilibrium_horizon = 3000.0;  // used instead of t_end = inf when not strongly connected
     int threads = 1;  // sweeps over the costs split in fixed row blocks: results do not depend on it
@@ -60,19 +67,21 @@ struct balance_result {
     bool converged = false;             // ‖g‖ ≤ tolerance · C reached
     bool strongly_connected = true;
     std::string warning;                // set when no finite equilibrium exists
-    long steps = 0, rejected = 0, iterations = 0;
+    long steps = 0, rejected = 0;       // flow: accepted / rejected RK steps; Newton: steps = Laplacian products
+    long evaluations = 0, iterations = 0;  // flow: evaluations of g; Newton: iterations
     std::vector<double> t_rec, cost_rec, grad_rec;
     std::vector<Eigen::VectorXd> h_rec;
 };
 
-// Integrates dh/dt = g(h) from h = 0 (adaptive RK). When the cost graph is not strongly connected
+// Integrates dh/dt = g(h) from h = 0 (adaptive embedded RK, `integrator`). When the cost graph is not strongly connected
 // there is no finite equilibrium (Prop. 3): the result carries a warning and ends at the horizon.
-balance_result balance_flow(const Eigen::MatrixXd& c0, double p, const balance_options& opt = {});
+balance_result balance_flow(const cost_matrix& c0, double p, const balance_options& opt = {});
 
 // The equilibrium by Newton's method on the convex C(h): gradient −p g, Hessian p² L (Eq. 34),
-// step L⁺g/p with backtracking; stops when ‖g‖ ≤ tolerance · C. Not strongly connected: falls
+// step L⁺g/p with backtracking; stops when ‖g‖ ≤ tolerance · C. Matrix-free: the step is solved
+// by Jacobi-preconditioned conjugate gradients whose products L v cost one sweep over C⁰ each. Not strongly connected: falls
 // back to balance_flow with its warning and fixed horizon.
-balance_result balance_newton(const Eigen::MatrixXd& c0, double p, const balance_options& opt = {});
+balance_result balance_newton(const cost_matrix& c0, double p, const balance_options& opt = {});
 
 // --- general synaptic Lax dynamics (Eq. 24–25; spec §2.3) -----------------------------------
 // A per-neuron signal g_k computed only from neuron k's incoming weights (row k of J) and its

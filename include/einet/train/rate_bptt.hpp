@@ -29,6 +29,14 @@ struct rnn_gradients {
 rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence& inputs, const engine::sequence& targets,
                             double l2_penalty, const engine::held_input_options& integ = {}, int threads = 1);
 
+// The per-sub-step records of one BPTT pass (N × sub-steps·B each, 8 MB apiece for the CDI task):
+// kept by a trainer so that iterations reuse the memory instead of faulting in fresh pages.
+struct bptt_workspace {
+    Eigen::MatrixXd R, D, A, X_read, Y;
+};
+rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence& inputs, const engine::sequence& targets,
+                            double l2_penalty, const engine::held_input_options& integ, int threads, bptt_workspace& ws);
+
 enum class optimiser { gradient_descent, adam };
 
 struct bptt_options {
@@ -73,6 +81,7 @@ private:
     bptt_options opt_;
     long iteration_ = 0;
     rnn_gradients m_, v_;  // Adam moments
+    bptt_workspace work_;
 };
 
 }  // namespace einet::train

@@ -1,0 +1,32 @@
+#pragma once
+// The costs on the balancing manifold, c(h) = diag(a) C⁰ diag(b) with a = e^{−ph}, b = e^{ph}
+// (paper 004 Eq. 14), applied without forming c(h): one sweep over C⁰ gives both c·x and cᵀ·y
+// (internal to the plasticity module).
+#include <Eigen/Dense>
+
+#include "einet/plasticity/synaptic_balancing.hpp"
+
+namespace einet::plasticity::detail {
+
+// Square, non-empty, finite costs >= 0 and a finite p > 0, or config_error naming the key.
+void check_costs(const cost_matrix& c0, double p);
+
+class cost_view {
+public:
+    // threads: the sweep runs over fixed row blocks, so results do not depend on it.
+    cost_view(const cost_matrix& c0, const Eigen::VectorXd& h, double p, int threads);
+    // cx = c(h)·x and cty = c(h)ᵀ·y, both from one pass over C⁰.
+    void apply(const Eigen::VectorXd& x, const Eigen::VectorXd& y, Eigen::VectorXd& cx, Eigen::VectorXd& cty) const;
+    Eigen::VectorXd incoming, outgoing;  // row and column sums of c(h): the two halves of g (Eq. 17)
+    double cost = 0.0;                   // C(h) = Σ incoming
+    Eigen::VectorXd gradient() const { return incoming - outgoing; }  // Eq. 17
+
+private:
+    const double* c0_;               // column-major, leading dimension stride_
+    Eigen::Index n_ = 0, stride_ = 0;
+    Eigen::MatrixXd formed_;  // c(h) itself when p·(max h − min h) could overflow the factors
+    Eigen::VectorXd a_, b_;
+    int threads_;
+};
+
+}  // namespace einet::plasticity::detail
