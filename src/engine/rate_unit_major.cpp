@@ -8,6 +8,8 @@
 // L2), the recurrent sums of several networks interleaved so the FMA chains are independent.
 // Noise for a block of four steps comes from one Philox counter per (network, unit), drawn for all
 // units of a network at once (rng_units.hpp), so all per-unit work is contiguous vector loops.
+// Presynaptic units at exactly zero rate are left out of the sums (every unit before the kick of a
+// trial, in Down states, silent units): the same numbers with fewer multiply-adds.
 //
 // float64: the same arithmetic in the same order as the batch-major path (bit-identical, tested):
 // drive = common + η (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdint>
 #include <type_traits>
 
 #include "einet/core/aligned.hpp"
@@ -57,7 +60,10 @@ void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_
     }
 }
 
-// K networks at a time (K·nv ≥ 8 chains), the remainder of the group one network at a time.
+// Independent networks interleaved for nv vectors per column: K·nv ≥ 8 accumulator chains.
+constexpr std::size_t interleave(std::size_t nv) { return nv == 1 ? 8 : nv <= 3 ? 4 : 2; }
+
+// K networks at a time, the remainder of the group one network at a time.
 template <class T, std::size_t nv, std::size_t K>
 void recurrent_group_range(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld,
                            std::size_t i0, T* const* acc) {
@@ -66,24 +72,79 @@ void recurrent_group_range(const T* const* M, const T* const* r, std::size_t G, 
     for (; k < G; ++k) recurrent_k<T, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
 }
 
-// Recurrent sums of G ≤ 8 networks for one population (column stride ld, whole vectors).
-template <class T>
-void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc) {
+// acc[i] += Σ_t M[idx[t]·ld + i]·r[idx[t]] over the listed presynaptic units only (ascending), for
+// the columns [i0, i0 + nv·vec): one network whose other presynaptic rates are exactly zero.
+template <class T, std::size_t nv>
+void recurrent_listed(const T* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
+                      std::size_t i0, T* acc) {
+    typedef T vT __attribute__((vector_size(64)));
+    constexpr std::size_t vec = 64 / sizeof(T);
+    vT regs[nv];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < nv; ++v) std::memcpy(&regs[v], acc + i0 + v * vec, sizeof(vT));
+    for (std::size_t t = 0; t < n_idx; ++t) {
+        const std::size_t j = idx[t];
+        const T rj = r[j];
+        const vT* col = reinterpret_cast<const vT*>(M + j * ld + i0);
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < nv; ++v) regs[v] += col[v] * rj;
+    }
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < nv; ++v) std::memcpy(acc + i0 + v * vec, &regs[v], sizeof(vT));
+}
+
+// Calls f(std::integral_constant<nv>, i0) for blocks of nv ≤ 6 whole vectors covering ld columns.
+template <class T, class F>
+void for_column_blocks(std::size_t ld, F&& f) {
     constexpr std::size_t vec = 64 / sizeof(T);
     std::size_t nv_left = ld / vec, i0 = 0;
     while (nv_left > 0) {
         const std::size_t nv = nv_left <= 6 ? nv_left : 4;
         switch (nv) {
-            case 1: recurrent_group_range<T, 1, 8>(M, r, G, N, ld, i0, acc); break;
-            case 2: recurrent_group_range<T, 2, 4>(M, r, G, N, ld, i0, acc); break;
-            case 3: recurrent_group_range<T, 3, 4>(M, r, G, N, ld, i0, acc); break;
-            case 4: recurrent_group_range<T, 4, 2>(M, r, G, N, ld, i0, acc); break;
-            case 5: recurrent_group_range<T, 5, 2>(M, r, G, N, ld, i0, acc); break;
-            default: recurrent_group_range<T, 6, 2>(M, r, G, N, ld, i0, acc); break;
+            case 1: f(std::integral_constant<std::size_t, 1>{}, i0); break;
+            case 2: f(std::integral_constant<std::size_t, 2>{}, i0); break;
+            case 3: f(std::integral_constant<std::size_t, 3>{}, i0); break;
+            case 4: f(std::integral_constant<std::size_t, 4>{}, i0); break;
+            case 5: f(std::integral_constant<std::size_t, 5>{}, i0); break;
+            default: f(std::integral_constant<std::size_t, 6>{}, i0); break;
         }
         i0 += nv * vec;
         nv_left -= nv;
     }
+}
+
+// Recurrent sums of G ≤ 8 networks for one population (column stride ld, whole vectors).
+// Presynaptic units at exactly zero rate add nothing (M·0 = ±0 and acc + ±0 = acc for finite M):
+// a network with every rate zero (before the kick, Down states) is skipped, one with some zero
+// rates sums over its non-zero ones only; the sums are the same numbers as the dense loop's.
+template <class T>
+void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc,
+                     std::uint32_t* idx) {
+    const T* Md[8];
+    const T* rd[8];
+    T* ad[8];
+    std::size_t nd = 0;
+    for (std::size_t c = 0; c < G; ++c) {
+        const T* rc = r[c];
+        std::size_t active = 0;
+#pragma omp simd reduction(+ : active)
+        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1 : 0;
+        if (active == N) {
+            Md[nd] = M[c];
+            rd[nd] = rc;
+            ad[nd++] = acc[c];
+        } else if (active > 0) {
+            std::size_t n = 0;
+            for (std::size_t j = 0; j < N; ++j) {
+                idx[n] = static_cast<std::uint32_t>(j);
+                n += rc[j] != T(0) ? 1 : 0;
+            }
+            for_column_blocks<T>(ld, [&](auto nv, std::size_t i0) { recurrent_listed<T, decltype(nv)::value>(M[c], rc, idx, n, ld, i0, acc[c]); });
+        }
+    }
+    for_column_blocks<T>(ld, [&](auto nv, std::size_t i0) {
+        recurrent_group_range<T, decltype(nv)::value, interleave(decltype(nv)::value)>(Md, rd, nd, N, ld, i0, ad);
+    });
 }
 
 }  // namespace
@@ -123,6 +184,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     std::vector<aligned_vector<T>> xi(group, aligned_vector<T>(4 * Np, T(0)));  // [slot][unit]
     std::vector<aligned_vector<T>> acc(group, aligned_vector<T>(max_ld, T(0)));
     std::vector<aligned_vector<T>> fresh(simultaneous ? group : 0, aligned_vector<T>(Np, T(0)));
+    std::vector<std::uint32_t> active_units(Np);  // the non-zero presynaptic rates of one network
     const T *Mp[group], *rp[group];
     T* accp[group];
     const T decay = static_cast<T>(noise_decay_), amp = static_cast<T>(noise_amp_);
@@ -203,7 +265,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                 }
                 const T* Mpop[group];
                 for (std::size_t c = 0; c < G; ++c) Mpop[c] = Mp[c] + mat_offset[p];
-                recurrent_group(Mpop, rp, G, N, ld[p], accp);
+                recurrent_group(Mpop, rp, G, N, ld[p], accp, active_units.data());
                 // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
                 const T a = static_cast<T>(net_.dt / pop.tau), g = static_cast<T>(pop.transfer.gain),
                         theta = static_cast<T>(pop.transfer.threshold), rmax = static_cast<T>(pop.transfer.r_max);

@@ -43,6 +43,19 @@ def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
     assert np.allclose(x, y, rtol=1e-4, atol=1e-4)  # single-precision recurrent sums
 
 
+def test_unit_major_sums_over_silent_units_give_the_same_numbers(tmp_path):
+    # W_IE totals below 0.01: the I units never reach their threshold (25) in trial 1 while the E
+    # units fire, so the unit-major kernel sums over the 80 non-zero presynaptic rates only (and
+    # over none before the kick); the batch-major kernel multiplies every zero. Same numbers.
+    sets = ("run.batch=3", "protocol.trials=1", "weights.IE.low=0", "weights.IE.high=0.01")
+    a, b = tmp_path / "unit", tmp_path / "batch"
+    run_quick("p001_fig6g", a, *sets, "model.kernel=unit_major")
+    run_quick("p001_fig6g", b, *sets, "model.kernel=batch_major")
+    assert np.all(arrays(a, "final_unit_rates_I")[0] == 0) and np.all(arrays(a, "final_unit_rates_E")[0] > 1)
+    for name in ("trial_rates_E", "weights", "final_unit_rates_E", "traces"):
+        assert arrays(a, name)[0].tobytes() == arrays(b, name)[0].tobytes(), name
+
+
 def test_float32_unit_major_is_bit_identical_for_any_thread_count(tmp_path):
     # 19 networks: two workers split at 16, groups of 8 and a partial group of 3.
     sets = ("run.batch=19", "protocol.trials=2", "model.precision=float32")
