@@ -25,20 +25,27 @@ def test_sweep_summary_keys_match_arrays(tmp_path):
     assert s["n_converged"] == int(ok.sum())
 
 
-def test_killed_sweep_resumes_bit_identically(tmp_path):
-    sets = [*SHORT, "protocol.checkpoint_every=10"]
+@pytest.mark.parametrize("experiment, sets, arrays", [
+    ("p001_fig4d", (*SHORT, "protocol.checkpoint_every=10"),
+     ("trial_rates_E", "lowpass_I", "weights", "final_rates", "final_unit_rates_E", "traces")),
+    # The multi-unit sweeps (Figs. 5G/6G) in float32, as they are run: unit-major kernel, 2 threads.
+    ("p001_fig6g", ("run.batch=19", "protocol.trials=4", "protocol.checkpoint_every=1", "model.precision=float32"),
+     ("trial_rates_E", "lowpass_I", "weights", "final_unit_rates_E", "final_unit_rates_I", "traces")),
+])
+def test_killed_sweep_resumes_bit_identically(tmp_path, experiment, sets, arrays):
     whole = tmp_path / "whole"
-    run_quick("p001_fig4d", whole, *sets)
+    run_quick(experiment, whole, *sets, extra=["--threads", "1"])  # and the killed run on 2 threads
     cut = tmp_path / "cut"
-    args = [str(EINET_BIN), "run", str(EXPERIMENTS / "p001_fig4d.toml"), "--out", str(cut), "--quiet", "--no-report"]
+    args = [str(EINET_BIN), "run", str(EXPERIMENTS / f"{experiment}.toml"), "--out", str(cut), "--quiet", "--no-report",
+            "--threads", "2"]
     for s in sets:
         args += ["--set", s]
-    env = dict(os.environ, EINET_TEST_INTERRUPT_AFTER_CHECKPOINT="2")  # SIGKILL after the 2nd checkpoint (trial 20)
+    env = dict(os.environ, EINET_TEST_INTERRUPT_AFTER_CHECKPOINT="2")  # SIGKILL after the 2nd checkpoint
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and (cut / "checkpoint" / "header.json").is_file()
     subprocess.run([*args, "--resume"], check=True, capture_output=True, text=True, timeout=300)
     assert not (cut / "checkpoint").exists()
-    for name in ("trial_rates_E", "lowpass_I", "weights", "final_rates", "final_unit_rates_E", "traces"):
+    for name in arrays:
         a, b = np.load(whole / "arrays" / f"{name}.npy"), np.load(cut / "arrays" / f"{name}.npy")
         assert a.tobytes() == b.tobytes(), name
 
