@@ -1,6 +1,7 @@
 """Paper 001 sweeps over random initialisations (trial protocol, batch dimension of the engine):
-summary statistics of the sweep, checkpointed resume bit-identical to an uninterrupted run, and
-(slow) the 100-initialisation cross-homeostatic sweep of Fig. 4D within 5 % of the set points."""
+summary statistics of the sweep, checkpointed resume bit-identical to an uninterrupted run (the
+two-population and the float32 multi-unit sweeps), and (slow) the 100-initialisation
+cross-homeostatic sweeps of Figs. 4D, 4F-G (two set-point pairs) and S3 within 5 % of the set points."""
 from __future__ import annotations
 
 import os
@@ -51,9 +52,22 @@ def test_killed_sweep_resumes_bit_identically(tmp_path, experiment, sets, arrays
 
 
 @pytest.mark.slow
-def test_fig4d_100_initialisations_reach_the_set_points(tmp_path):
-    # Issue 10 / spec §7 claim 8: every run ends at the set points; mean within 5 %.
-    s = run_quick("p001_fig4d", tmp_path / "fig4d")
+@pytest.mark.parametrize("experiment, sets, E_set, I_set", [
+    ("p001_fig4d", (), 5, 14),
+    ("p001_fig4fg", (), 10, 14),  # Fig. 4F-G pair 3
+    ("p001_fig4fg", ('plasticity.E_set="5 Hz"', 'plasticity.I_set="24 Hz"'), 5, 24),  # pair 2, spec A6 reading
+    ("p001_figS3", (), 5, 14),  # broad U[0, 12] starts
+])
+def test_cross_homeostatic_100_initialisations_reach_the_set_points(tmp_path, experiment, sets, E_set, I_set):
+    # Issue 10 / spec §7 claim 8 and Figs. 4F-G, S3: every run ends at its set points; mean within 5 %.
+    out = tmp_path / "sweep"
+    s = run_quick(experiment, out, *sets)
     assert s["n_runs"] == 100
-    assert abs(s["E_final_mean_hz"] - 5) <= 0.05 * 5 and abs(s["I_final_mean_hz"] - 14) <= 0.05 * 14
+    assert abs(s["E_final_mean_hz"] - E_set) <= 0.05 * E_set and abs(s["I_final_mean_hz"] - I_set) <= 0.05 * I_set
     assert s["n_converged"] == 100
+    if experiment == "p001_figS3":  # "despite many initially exploding runs": trial 1 runs into saturation
+        assert (np.load(out / "arrays" / "trial_rates_E.npy")[0] > 50).sum() >= 10
+    elif experiment == "p001_fig4fg":  # weights on the set-point plane of the pair (001 Methods Eqs. 4-5)
+        W_EE, W_EI, W_IE, W_II = np.load(out / "arrays" / "weights.npy")[-1].T
+        assert np.all(np.abs(W_EI - (E_set * W_EE - 4.8 - E_set) / I_set) < 0.01)
+        assert np.all(np.abs(W_II - (E_set * W_IE - 25 - I_set / 4) / I_set) < 0.01)
