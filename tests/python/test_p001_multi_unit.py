@@ -28,6 +28,18 @@ def test_class_totals_and_spread(tmp_path):
     assert len(np.unique(w0[:, 0])) == 6  # one total per network
 
 
+def test_fig6g_summary_has_the_worst_unit_of_all_runs(tmp_path):
+    # Issue 10: p001_fig6g's summary has max_unit_rel_error_E/I over all runs (final low-passed unit rates).
+    out = tmp_path / "g"
+    s = run_quick("p001_fig6g", out, "run.batch=5", "protocol.trials=3", "model.precision=float32")
+    for pop, setpoint in (("E", 5.0), ("I", 14.0)):
+        units = arrays(out, f"final_unit_rates_{pop}")[0]
+        assert units.shape == (5, 80 if pop == "E" else 20)
+        assert s[f"max_unit_rel_error_{pop}"] == pytest.approx(np.abs(units / setpoint - 1).max(), rel=1e-12)
+        assert s[f"unit_rate_sd_{pop}_hz"] == pytest.approx(units.std(axis=1).mean(), rel=1e-9)
+    assert s["n_runs"] == 5
+
+
 def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
     sets = ("run.batch=3", "protocol.trials=2", "protocol.checkpoint_every=1")
     a = tmp_path / "unit"
