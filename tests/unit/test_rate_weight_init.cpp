@@ -78,44 +78,44 @@ std::size_t projection(const einet::engine::rate_engine& eng, const std::string&
     return 0;
 }
 
-}  // namespace
-
-TEST(rate_weight_init, normal_spread_has_sd_one_tenth_of_the_class_mean) {
-    const auto eng = initialised("normal", 6);
+// Calls check(class range, moments) for every class of every network (no self-connections asserted).
+template <class F>
+void for_each_class(const einet::engine::rate_engine& eng, F&& check) {
     for (const auto& c : ranges) {
         const auto q = projection(eng, c.label);
-        for (std::size_t b = 0; b < 6; ++b) {
+        for (std::size_t b = 0; b < eng.batch(); ++b) {
             const auto m = moments(eng, q, b);
             SCOPED_TRACE(std::string(c.label) + " network " + std::to_string(b));
             EXPECT_EQ(m.diagonal_nonzero, 0u);
-            const double se = 0.1 * m.mean / std::sqrt(static_cast<double>(m.n));
-            // The class total T = m·partners lies in its range (to the sampling error of m).
-            EXPECT_GT(m.mean * c.partners, c.lo - 5 * se * c.partners);
-            EXPECT_LT(m.mean * c.partners, c.hi + 5 * se * c.partners);
-            EXPECT_NEAR(m.sd / m.mean, 0.1, 5 * 0.1 / std::sqrt(2.0 * static_cast<double>(m.n)));
+            check(c, m);
         }
     }
+}
+
+}  // namespace
+
+TEST(rate_weight_init, normal_spread_has_sd_one_tenth_of_the_class_mean) {
+    for_each_class(initialised("normal", 6), [](const class_range& c, const class_moments& m) {
+        const double se = 0.1 * m.mean / std::sqrt(static_cast<double>(m.n));
+        // The class total T = m·partners lies in its range (to the sampling error of m).
+        EXPECT_GT(m.mean * c.partners, c.lo - 5 * se * c.partners);
+        EXPECT_LT(m.mean * c.partners, c.hi + 5 * se * c.partners);
+        EXPECT_NEAR(m.sd / m.mean, 0.1, 5 * 0.1 / std::sqrt(2.0 * static_cast<double>(m.n)));
+    });
 }
 
 TEST(rate_weight_init, lognormal_spread_has_arithmetic_mean_m_and_sd_0_05) {
     // log w ~ N(ln m − σ²/2, σ²) with σ² = ln(1 + 0.05²/m²): estimate σ² and m from the log
     // moments (robust where the arithmetic SD of a heavy-tailed class is not) and check both.
-    const auto eng = initialised("lognormal", 6);
-    for (const auto& c : ranges) {
-        const auto q = projection(eng, c.label);
-        for (std::size_t b = 0; b < 6; ++b) {
-            const auto m = moments(eng, q, b);
-            SCOPED_TRACE(std::string(c.label) + " network " + std::to_string(b));
-            EXPECT_EQ(m.diagonal_nonzero, 0u);
-            EXPECT_GT(m.min, 0.0);
-            const double s2 = m.log_var, mean = std::exp(m.log_mean + 0.5 * s2);
-            const double n = static_cast<double>(m.n);
-            // 5 standard errors of the implied SD (delta method: SE(σ̂²) = σ²·√(2/n), SE(ln m̂) ≈ √(σ²/n)).
-            const double dlnsd_ds2 = std::exp(s2) / (2 * std::expm1(s2));
-            const double rel_se = std::hypot(dlnsd_ds2 * s2 * std::sqrt(2.0 / n), std::sqrt(s2 / n));
-            EXPECT_NEAR(mean * std::sqrt(std::expm1(s2)), 0.05, 5 * 0.05 * rel_se);
-            EXPECT_GT(mean * c.partners, c.lo * (1 - 5 * std::sqrt(s2 / n)));
-            EXPECT_LT(mean * c.partners, c.hi * (1 + 5 * std::sqrt(s2 / n)));
-        }
-    }
+    for_each_class(initialised("lognormal", 6), [](const class_range& c, const class_moments& m) {
+        EXPECT_GT(m.min, 0.0);
+        const double s2 = m.log_var, mean = std::exp(m.log_mean + 0.5 * s2);
+        const double n = static_cast<double>(m.n);
+        // 5 standard errors of the implied SD (delta method: SE(σ̂²) = σ²·√(2/n), SE(ln m̂) ≈ √(σ²/n)).
+        const double dlnsd_ds2 = std::exp(s2) / (2 * std::expm1(s2));
+        const double rel_se = std::hypot(dlnsd_ds2 * s2 * std::sqrt(2.0 / n), std::sqrt(s2 / n));
+        EXPECT_NEAR(mean * std::sqrt(std::expm1(s2)), 0.05, 5 * 0.05 * rel_se);
+        EXPECT_GT(mean * c.partners, c.lo * (1 - 5 * std::sqrt(s2 / n)));
+        EXPECT_LT(mean * c.partners, c.hi * (1 + 5 * std::sqrt(s2 / n)));
+    });
 }
