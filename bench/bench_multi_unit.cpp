@@ -2,10 +2,11 @@
 // float32 FMA peak, measured in the same process.
 // Usage: bench_multi_unit BATCH STEPS PRECISION(float32|float64) KERNEL(unit_major|batch_major) REPEATS [NOISE(on|off)]
 // -> one JSON line per repeat: seconds of engine.run(STEPS) (one trial segment, weights fixed, as
-// between two plasticity updates), recurrent-sum GFLOP/s (2·N_post·N_pre flops per network-step),
+// between two plasticity updates), recurrent-sum GFLOP/s (2·N_post·N_pre flops per network-step,
+// also for the silent steps before the kick whose sums the kernel skips: an effective rate),
 // the peak of a register-resident FMA loop on one thread, and the L2 streaming bandwidth of the same
 // FMA loop reading (instead of registers) 8 matrices of the size the unit-major kernel keeps per
-// network (its group of 8 networks; 44.8 KB each in float32), i.e. the kernel's memory roofline.
+// network (its group of 8 networks; 41.6 KB each in float32), i.e. the kernel's memory roofline.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -72,7 +73,7 @@ double l2_stream_gbps(std::size_t bytes, std::size_t group) {
 
 int main(int argc, char** argv) {
     const long batch = argc > 1 ? std::atol(argv[1]) : 8;
-    const long steps = argc > 2 ? std::atol(argv[2]) : 2000;
+    const long steps = argc > 2 ? std::atol(argv[2]) : 20000;  // one trial: silent until the kick at step 2500
     const std::string precision = argc > 3 ? argv[3] : "float32";
     const std::string kernel = argc > 4 ? argv[4] : "unit_major";
     const int repeats = argc > 5 ? std::atoi(argv[5]) : 3;
@@ -84,8 +85,8 @@ int main(int argc, char** argv) {
                              "IE = {dist = \"uniform\", low = 5, high = 7}\nII = {dist = \"uniform\", low = 0.5, high = 2}\n";
     const auto cfg = einet::config::load(toml, "bench", {});
     const double peak = peak_fma_gflops();
-    // The unit-major kernel's float32 matrices: 100 presynaptic rows × (80 + 32) padded columns.
-    constexpr std::size_t matrix_bytes = 100 * (80 + 32) * sizeof(float);
+    // The unit-major kernel's float32 matrices: 100 presynaptic rows × (80 + 24) padded columns.
+    constexpr std::size_t matrix_bytes = 100 * (80 + 24) * sizeof(float);
     const double l2 = l2_stream_gbps(matrix_bytes, 8);
     for (int r = 0; r < repeats; ++r) {
         auto net = einet::config::build_rate_network(cfg);

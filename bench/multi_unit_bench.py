@@ -14,8 +14,9 @@ on one thread. Reports time per network-step (median and best of the repeats), G
 recurrent sums (2*100*100 flops per network-step) and writes bench/results/multi_unit.json.
 The default 20000 steps are one trial of the sweeps (the kick at step 2500; before it every rate
 is zero and einet skips the recurrent sums, NumPy does not), so the per-network-step times are
-those of a trial. The roofline lines: the time per network-step at the same-process FMA peak
-(2e4 flops) and at the same-process L2 streaming bandwidth (the 44.8 KB float32 matrix of one
+those of a trial and einet's GFLOP/s (2e4 flops per network-step throughout) an effective rate;
+with --steps 2000 every step is silent and the figures mean nothing. The roofline lines: the time per network-step at the same-process FMA peak
+(2e4 flops) and at the same-process L2 streaming bandwidth (the 41.6 KB float32 matrix of one
 network read once per step), and the largest ratio to NumPy either bound allows.
 """
 from __future__ import annotations
@@ -114,7 +115,7 @@ def main() -> int:
     first = rows[f"einet unit_major float32 (batch {args.batch})"]
     peaks = {"median": first["peak_median"], "best": first["peak_best"]}
     l2 = {"median": first["l2_gbps_median"], "best": first["l2_gbps_best"]}
-    matrix_bytes = 100 * (80 + 32) * 4  # the kernel's float32 matrix of one network (columns padded)
+    matrix_bytes = 100 * (80 + 24) * 4  # the kernel's float32 matrix of one network (columns padded)
     print(f"{args.batch * args.steps} network-steps per run, einet on 1 thread; NumPy at its best over batch "
           f"{args.numpy_batches} x OpenBLAS threads {args.numpy_threads}; float32 FMA peak (same process) "
           f"median {peaks['median']:.1f}, best {peaks['best']:.1f} GFLOP/s; load {os.getloadavg()[0]:.1f}")
