@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import einet
 import numpy as np
 import pytest
 
@@ -38,6 +39,44 @@ def test_fig6g_summary_has_the_worst_unit_of_all_runs(tmp_path):
         assert s[f"max_unit_rel_error_{pop}"] == pytest.approx(np.abs(units / setpoint - 1).max(), rel=1e-12)
         assert s[f"unit_rate_sd_{pop}_hz"] == pytest.approx(units.std(axis=1).mean(), rel=1e-9)
     assert s["n_runs"] == 5
+
+
+def test_unit_input_weights_match_the_class_means(tmp_path):
+    # final_unit_input_weights_<post> [run, unit, pre] = Σ_j W_ij; averaged over units and divided by
+    # the partners it is the class mean of the weights array (diagonals are held at 0).
+    out = tmp_path / "u"
+    run_quick("p001_fig6g", out, "run.batch=3", "protocol.trials=2")
+    w = arrays(out, "weights")[0][-1]  # [run, class]
+    tE, tI = arrays(out, "final_unit_input_weights_E", "final_unit_input_weights_I")
+    assert tE.shape == (3, 80, 2) and tI.shape == (3, 20, 2)
+    for c, (t, pre, partners) in enumerate(((tE, 0, 79), (tE, 1, 20), (tI, 0, 80), (tI, 1, 19))):
+        assert t[:, :, pre].mean(axis=1) / partners == pytest.approx(w[:, c], rel=1e-12)
+
+
+def test_homeostatic_multi_unit_rule_uses_each_postsynaptic_units_own_error(tmp_path):
+    # Any member of the rule family acts per synapse (spec §2.8): the homeostatic rule (001 Methods
+    # Eq. 6) is ΔW_ij = ±α Ỹ_j (X_set − X̃_i) with the rectified low-passed rates after the trial, so a
+    # unit's total input weight from Y changes by ±α (X_set − X̃_i) Σ_{j≠i} Ỹ_j: by its own error.
+    # The run with α = 0 has the same trial (weights change only after it) and gives the baseline.
+    totals = {}
+    for alpha in (0.0, 1e-8):  # small: no synapse reaches its floor
+        out = tmp_path / f"a{alpha}"
+        run_quick("p001_fig6g", out, "run.batch=2", "protocol.trials=1", "plasticity.rule=homeostatic",
+                  f"plasticity.alpha={alpha}")
+        totals[alpha] = arrays(out, "final_unit_input_weights_E", "final_unit_input_weights_I")
+    rect = [np.maximum(1.0, arrays(out, f"final_unit_rates_{p}")[0]) for p in ("E", "I")]
+    setpoint = (5.0, 14.0)
+    sign = {k: 1.0 if t[0].startswith("+") else -1.0 for k, t in einet.rule_terms("homeostatic").items()}
+    for post in (0, 1):
+        change = totals[1e-8][post] - totals[0.0][post]  # [run, unit, pre]
+        err = setpoint[post] - rect[post]  # [run, unit]
+        for pre in (0, 1):
+            pre_sum = rect[pre].sum(axis=1)[:, None] - (rect[pre] if pre == post else 0.0)  # Σ_{j≠i} Ỹ_j
+            cls = "EI"[post] + "EI"[pre]
+            expected = sign[cls] * 1e-8 * err * pre_sum
+            assert change[:, :, pre] == pytest.approx(expected, rel=1e-6, abs=1e-16), cls
+    # The units' errors differ, so the test tells per-unit errors from population-mean ones.
+    assert all(np.ptp(setpoint[p] - rect[p], axis=1).min() > 0 for p in (0, 1))
 
 
 def test_unit_major_kernel_is_bit_identical_to_batch_major(tmp_path):
