@@ -141,10 +141,23 @@ def run_long(experiment, out, *sets):
     return json.loads((out / "summary.json").read_text())
 
 
+def set_point_line_offsets(out):
+    """Per unit of network 0, the distance of its total inhibitory input weight from the set-point
+    line of its population (SI Eq. 24 per unit: Σ W_XI = (Σ W_XE·E_set − θ_X − X_set/g_X)/I_set, slope
+    E_set/I_set; Figs. 5D-E, 6D-E), relative to that total."""
+    offsets = []
+    for pop, theta, gain, x_set in (("E", 4.8, 1.0, 5.0), ("I", 25.0, 4.0, 14.0)):
+        t = arrays(out, f"final_unit_input_weights_{pop}")[0][0]  # [unit, pre population]
+        offsets.append(np.abs(t[:, 1] - (t[:, 0] * 5.0 - theta - x_set / gain) / 14.0) / t[:, 1])
+    return offsets
+
+
 @pytest.mark.slow
 def test_fig6_two_term_every_unit_near_its_set_point(tmp_path):
     s = run_long("p001_fig6", tmp_path / "fig6", "protocol.trials=1000", "model.precision=float32")
     assert s["max_unit_rel_error_E"] <= 0.10 and s["max_unit_rel_error_I"] <= 0.10
+    # Fig. 6D-E: every unit's input totals on its population's set-point line (within 2 %).
+    assert all(np.all(o <= 0.02) for o in set_point_line_offsets(tmp_path / "fig6"))
 
 
 @pytest.mark.slow
@@ -152,6 +165,8 @@ def test_fig5_cross_population_means_at_set_points_units_spread(tmp_path):
     s = run_long("p001_fig5", tmp_path / "fig5", "protocol.trials=1000", "model.precision=float32")
     assert abs(s["E_final_hz"] - 5) <= 0.5 and abs(s["I_final_hz"] - 14) <= 1.4
     assert s["max_unit_rel_error_E"] > 0.5 and s["unit_rate_sd_I_hz"] > 3
+    # Fig. 5D-E: the units' input totals stay off the set-point lines (most by more than 10 %).
+    assert all(np.median(o) > 0.10 for o in set_point_line_offsets(tmp_path / "fig5"))
 
 
 @pytest.mark.slow
