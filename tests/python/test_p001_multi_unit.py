@@ -53,6 +53,26 @@ def test_unit_input_weights_match_the_class_means(tmp_path):
         assert t[:, :, pre].mean(axis=1) / partners == pytest.approx(w[:, c], rel=1e-12)
 
 
+def test_unit_input_weights_figure_draws_the_set_point_lines(tmp_path):
+    # Figs. 5D-E / 6D-E: one panel per population, the units as points and the set-point line
+    # W_XI = (W_XE·E_set − θ_X − X_set/g_X)/I_set with slope E_set/I_set = 5/14.
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from einet import plot
+
+    out = tmp_path / "f"
+    run_quick("p001_fig6g", out, "run.batch=2", "protocol.trials=1")
+    run = einet.load(out)
+    figs = dict(plot.figures_for(run))
+    fig = figs["unit_input_weights"](run)
+    for ax, (theta, gain, x_set), n in zip(fig.axes, ((4.8, 1.0, 5.0), (25.0, 4.0, 14.0)), (80, 20)):
+        assert len(ax.collections[0].get_offsets()) == n
+        (x, y), = [line.get_data() for line in ax.get_lines()]
+        assert np.allclose(y, (x * 5.0 - theta - x_set / gain) / 14.0)
+    plt.close(fig)
+
+
 def test_homeostatic_multi_unit_rule_uses_each_postsynaptic_units_own_error(tmp_path):
     # Any member of the rule family acts per synapse (spec §2.8): the homeostatic rule (001 Methods
     # Eq. 6) is ΔW_ij = ±α Ỹ_j (X_set − X̃_i) with the rectified low-passed rates after the trial, so a
