@@ -239,7 +239,8 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
             for (std::size_t c = 0; c < G && noisy; ++c) {  // 1. OU noise (normals: one Philox counter per unit and 4 steps)
                 T* x = xi[c].data();
                 if (slot == 0 || s == 0) {
-                    rng::normals_draws<T>(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(g0 + c), abs_step / 4, 0,
+                    rng::normals_draws<T>(seed_, rng::purpose::rate_noise, first_network_ + static_cast<std::uint32_t>(g0 + c),
+                                          abs_step / 4, 0,
                                           N, x, x + Np, x + 2 * Np, x + 3 * Np);
                 }
                 T* e = eta[c].data();
