@@ -5,13 +5,19 @@ build/bench/bench_multi_unit in the same run. Same work for both: B networks x S
 100x100 matrix-vector product with the network's own weights, OU noise, forward-Euler update,
 sequential E-then-I order, saturation (spec 001 §1.3, §3).
 
-    /usr/bin/python3 bench/multi_unit_bench.py --build build [--batch 8] [--steps 2000] [--repeats 3]
-        [--numpy-threads 1,2] [--numpy-batches 8,64]
+    /usr/bin/python3 bench/multi_unit_bench.py --build build [--batch 8] [--steps 20000] [--repeats 3]
+        [--numpy-threads 1,2] [--numpy-batches 8,64,400]
 
 NumPy runs in a child process per OpenBLAS thread count (OPENBLAS_NUM_THREADS) and per batch size
 (the same network-steps in all), and the fastest is the baseline ("NumPy at its best"); einet runs
 on one thread. Reports time per network-step (median and best of the repeats), GFLOP/s of the
 recurrent sums (2*100*100 flops per network-step) and writes bench/results/multi_unit.json.
+The default 20000 steps are one trial of the sweeps (the kick at step 2500; before it every rate
+is zero and einet skips the recurrent sums, NumPy does not), so the per-network-step times are
+those of a trial and einet's GFLOP/s (2e4 flops per network-step throughout) an effective rate;
+with --steps 2000 every step is silent and the figures mean nothing. The roofline lines: the time per network-step at the same-process FMA peak
+(2e4 flops) and at the same-process L2 streaming bandwidth (the 41.6 KB float32 matrix of one
+network read once per step), and the largest ratio to NumPy either bound allows.
 """
 from __future__ import annotations
 
@@ -77,10 +83,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=20000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--numpy-threads", default="1,2", help="OpenBLAS thread counts to try for NumPy")
-    ap.add_argument("--numpy-batches", default="8,64", help="networks per NumPy step (same total work)")
+    ap.add_argument("--numpy-batches", default="8,64,400", help="networks per NumPy step (same total work)")
     ap.add_argument("--out", default=str(HERE / "results" / "multi_unit.json"))
     args = ap.parse_args()
     exe = Path(args.build) / "bench" / "bench_multi_unit"
@@ -97,7 +103,9 @@ def main() -> int:
             "median": statistics.median(x["seconds"] for x in lines) / work,
             "best": min(x["seconds"] for x in lines) / work,
             "peak_median": statistics.median(x["peak_fma_gflops"] for x in lines),
-            "peak_best": max(x["peak_fma_gflops"] for x in lines)}
+            "peak_best": max(x["peak_fma_gflops"] for x in lines),
+            "l2_gbps_median": statistics.median(x["l2_stream_gbps"] for x in lines),
+            "l2_gbps_best": max(x["l2_stream_gbps"] for x in lines)}
     for nb in (int(x) for x in args.numpy_batches.split(",")):
         steps = max(1, args.steps * args.batch // nb)  # the same network-steps for every batch
         for t in (int(x) for x in args.numpy_threads.split(",")):
@@ -106,9 +114,12 @@ def main() -> int:
                 "median": statistics.median(times) / (nb * steps), "best": min(times) / (nb * steps)}
     first = rows[f"einet unit_major float32 (batch {args.batch})"]
     peaks = {"median": first["peak_median"], "best": first["peak_best"]}
+    l2 = {"median": first["l2_gbps_median"], "best": first["l2_gbps_best"]}
+    matrix_bytes = 100 * (80 + 24) * 4  # the kernel's float32 matrix of one network (columns padded)
     print(f"{args.batch * args.steps} network-steps per run, einet on 1 thread; NumPy at its best over batch "
           f"{args.numpy_batches} x OpenBLAS threads {args.numpy_threads}; float32 FMA peak (same process) "
           f"median {peaks['median']:.1f}, best {peaks['best']:.1f} GFLOP/s; load {os.getloadavg()[0]:.1f}")
+    roofline = {}
     for stat in ("median", "best"):
         base = min(row[stat] for name, row in rows.items() if name.startswith("numpy"))
         print(f" {stat} of {args.repeats} (per network-step; % of the {stat} peak):")
@@ -119,9 +130,14 @@ def main() -> int:
             row[f"speedup_vs_numpy_{stat}"] = base / row[stat]
             print(f"  {name:42s} {row[stat] * 1e6:8.3f} us  {gflops:7.2f} GFLOP/s  "
                   f"{100 * gflops / peaks[stat]:5.1f} % of peak  x{base / row[stat]:.1f} vs NumPy")
+        peak_us, l2_us = 2.0 * 100 * 100 / (peaks[stat] * 1e3), matrix_bytes / (l2[stat] * 1e3)
+        bound = max(peak_us, l2_us)
+        roofline[stat] = {"peak_us": peak_us, "l2_us": l2_us, "l2_gbps": l2[stat], "max_speedup_vs_numpy": base / (bound * 1e-6)}
+        print(f"  roofline: {peak_us:.3f} us at the FMA peak, {l2_us:.3f} us at the L2 stream ({l2[stat]:.1f} GB/s) "
+              f"-> at most x{base / (bound * 1e-6):.1f} vs NumPy")
     Path(args.out).parent.mkdir(exist_ok=True)
     Path(args.out).write_text(json.dumps({"batch": args.batch, "steps": args.steps, "load": os.getloadavg()[0],
-                                          "results": rows}, indent=1) + "\n")
+                                          "results": rows, "roofline": roofline}, indent=1) + "\n")
     return 0
 
 

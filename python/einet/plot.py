@@ -201,8 +201,10 @@ def figures_for(run: Run) -> list[tuple[str, Callable]]:
         if _batch(run) > 1:
             figs.append(sweep_final_rates)
         if "final_unit_rates_E" in run.arrays and run.arrays["final_unit_rates_E"].shape[1] > 1:
-            from .plot_analysis import final_unit_rates
+            from .plot_analysis import final_unit_rates, unit_input_weights
             figs.append(final_unit_rates)
+            if "final_unit_input_weights_E" in run.arrays and "final_unit_input_weights_I" in run.arrays:
+                figs.append(unit_input_weights)
     elif run.study == "online_plasticity":
         figs = [online]
     elif run.study == "fixed_weights":

@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 
 from .load import Run
 
-__all__ = ["stability_maps", "up_state_scan", "final_unit_rates"]
+__all__ = ["stability_maps", "up_state_scan", "final_unit_rates", "unit_input_weights"]
 
 # Zero lines of the margins of map_margins, in its order (SI Eqs. 22, 23, 25, 26, 27).
 BOUNDARIES = (("det (SI Eq. 22)", "k", "-"), ("trace (SI Eq. 23)", "k", "--"),
@@ -93,4 +93,28 @@ def final_unit_rates(run: Run, fig=None):
         err = run.summary.get(f"max_unit_rel_error_{pop}")
         ax.set_title(f"{pop}: max relative error {err:.3f}" if err is not None else pop, fontsize="small")
     axes[0].set_ylabel("units")
+    return fig
+
+
+def unit_input_weights(run: Run, fig=None, network: int = 0):
+    """Each unit's total input weight from E against that from I after the last trial, one panel per
+    population, with the population's set-point line (SI Eq. 24 per unit, slope E_set/I_set; 001
+    Figs. 5D-E, 6D-E): units that fire at their set point lie on it."""
+    if fig is None:
+        fig = plt.figure(figsize=(7, 3.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    e_set, i_set = run.summary.get("E_set_hz"), run.summary.get("I_set_hz")
+    model = run.config.get("model", {})
+    for ax, pop, color in zip(axes, ("E", "I"), ("#c0392b", "#2e6fba")):
+        t = run.array(f"final_unit_input_weights_{pop}")[network]  # [unit, presynaptic population]
+        ax.scatter(t[:, 0], t[:, 1], s=10, color=color, label=f"{pop} units")
+        params = model.get(pop, {})
+        x_set = e_set if pop == "E" else i_set
+        if None not in (e_set, i_set, x_set) and "gain" in params and "threshold" in params:
+            x = np.linspace(t[:, 0].min(), t[:, 0].max(), 2)
+            line = (x * e_set - params["threshold"] - x_set / params["gain"]) / i_set
+            ax.plot(x, line, "k--", linewidth=1, label=f"set-point line (slope {e_set / i_set:.3f})")
+        ax.set_xlabel(f"total weight onto a {pop} unit from E")
+        ax.set_ylabel(f"total weight onto a {pop} unit from I")
+        ax.legend(fontsize="x-small")
     return fig

@@ -81,9 +81,10 @@ void initialise_weights(const resolved_config& cfg, engine::rate_engine& eng) {
         const std::size_t n_post = net.populations[pr.post].n, n_pre = net.populations[pr.pre].n;
         const double partners = static_cast<double>(std::max<std::size_t>(1, presynaptic_partners(net, q)));
         for (std::size_t b = 0; b < eng.batch(); ++b) {
-            // Keyed by (network, class, synapse): the same draws for any batch split or thread count.
+            // Keyed by (network of the sweep, class, synapse): the same draws for any batch split,
+            // chunk of the sweep (run.first_network) or thread count.
             auto draw = [&](std::uint64_t idx) {
-                const auto u = rng::philox(seed, rng::purpose::weight_init, static_cast<std::uint32_t>(b),
+                const auto u = rng::philox(seed, rng::purpose::weight_init, eng.first_network() + static_cast<std::uint32_t>(b),
                                            (static_cast<std::uint64_t>(q) << 32) | idx);
                 return std::pair{rng::uniform_open(u[0]), rng::uniform_open(u[1])};
             };

@@ -82,6 +82,34 @@ void put_unit_spread(json& summary, io::run_directory& dir, const std::string& n
     summary["unit_rate_sd_" + name + "_hz"] = spread;
 }
 
+// Multi-unit networks: every unit's total input weight from each presynaptic population after the
+// last trial, final_unit_input_weights_<post> [run, unit, pre population] = Σ_j W_ij (001 Figs.
+// 5D–E, 6D–E: at a solution where every unit fires at its set point these totals lie on the
+// population's set-point line, slope E_set/I_set).
+void write_unit_input_weights(io::run_directory& dir, const engine::rate_engine& eng) {
+    const auto& net = eng.network();
+    const std::size_t B = eng.batch(), P = net.populations.size();
+    if (std::all_of(net.populations.begin(), net.populations.end(), [](const auto& pop) { return pop.n == 1; })) return;
+    for (std::size_t k = 0; k < P; ++k) {
+        const std::size_t n = net.populations[k].n;
+        std::vector<double> total(B * n * P, 0.0);
+        for (std::size_t q = 0; q < net.projections.size(); ++q) {
+            const auto& pr = net.projections[q];
+            if (pr.post != k) continue;
+            const std::size_t n_pre = net.populations[pr.pre].n;
+            for (std::size_t i = 0; i < n; ++i) {
+                for (std::size_t j = 0; j < n_pre; ++j) {
+                    for (std::size_t b = 0; b < B; ++b) total[(b * n + i) * P + pr.pre] += eng.weights(q)[(i * n_pre + j) * B + b];
+                }
+            }
+        }
+        const auto& name = net.populations[k].name;
+        dir.write_array({"final_unit_input_weights_" + name, sizes({B, n, P}), "run, unit, presynaptic population", "",
+                         "total weight onto each unit of " + name + " from each population after the last trial"},
+                        total);
+    }
+}
+
 json weight_object(const std::vector<std::string>& labels, const std::vector<double>& values) {
     json w = json::object();
     for (std::size_t q = 0; q < labels.size(); ++q) w[labels[q]] = values[q];
@@ -156,6 +184,7 @@ study_output run_trial_study(const resolved_config& cfg, engine::rate_engine& en
     dir.write_array({"weights", sizes({T + 1, B, Q}), "trial (0 = initial), run, class (EE, EI, IE, II)", "",
                      "class-mean weights after each trial's update"},
                     w);
+    write_unit_input_weights(dir, eng);
     std::vector<double> first(B);
     for (std::size_t b = 0; b < B; ++b) first[b] = res.first_sustained[b] ? static_cast<double>(res.first_sustained[b]) : std::nan("");
     dir.write_array({"first_self_sustained_trial", sizes({B}), "run", "",

@@ -50,6 +50,11 @@ std::vector<section> build() {
                                       "independent networks simulated together (a sweep of initialisations); "
                                       "each has its own weights (drawn when [weights] holds distributions) and noise"),
                               rate_studies),
+                  for_studies(integer("first_network", "0", 0, 2147483647.0,
+                                      "index of network 0 of this batch in a larger sweep with the same seed: the networks "
+                                      "get the weights and noise of networks first_network … first_network + batch − 1 "
+                                      "of that sweep, so a long sweep can run in chunks"),
+                              rate_studies),
                   for_studies(q("duration", "ms", "1 s", 0.0, inf,
                                 "simulated time (a multiple of dt); spiking_training: the length of one trial", true),
                               spiking_studies),

@@ -37,6 +37,7 @@ auto on_rate_engine(rate_run run, bool bind) {
         const auto net = build_rate_network(cfg);
         auto eng = std::make_shared<engine::rate_engine>(net, static_cast<std::size_t>(cfg.integer("run.batch")),
                                                          static_cast<std::uint64_t>(cfg.integer("run.seed")));
+        eng->set_first_network(static_cast<std::uint32_t>(cfg.integer("run.first_network")));
         initialise_weights(cfg, *eng);
         if (bind) bind_rule(cfg, net);
         return [run, eng, &cfg, opt](io::run_directory& dir) { return run(cfg, *eng, dir, opt); };

@@ -198,7 +198,7 @@ void rate_engine::fill_noise(workspace& ws, std::size_t b0, std::size_t b1, std:
         // Rounded up to whole SIMD blocks: the extra lanes are other networks' counters, computed
         // and ignored, so no network ever takes the scalar path (same bits either way).
         const std::size_t n = std::min<std::size_t>((b1 - b0 + 7) / 8 * 8, max_chunk);
-        rng::normals_block(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(b0), block,
+        rng::normals_block(seed_, rng::purpose::rate_noise, first_network_ + static_cast<std::uint32_t>(b0), block,
                            static_cast<std::uint32_t>(u), n, out, out + max_chunk, out + 2 * max_chunk,
                            out + 3 * max_chunk);
     }
@@ -225,7 +225,8 @@ void rate_engine::advance_kicks(std::size_t b0, std::size_t b1, std::size_t seg_
         for (std::size_t b = b0; b < b1; ++b) {
             if (left[b] > 0) --left[b];
             const auto u = rng::philox(seed_, rng::purpose::input_events,
-                                       static_cast<std::uint32_t>(b * net_.poisson_kicks.size() + k), abs_step);
+                                       static_cast<std::uint32_t>((first_network_ + b) * net_.poisson_kicks.size() + k),
+                                       abs_step);
             if (forced || rng::uniform53(u[0], u[1]) < p_start) left[b] = len;
         }
     }

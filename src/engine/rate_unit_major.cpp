@@ -6,8 +6,12 @@
 // run() calls (trials), so each network's matrix is gathered once per call and reused for all
 // its steps; groups of 8 networks step together (their matrices, 8 × 40 KB in float32, stay in
 // L2), the recurrent sums of several networks interleaved so the FMA chains are independent.
+// The step is bound by reading those weights from L2 (docs/performance.md, the roofline), so the
+// columns are padded as little as whole 32-byte vectors allow.
 // Noise for a block of four steps comes from one Philox counter per (network, unit), drawn for all
 // units of a network at once (rng_units.hpp), so all per-unit work is contiguous vector loops.
+// Presynaptic units at exactly zero rate are left out of the sums (every unit before the kick of a
+// trial, in Down states, silent units): the same numbers with fewer multiply-adds.
 //
 // float64: the same arithmetic in the same order as the batch-major path (bit-identical, tested):
 // drive = common + η (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler
@@ -16,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdint>
 #include <type_traits>
 
 #include "einet/core/aligned.hpp"
@@ -27,14 +32,14 @@ namespace einet::engine {
 namespace {
 
 // acc_k[i] += Σ_j M_k[j·ld + i]·r_k[j] for K networks k side by side, over the column range
-// [i0, i0 + nv·vec) (whole 64-byte vectors; padding rows of M are zero). Each network keeps its own
+// [i0, i0 + nv·vec) (whole VB-byte vectors; padding rows of M are zero). Each network keeps its own
 // j-ascending order (the batch-major path's order for every i); interleaving K independent
 // networks gives K·nv accumulator chains, enough to hide the FMA latency, with one matrix load
 // per FMA from L1/L2.
-template <class T, std::size_t nv, std::size_t K>
+template <class T, std::size_t VB, std::size_t nv, std::size_t K>
 void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_t ld, std::size_t i0, T* const* acc) {
-    typedef T vT __attribute__((vector_size(64)));  // one 64-byte vector (AVX-512 register or two AVX2)
-    constexpr std::size_t vec = 64 / sizeof(T);
+    typedef T vT __attribute__((vector_size(VB)));  // VB = 64: one AVX-512 register (or two AVX2); 32: one AVX2
+    constexpr std::size_t vec = VB / sizeof(T);
     vT regs[K][nv];
 #pragma GCC unroll 8
     for (std::size_t k = 0; k < K; ++k) {
@@ -45,7 +50,7 @@ void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_
 #pragma GCC unroll 8
         for (std::size_t k = 0; k < K; ++k) {
             const T rj = r[k][j];
-            const vT* col = reinterpret_cast<const vT*>(M[k] + j * ld + i0);  // 64-byte aligned
+            const vT* col = reinterpret_cast<const vT*>(M[k] + j * ld + i0);  // VB-byte aligned
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < nv; ++v) regs[k][v] += col[v] * rj;  // one FMA per element
         }
@@ -57,33 +62,93 @@ void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_
     }
 }
 
-// K networks at a time (K·nv ≥ 8 chains), the remainder of the group one network at a time.
-template <class T, std::size_t nv, std::size_t K>
+// Independent networks interleaved for nv vectors per column: K·nv ≥ 8 accumulator chains.
+constexpr std::size_t interleave(std::size_t nv) { return nv == 1 ? 8 : nv <= 3 ? 4 : 2; }
+
+// K networks at a time, the remainder of the group one network at a time.
+template <class T, std::size_t VB, std::size_t nv, std::size_t K>
 void recurrent_group_range(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld,
                            std::size_t i0, T* const* acc) {
     std::size_t k = 0;
-    for (; k + K <= G; k += K) recurrent_k<T, nv, K>(M + k, r + k, N, ld, i0, acc + k);
-    for (; k < G; ++k) recurrent_k<T, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
+    for (; k + K <= G; k += K) recurrent_k<T, VB, nv, K>(M + k, r + k, N, ld, i0, acc + k);
+    for (; k < G; ++k) recurrent_k<T, VB, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
 }
 
-// Recurrent sums of G ≤ 8 networks for one population (column stride ld, whole vectors).
-template <class T>
-void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc) {
-    constexpr std::size_t vec = 64 / sizeof(T);
+// acc[i] += Σ_t M[idx[t]·ld + i]·r[idx[t]] over the listed presynaptic units only (ascending), for
+// the columns [i0, i0 + nv·vec): one network whose other presynaptic rates are exactly zero.
+template <class T, std::size_t VB, std::size_t nv>
+void recurrent_listed(const T* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
+                      std::size_t i0, T* acc) {
+    typedef T vT __attribute__((vector_size(VB)));
+    constexpr std::size_t vec = VB / sizeof(T);
+    vT regs[nv];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < nv; ++v) std::memcpy(&regs[v], acc + i0 + v * vec, sizeof(vT));
+    for (std::size_t t = 0; t < n_idx; ++t) {
+        const std::size_t j = idx[t];
+        const T rj = r[j];
+        const vT* col = reinterpret_cast<const vT*>(M + j * ld + i0);
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < nv; ++v) regs[v] += col[v] * rj;
+    }
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < nv; ++v) std::memcpy(acc + i0 + v * vec, &regs[v], sizeof(vT));
+}
+
+// Calls f(std::integral_constant<nv>, i0) for blocks of nv ≤ 6 whole vectors covering ld columns.
+template <class T, std::size_t VB, class F>
+void for_column_blocks(std::size_t ld, F&& f) {
+    constexpr std::size_t vec = VB / sizeof(T);
     std::size_t nv_left = ld / vec, i0 = 0;
     while (nv_left > 0) {
         const std::size_t nv = nv_left <= 6 ? nv_left : 4;
         switch (nv) {
-            case 1: recurrent_group_range<T, 1, 8>(M, r, G, N, ld, i0, acc); break;
-            case 2: recurrent_group_range<T, 2, 4>(M, r, G, N, ld, i0, acc); break;
-            case 3: recurrent_group_range<T, 3, 4>(M, r, G, N, ld, i0, acc); break;
-            case 4: recurrent_group_range<T, 4, 2>(M, r, G, N, ld, i0, acc); break;
-            case 5: recurrent_group_range<T, 5, 2>(M, r, G, N, ld, i0, acc); break;
-            default: recurrent_group_range<T, 6, 2>(M, r, G, N, ld, i0, acc); break;
+            case 1: f(std::integral_constant<std::size_t, 1>{}, i0); break;
+            case 2: f(std::integral_constant<std::size_t, 2>{}, i0); break;
+            case 3: f(std::integral_constant<std::size_t, 3>{}, i0); break;
+            case 4: f(std::integral_constant<std::size_t, 4>{}, i0); break;
+            case 5: f(std::integral_constant<std::size_t, 5>{}, i0); break;
+            default: f(std::integral_constant<std::size_t, 6>{}, i0); break;
         }
         i0 += nv * vec;
         nv_left -= nv;
     }
+}
+
+// Recurrent sums of G ≤ 8 networks for one population (column stride ld, whole VB-byte vectors).
+// Presynaptic units at exactly zero rate add nothing (M·0 = ±0 and acc + ±0 = acc for finite M):
+// a network with every rate zero (before the kick, Down states) is skipped, one with some zero
+// rates sums over its non-zero ones only; the sums are the same numbers as the dense loop's.
+template <class T, std::size_t VB>
+void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc,
+                     std::uint32_t* idx) {
+    const T* Md[8];
+    const T* rd[8];
+    T* ad[8];
+    std::size_t nd = 0;
+    for (std::size_t c = 0; c < G; ++c) {
+        const T* rc = r[c];
+        std::size_t active = 0;
+#pragma omp simd reduction(+ : active)
+        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1 : 0;
+        if (active == N) {
+            Md[nd] = M[c];
+            rd[nd] = rc;
+            ad[nd++] = acc[c];
+        } else if (active > 0) {
+            std::size_t n = 0;
+            for (std::size_t j = 0; j < N; ++j) {
+                idx[n] = static_cast<std::uint32_t>(j);
+                n += rc[j] != T(0) ? 1 : 0;
+            }
+            for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
+                recurrent_listed<T, VB, decltype(nv)::value>(M[c], rc, idx, n, ld, i0, acc[c]);
+            });
+        }
+    }
+    for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
+        recurrent_group_range<T, VB, decltype(nv)::value, interleave(decltype(nv)::value)>(Md, rd, nd, N, ld, i0, ad);
+    });
 }
 
 }  // namespace
@@ -106,15 +171,18 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     const std::size_t N = unit_offset_.back() + net_.populations.back().n;
     const bool noisy = net_.noise.sigma != 0.0, simultaneous = net_.order == network::update_order::simultaneous;
     // Matrix of population p of one network: [pre unit j (all populations)][post unit i of p], sign
-    // folded in, columns padded to ld[p] (a multiple of 64 bytes) with zeros.
-    constexpr std::size_t vec = 64 / sizeof(T);
+    // folded in, columns padded with zeros to ld[p]: a multiple of 64 bytes, or of 32 bytes (AVX2
+    // vectors) where that reads less — 20 I units: 24 floats instead of 32, 7 % less of the weight
+    // traffic that bounds the step. Each matrix starts on a 64-byte boundary.
+    constexpr std::size_t vec = 64 / sizeof(T), half = 32 / sizeof(T);
     std::vector<std::size_t> mat_offset(P), ld(P);
     std::size_t mat_size = 0, max_ld = 0;
     for (std::size_t p = 0; p < P; ++p) {
-        ld[p] = (net_.populations[p].n + vec - 1) / vec * vec;
-        max_ld = std::max(max_ld, ld[p]);
+        const std::size_t n = net_.populations[p].n, wide = (n + vec - 1) / vec * vec, narrow = (n + half - 1) / half * half;
+        ld[p] = narrow < wide ? narrow : wide;
+        max_ld = std::max(max_ld, wide);
         mat_offset[p] = mat_size;
-        mat_size += N * ld[p];
+        mat_size += (N * ld[p] + vec - 1) / vec * vec;
     }
     const std::size_t Np = (N + vec - 1) / vec * vec;
     std::vector<aligned_vector<T>> mats(group, aligned_vector<T>(mat_size, T(0)));
@@ -123,6 +191,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     std::vector<aligned_vector<T>> xi(group, aligned_vector<T>(4 * Np, T(0)));  // [slot][unit]
     std::vector<aligned_vector<T>> acc(group, aligned_vector<T>(max_ld, T(0)));
     std::vector<aligned_vector<T>> fresh(simultaneous ? group : 0, aligned_vector<T>(Np, T(0)));
+    std::vector<std::uint32_t> active_units(Np);  // the non-zero presynaptic rates of one network
     const T *Mp[group], *rp[group];
     T* accp[group];
     const T decay = static_cast<T>(noise_decay_), amp = static_cast<T>(noise_amp_);
@@ -170,7 +239,8 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
             for (std::size_t c = 0; c < G && noisy; ++c) {  // 1. OU noise (normals: one Philox counter per unit and 4 steps)
                 T* x = xi[c].data();
                 if (slot == 0 || s == 0) {
-                    rng::normals_draws<T>(seed_, rng::purpose::rate_noise, static_cast<std::uint32_t>(g0 + c), abs_step / 4, 0,
+                    rng::normals_draws<T>(seed_, rng::purpose::rate_noise, first_network_ + static_cast<std::uint32_t>(g0 + c),
+                                          abs_step / 4, 0,
                                           N, x, x + Np, x + 2 * Np, x + 3 * Np);
                 }
                 T* e = eta[c].data();
@@ -203,7 +273,11 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                 }
                 const T* Mpop[group];
                 for (std::size_t c = 0; c < G; ++c) Mpop[c] = Mp[c] + mat_offset[p];
-                recurrent_group(Mpop, rp, G, N, ld[p], accp);
+                if (ld[p] % vec == 0) {
+                    recurrent_group<T, 64>(Mpop, rp, G, N, ld[p], accp, active_units.data());
+                } else {
+                    recurrent_group<T, 32>(Mpop, rp, G, N, ld[p], accp, active_units.data());
+                }
                 // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
                 const T a = static_cast<T>(net_.dt / pop.tau), g = static_cast<T>(pop.transfer.gain),
                         theta = static_cast<T>(pop.transfer.threshold), rmax = static_cast<T>(pop.transfer.r_max);

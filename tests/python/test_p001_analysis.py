@@ -98,3 +98,32 @@ def test_python_rule_stability_matches_spec_eigenvalues():
     assert slow_i["stable"] and slow_i["closed_form_stable"]
     with pytest.raises(einet.ConfigError):
         einet.rule_stability("HXAA", 5.0, 10.0)
+
+
+def test_stability_map_and_scan_figures_draw_the_labelled_boundaries(tmp_path):
+    # Figs. 2F-H: one panel per rule setting, the neural (SI Eqs. 22-23), positivity (25-26) and
+    # paradoxical (27) boundaries drawn as contours and named in the legend; Fig. S13 one panel per weight.
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import einet
+    from einet import plot
+    from einet.plot_analysis import BOUNDARIES
+
+    run_quick("p001_fig2fh", tmp_path / "fh", "map.points=60")
+    run = einet.load(tmp_path / "fh")
+    assert [n for n, _ in plot.figures_for(run)] == ["stability_maps"]
+    fig = dict(plot.figures_for(run))["stability_maps"](run)
+    axes = fig.axes
+    assert len(axes) == 3 and [a.get_title().split("\n")[0] for a in axes] == [p["name"] for p in run.summary["panels"]]
+    labels = [t.get_text() for t in axes[-1].get_legend().get_texts()]
+    assert all(label in labels for label, _, _ in BOUNDARIES) and "closed-form rule boundary" in labels
+    margins = run.array("map_margins")
+    crossing = sum(1 for m in margins if m.min() < 0 < m.max())  # boundaries that cross the shown plane
+    assert crossing >= 3 and all(len(a.collections) >= crossing for a in axes)  # their contour lines
+    plt.close(fig)
+    run_quick("p001_figS13", tmp_path / "s13")
+    scan = einet.load(tmp_path / "s13")
+    fig = dict(plot.figures_for(scan))["up_state_scan"](scan)
+    assert len(fig.axes) == 4 and [a.get_xlabel() for a in fig.axes] == [f"$W_{{{c}}}$" for c in ("EE", "EI", "IE", "II")]
+    plt.close(fig)

@@ -59,6 +59,11 @@ public:
     const network::rate_network& network() const { return net_; }
     std::size_t batch() const { return batch_; }
     std::uint64_t seed() const { return seed_; }
+    // Index of network 0 of this batch in a larger sweep: every random stream (noise, kicks; the
+    // weight draws of config::initialise_weights) is keyed by first_network() + b, so a sweep run in
+    // chunks of networks gives each network the streams it has in the whole sweep.
+    void set_first_network(std::uint32_t k) { first_network_ = k; }
+    std::uint32_t first_network() const { return first_network_; }
 
     // value[unit][b] views (size n * batch, batch index innermost).
     double* rates(std::size_t pop) { return rates_[pop].data(); }
@@ -127,6 +132,7 @@ private:
     network::rate_network net_;
     std::size_t batch_;
     std::uint64_t seed_;
+    std::uint32_t first_network_ = 0;
     std::vector<aligned_vector<double>> rates_, eta_, weights_;
     std::vector<aligned_vector<double>> voltages_;  // per population; empty unless voltage form
     std::vector<aligned_vector<std::int32_t>> kick_left_;  // per Poisson-kick input, per network
