@@ -11,10 +11,7 @@ namespace {
 
 record::recorded_array array(std::string name, std::vector<double> values, std::vector<std::size_t> shape, std::string axes,
                              std::string doc) {
-    record::recorded_array a;
-    a.info = {std::move(name), std::move(shape), std::move(axes), "", std::move(doc)};
-    a.values = std::move(values);
-    return a;
+    return record::make_array(std::move(name), std::move(values), std::move(shape), std::move(axes), "", std::move(doc));
 }
 
 // [from, to, count] → linspace(from, to, count).

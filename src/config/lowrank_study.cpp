@@ -69,10 +69,7 @@ double mean(const std::vector<double>& v) {
 }
 
 record::recorded_array array(std::string name, std::vector<double> values, std::string axes, std::string unit, std::string doc) {
-    record::recorded_array a;
-    a.info = {std::move(name), {values.size()}, std::move(axes), std::move(unit), std::move(doc)};
-    a.values = std::move(values);
-    return a;
+    return record::make_array(std::move(name), std::move(values), {}, std::move(axes), std::move(unit), std::move(doc));
 }
 
 }  // namespace
