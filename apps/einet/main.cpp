@@ -59,7 +59,7 @@ int list_everything() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"einet — excitatory–inhibitory networks: rate models and homeostatic plasticity (paper 001)"};
+    CLI::App app{"einet — excitatory–inhibitory spiking and rate networks: simulate, analyse, make plastic, train (papers 000–004)"};
     app.require_subcommand(1);
     einet::config::run_options opt;
     for (int i = 0; i < argc; ++i) opt.argv.emplace_back(argv[i]);
