@@ -24,9 +24,10 @@ except ImportError:  # pure-Python install: load/plot/report still work on exist
 else:
     from ._einet import *  # noqa: F401,F403  (before our names, so these win on a clash)
 
+from .combine import concat_runs
 from .load import Run, load
 
-__all__ = ["Run", "load", "run", "to_toml", "plot", "report"]
+__all__ = ["Run", "load", "concat_runs", "run", "to_toml", "plot", "report"]
 
 
 def __getattr__(name: str):

@@ -68,6 +68,34 @@ def test_a_sweep_run_in_chunks_gives_each_network_its_whole_sweep_result(tmp_pat
         assert np.take(a, range(11, 19), axis=axis).tobytes() == b.tobytes(), name
 
 
+def test_chunks_joined_by_concat_runs_equal_the_whole_sweep(tmp_path):
+    # einet.concat_runs: chunks 0-6 and 7-18 of a 19-network multi-unit sweep, joined, are the
+    # uninterrupted sweep's arrays bit for bit; an overlap, a gap or a changed key is refused.
+    import einet
+    sets = ("protocol.trials=2", "model.precision=float32")
+    whole = tmp_path / "whole"
+    run_quick("p001_fig6g", whole, "run.batch=19", *sets)
+    parts = {name: tmp_path / name for name in ("a", "b", "c", "d")}
+    run_quick("p001_fig6g", parts["b"], "run.batch=12", "run.first_network=7", *sets)
+    run_quick("p001_fig6g", parts["a"], "run.batch=7", *sets)
+    joined = einet.concat_runs([parts["b"], parts["a"]])  # any order
+    assert (joined.first_network, joined.n_runs) == (0, 19)
+    reference = einet.load(whole)
+    for name, array in joined.arrays.items():
+        assert array.tobytes() == reference.array(name).tobytes(), name
+    assert {"trial_rates_E", "weights", "final_unit_rates_I"} <= set(joined.arrays)
+    assert "traces" in joined.skipped
+    run_quick("p001_fig6g", parts["c"], "run.batch=2", "run.first_network=8", *sets)
+    with pytest.raises(ValueError, match="gap"):  # network 7 missing
+        einet.concat_runs([parts["a"], parts["c"]])
+    with pytest.raises(ValueError, match="overlap"):  # networks 8-9 twice
+        einet.concat_runs([parts["c"], parts["b"]])
+    run_quick("p001_fig6g", parts["d"], "run.batch=12", "run.first_network=7", "protocol.trials=3",
+              "model.precision=float32")
+    with pytest.raises(ValueError, match="configured differently"):
+        einet.concat_runs([parts["a"], parts["d"]])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("experiment, sets, E_set, I_set", [
     ("p001_fig4d", (), 5, 14),
