@@ -7,6 +7,7 @@ with protocol variants, and take the loss apart (docs/reproduction.md, paper 004
     ... --noise-increment dt         # the authors' rnnops code: x += dt·(f + ε·ξ) instead of sqrt(dt)·ε·ξ
     ... --zero-gain-h0               # keep the zero-gain units at h = 0 (still task-preserving)
     ... --eval-seed 11               # another evaluation set and noise (Monte-Carlo spread)
+    ... --index 2                    # λ number 2 of a Fig. 4a run: gains and h computed here (spec §3.1 steps 2-3)
 """
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ def main() -> None:
     ap.add_argument("--independent-noise", action="store_true")
     ap.add_argument("--noise-increment", choices=("sqrt_dt", "dt"), default="sqrt_dt")
     ap.add_argument("--zero-gain-h0", action="store_true")
+    ap.add_argument("--index", type=int, default=0, help="λ number; without h_balanced in the run, balance here")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    trained = nt.load_trained(a.run_dir)
+    trained = nt.load_trained(a.run_dir, a.index)
+    if a.index != 0 or "h_balanced" not in trained:
+        bal = nt.robustness_balance(trained, a.eval_seed, a.batches, steps=a.steps, threads=a.threads)
+        trained["gains"], trained["h_balanced"] = bal["gains"], bal["h"]
+        print(f"balanced here: C {bal['balance']['cost_initial']:.4f} -> {bal['balance']['cost']:.4f}")
     h = trained["h_balanced"].copy()
     zero = np.flatnonzero(trained["gains"] == 0.0)
     print(f"N = {h.size}, zero-gain units {zero.tolist()} (h there {np.round(h[zero], 3).tolist()}), h in [{h.min():.3f}, {h.max():.3f}]")

@@ -51,6 +51,30 @@ def evaluation_set(run_seed: int, batches: int, steps: int = 50, substeps: int =
     return np.concatenate(ins, axis=2), np.concatenate(tgs, axis=2)
 
 
+def robustness_balance(trained: dict, run_seed: int, batches: int, steps: int = 50, chunk: int = 25,
+                       threads: int = 1, **balance_options) -> dict:
+    """Spec §3.1 steps 2–3: gains μ_j = fraction of samples n = 0..N_s−2 with x_j > 0 on the noise-free
+    gain runs (hidden states read through W_out = I), robustness costs c_ij = μ_j J_ij² (Eq. 13),
+    balanced by einet's flow to t = 3000 (`balance_options` go to einet.balance). Returns gains, h
+    and the balance result."""
+    J = trained["J"]
+    n = J.shape[0]
+    u, _ = evaluation_set(run_seed, batches, steps, stream=GAIN_STREAM)
+    active, samples = np.zeros(n), 0
+    for k in range(0, batches, chunk):
+        cols = slice(8 * k, 8 * min(batches, k + chunk))
+        x = _einet.run_rnn(J, trained["W_in"], np.eye(n), trained["b"], u[:, :, cols],
+                           integrator="euler_maruyama", threads=threads)
+        active += (x[:-1] > 0).sum(axis=(0, 2))
+        samples += (x.shape[0] - 1) * x.shape[2]
+    mu = active / samples
+    costs = np.asfortranarray(mu[None, :] * J**2)
+    opts = dict(p=2.0, method="flow", t_max=3000.0, threads=threads)
+    opts.update(balance_options)
+    r = _einet.balance(costs, **opts)
+    return {"gains": mu, "h": np.asarray(r["h"]), "balance": r}
+
+
 def trial_average(y: np.ndarray) -> np.ndarray:
     """Per-condition mean over the repeats (columns 8·k + condition)."""
     return y.reshape(y.shape[0], y.shape[1], -1, 8).mean(axis=2)

@@ -153,6 +153,11 @@ def test_fig4b_fast_noise_test(tmp_path):
     from einet import noise_test as nt
     trained = nt.load_trained(tmp_path / "fig4b")
     assert trained["J"].shape == (48, 48) and trained["W_in"].shape == (48, 6) and trained["W_out"].shape == (2, 48)
+    bal = nt.robustness_balance(trained, run_seed=1, batches=20, steps=12, chunk=7, t_max=300.0)  # as balancing.t_max above
+    assert np.array_equal(bal["gains"], trained["gains"])        # μ_j counted the same way (step 2)
+    # and balanced to the same h (step 3): to the flow's accuracy (rtol 1e-10) — the largest gap,
+    # ~1e-8, sits on the zero-gain unit that drifts without a finite equilibrium up to t_max
+    assert np.abs(bal["h"] - trained["h_balanced"]).max() < 1e-7
     u, z = nt.evaluation_set(run_seed=1, batches=20, steps=12)
     ref = nt.noise_test(trained, u, z, s["noise_levels"], run_seed=1)
     for key in ("loss_original", "loss_balanced"):
