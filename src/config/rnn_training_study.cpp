@@ -177,6 +177,22 @@ struct training_progress {
 
 std::vector<double> as_vector(const Eigen::MatrixXd& m) { return {m.data(), m.data() + m.size()}; }
 
+// The trained weights of λ number `tag` (J, W_in, W_out, b; row-major on disk), so that the
+// network can be re-run or balanced outside the study.
+void write_network(io::run_directory& dir, const network::relu_rnn& net, const std::string& tag) {
+    auto put = [&](const std::string& name, const Eigen::MatrixXd& m, const std::string& axes, const std::string& what) {
+        const Eigen::MatrixXd t = m.transpose();
+        dir.write_array({name + "_lambda_" + tag, {static_cast<std::size_t>(m.rows()), static_cast<std::size_t>(m.cols())}, axes, "",
+                         "trained " + what + " for λ number " + tag},
+                        as_vector(t));
+    };
+    put("J", net.J, "post, pre", "J");
+    put("W_in", net.W_in, "unit, input", "W_in");
+    put("W_out", net.W_out, "output, unit", "W_out");
+    dir.write_array({"b_lambda_" + tag, {static_cast<std::size_t>(net.b.size())}, "unit", "", "trained b for λ number " + tag},
+                    {net.b.data(), net.b.data() + net.b.size()});
+}
+
 void save_progress(const std::filesystem::path& run_dir, const train::rate_bptt_trainer& trainer, const training_progress& p) {
     auto d = trainer.state();
     d.fields.emplace_back("study", "rnn_training");
@@ -305,10 +321,7 @@ study_output run_rnn_training_study(const resolved_config& cfg, io::run_director
             largest_lambda = lambdas[l];
             largest = net;
         }
-        const Eigen::MatrixXd Jt = net.J.transpose();  // row-major on disk
-        dir.write_array({"J_lambda_" + std::to_string(l), {static_cast<std::size_t>(net.size()), static_cast<std::size_t>(net.size())},
-                         "post, pre", "", "trained J for λ number " + std::to_string(l)},
-                        {Jt.data(), Jt.data() + Jt.size()});
+        write_network(dir, net, std::to_string(l));
     }
     dir.write_array({"lambdas", {L}, "lambda", "", "λ values"}, lambdas);
     dir.write_array({"rmse", {L, I}, "lambda, iteration", "", "training RMSE (before the update)"}, progress.rmse);

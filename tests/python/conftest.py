@@ -62,13 +62,13 @@ def run_cli(args, cwd, timeout: float = 300, check: bool = False) -> subprocess.
     return proc
 
 
-def run_quick(experiment: str, out: Path, *sets: str, cwd=None, extra=()) -> dict:
+def run_quick(experiment: str, out: Path, *sets: str, cwd=None, extra=(), timeout: float | None = 300) -> dict:
     """`einet run experiments/<experiment>.toml --out out --quiet --no-report --set ...`; returns
-    summary.json (asserting exit 0)."""
+    summary.json (asserting exit 0). `timeout` in seconds (None: no limit, for the slow full-size runs)."""
     args = ["run", EXPERIMENTS / f"{experiment}.toml", "--out", out, "--quiet", "--no-report", *extra]
     for s in sets:
         args += ["--set", s]
-    run_cli(args, cwd or out.parent, check=True)
+    run_cli(args, cwd or out.parent, timeout=timeout, check=True)
     return json.loads((out / "summary.json").read_text())
 
 
