@@ -356,16 +356,21 @@ def test_fig7i_paradoxical_effect(tmp_path):
 
 
 # Networks whose 1500-trial run missed the issue's ÷ 10 claim when last measured (docs/reproduction.md,
-# "Robustness"): the claim stays asserted, the outcome is reported as XFAIL / XPASS. A converged
-# network's last-trial MSE cannot fall below the Poisson spike-count floor of a ≈ 1.4-s Up state,
-# (0.8·5 + 0.2·14 Hz)/1.4 s ≈ 4.9 Hz², so ÷ 10 needs an initial MSE of ≈ 49 Hz² or more.
+# "Robustness"; sessions 5–7): the claim stays asserted, the outcome is reported as XFAIL / XPASS.
+# SI Eq. 18 takes one trial's per-unit Up-state rates, so its spike-count noise alone is
+# (0.8·5 + 0.2·14 Hz)/T_up = 6.8 Hz / T_up: ≈ 5 Hz² for an Up state lasting to the end of the trial
+# (T_up ≈ 1.37 s), ≈ 25 Hz² for one of 0.27 s. ÷ 10 needs an initial MSE ≥ ≈ 50 Hz² and a last trial
+# with a full-length Up state within ≈ 20 % of that floor.
 FIG7L_NOT_REPRODUCED = {
-    1: "weak W_EE: self-sustained only from trial ≈ 1400 (MSE 58.8 → 42.3; 3000 trials: 25.3, unit rates spread)",
-    2: "converged by trial 373 but MSE 58.4 → 6.4 is ÷ 9.1 (the stored-run level 5–7 Hz² caps it)",
-    5: "set points reached at trial ≈ 1480, unit rates still spread (MSE 58.5 → 21.3)",
-    6: "starts self-sustained (MSE 30.8), converged by trial 206; 4.7 is the spike-count floor (≈ 4.9 Hz²)",
-    7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz; the first comes at trial 1512)",
-    8: "converged by trial 720; the last trial is noisy (÷ 2.8) while the median of the last 100 is ÷ 10.1",
+    1: "Up states at the set-point rates but ending after ≈ 0.27 s (count noise ≈ 25 Hz²): MSE 58.8 → 42.3; "
+       "3000 trials 25.3 (÷ 2.3); without the sensor clip it runs away at trial 433 and ends silent",
+    2: "converged by trial 373 but MSE 58.4 → 6.4 is ÷ 9.1 (the ≈ 5-Hz² count-noise floor caps a silent start at ≈ ÷ 12)",
+    5: "Up states lengthen only slowly (median 0.35 s → 0.57 s over 3000 trials): MSE 58.5 → 21.3 at 1500 "
+       "trials (29.4 after the clip-order fix), 10.2 at 3000 (÷ 5.7), tracking the count-noise floor",
+    6: "starts self-sustained (MSE 30.8 < 10 × the ≈ 5-Hz² count-noise floor): converged by trial 206 to 4.7, "
+       "÷ 10 is out of reach under SI Eq. 18",
+    7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz; the first comes at trial 1512, ÷ 9.4 at 3000)",
+    8: "converged by trial 720; the last trial's Up state is noisy (÷ 2.8) while the median of the last 100 is ÷ 10.1",
 }
 
 
