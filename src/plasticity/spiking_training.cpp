@@ -116,18 +116,16 @@ void spiking_trainer::measure_rates() {
 void spiking_trainer::update_sensors() {
     const auto& net = eng_.network();
     const double set[2] = {p_.excitatory == 0 ? b_.E_set : b_.I_set, p_.excitatory == 0 ? b_.I_set : b_.E_set};
-    // Moving average (§5.6): set on the first trial, then r ← r + (r_trial − r)/τ; optional clip.
+    // Moving average (§5.6): set on the first trial, then r ← r + (r_trial − r)/τ.
     for (std::size_t pop = 0; pop < avg_.size(); ++pop) {
         auto& a = avg_[pop];
         const auto& r = rates_[pop];
-        const double clip = p_.sensor_clip * set[pop];
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            a[i] = trial_ == 0 ? r[i] : a[i] + (r[i] - a[i]) / p_.lowpass_trials;
-            a[i] = std::min(a[i], clip);
-        }
+        for (std::size_t i = 0; i < a.size(); ++i) a[i] = trial_ == 0 ? r[i] : a[i] + (r[i] - a[i]) / p_.lowpass_trials;
     }
     // Local cross sensors (SI Eq. 17): mean average of the opposite population's presynaptic
-    // units, before the floor; the cross error of unit i is the opposite set point minus it.
+    // units, before the floor and before the optional clip (the stored run's code averages the
+    // unclipped sensors, then clips the mean at clip × the opposite set point; spec §5.8 version
+    // note); the cross error of unit i is the opposite set point minus it.
     if (p_.local_cross) {
         for (std::size_t pop = 0; pop < cross_.size(); ++pop) {
             std::vector<double> sum(cross_[pop].size(), 0.0), count(cross_[pop].size(), 0.0);
@@ -144,15 +142,17 @@ void spiking_trainer::update_sensors() {
             }
             const std::size_t opp = pop == p_.excitatory ? p_.inhibitory : p_.excitatory;
             const double opp_mean = std::accumulate(avg_[opp].begin(), avg_[opp].end(), 0.0) / static_cast<double>(avg_[opp].size());
+            const double clip = p_.sensor_clip * set[opp];
             for (std::size_t i = 0; i < sum.size(); ++i) {
-                cross_[pop][i] = count[i] > 0 ? sum[i] / count[i] : opp_mean;  // no partner: the population mean
+                cross_[pop][i] = std::min(count[i] > 0 ? sum[i] / count[i] : opp_mean, clip);  // no partner: the population mean
                 cross_error_[pop][i] = set[opp] - cross_[pop][i];
             }
         }
     }
-    // The floor, in place (the code overwrites the averages; spec §5.6, §5.8).
-    for (auto& a : avg_) {
-        for (auto& x : a) x = std::max(x, p_.rate_floor);
+    // The optional clip, then the floor, in place (the code overwrites the averages; spec §5.6, §5.8).
+    for (std::size_t pop = 0; pop < avg_.size(); ++pop) {
+        const double clip = p_.sensor_clip * set[pop];
+        for (auto& x : avg_[pop]) x = std::max(std::min(x, clip), p_.rate_floor);
     }
 }
 

@@ -259,7 +259,14 @@ TEST(spiking_training, the_sensor_clip_caps_own_and_cross_sensors_at_the_set_poi
     ASSERT_GT(max_of(free_run.sensor(0)), E_set);  // some E units fire above 5 Hz without the clip
     EXPECT_LE(max_of(clipped.sensor(0)), E_set);
     EXPECT_LE(max_of(clipped.sensor(1)), I_set);
-    EXPECT_LE(max_of(clipped.cross_sensor(0)), I_set);  // E units' cross sensors average clipped I sensors
+    EXPECT_LE(max_of(clipped.cross_sensor(0)), I_set);
     EXPECT_LE(max_of(clipped.cross_sensor(1)), E_set);
+    // The code's order: the cross sensors average the unclipped sensors, then the mean is clipped.
+    for (std::size_t pop = 0; pop < 2; ++pop) {
+        const double cap = pop == 0 ? I_set : E_set;  // the set point of the other population
+        for (std::size_t i = 0; i < free_run.cross_sensor(pop).size(); ++i) {
+            ASSERT_EQ(clipped.cross_sensor(pop)[i], std::min(free_run.cross_sensor(pop)[i], cap)) << pop << " " << i;
+        }
+    }
     EXPECT_EQ(free_run.rate_E, clipped.rate_E);  // the clip acts on the sensors, not on the trial
 }

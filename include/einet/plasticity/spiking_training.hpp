@@ -10,9 +10,9 @@
 //      without one — the "event" rule (spikes over 10 ms × the larger count of non-zero E / I
 //      bins; kicked E units get the other E units' mean) or the population mean over the trial;
 //   3. sensors (§5.6–5.7): moving average r ← r + (r_trial − r)/τ (set on the first trial),
-//      optionally clipped at clip × set point, local cross sensors = mean over the presynaptic
-//      units of the opposite population (SI Eq. 17) from these averages, then the 1-Hz floor in
-//      place;
+//      local cross sensors = mean over the presynaptic units of the opposite population (SI
+//      Eq. 17) from these averages, then the optional clip at clip × set point (of the cross
+//      sensors and, in place, of the averages) and the 1-Hz floor in place;
 //   4. one update of every synapse by plasticity::apply_rule on the engine's synapse tables
 //      (two_term with β = α is SI Eq. 16), with per-class bounds.
 // The trainer's state (trial, weights, sensors, logs) saves and restores as named arrays, so a
