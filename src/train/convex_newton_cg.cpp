@@ -164,7 +164,7 @@ bool newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix
     };
     // Preconditioned CG on (D_Fᵀ H D_F + pen + μ I) x = b over the unfixed variables, to the
     // forcing tolerance η‖g‖, η = min(0.1, κ) (inexact Newton).
-    const double eta = std::clamp(kappa, 1e-12, 0.1);
+    const double eta = std::clamp(std::sqrt(kappa), 1e-12, 0.1);
     Eigen::VectorXd keep = Eigen::VectorXd::Ones(m);  // 0: fixed (moved to zero by the step)
     auto pcg = [&](const Eigen::VectorXd& b) {
         Eigen::VectorXd x = Eigen::VectorXd::Zero(m), r = b.cwiseProduct(keep), z = r.cwiseQuotient(diag), p = z;
