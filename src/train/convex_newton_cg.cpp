@@ -117,14 +117,14 @@ matrix predictions(const dictionary& D, const free_set& f, const Eigen::VectorXd
 
 }  // namespace
 
-bool newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix& Gf, double F0, std::size_t max_entering,
+double newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix& Gf, double F0, std::size_t max_entering,
                     std::size_t max_cg) {
     const auto& D = *pr.D;
     const Eigen::Index C = W.cols();
     const bool group = pr.penalty == penalty_kind::group;
     const free_set f = choose_free(pr, W, Gf, max_entering);
     const auto m = static_cast<Eigen::Index>(f.col.size());
-    if (m == 0) return false;
+    if (m == 0) return 0.0;
     const loss_curvature h = curvature(pr, Z);
     // Group penalty curvature on a support row: ρ/‖w‖ (I − ŵŵᵀ) (zero for an entering row).
     Eigen::VectorXd row_norm = Eigen::VectorXd::Zero(m);
@@ -212,7 +212,7 @@ bool newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix
         if (added == 0) break;
         x = pcg(-f.g - hv(fixed_move)) + fixed_move;
     }
-    if (!x.allFinite()) return false;
+    if (!x.allFinite()) return 0.0;
     // Projected backtracking: coordinates leaving their orthant (entering rows turning towards
     // +∇) are set to zero; Armijo F(W_t) ≤ F0 + σ gᵀ(W_t − W) on the true objective.
     const matrix dZ = predictions(D, f, x, C);
@@ -250,10 +250,10 @@ bool newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix
         if (Ft < F0 && Ft <= F0 + 1e-4 * pred) {
             W = Wt;
             Z = Zt;
-            return true;
+            return t;
         }
     }
-    return false;
+    return 0.0;
 }
 
 }  // namespace einet::train::detail

@@ -55,7 +55,8 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
     Eigen::VectorXd sigma;
     Eigen::VectorXd g(C), v(C), delta(C);
     convex_solution best;
-    bool exact_z = true;  // Z = D W recomputed (not accumulated) for the certificate
+    bool exact_z = true;   // Z = D W recomputed (not accumulated) for the certificate
+    bool cd_next = false;  // the next step is a CD step (after a Newton step shortened below 1e-2)
     for (s.iterations = 0; s.iterations < opt.max_outer; ++s.iterations) {
         const double f = loss_value(pr.loss, Z, pr.Y, pr.a, &G, &Hr);
         const matrix Gf = D.transpose() * G;  // ∇ of the data term in W
@@ -84,12 +85,17 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
         // coordinates replaces the coordinate-descent step (which converges only linearly, slowest
         // on the softmax model, flat along W_j,: + t·1); CD remains the fallback and the start.
         const double rel_gap = std::abs(s.gap) / std::max(1.0, std::abs(s.primal));
-        if (rel_gap <= opt.newton_trigger &&
-            newton_cg_step(pr, W, Z, Gf, s.primal, std::max<std::size_t>(32, s.nonzeros), opt.max_cg)) {
-            for (Eigen::Index j = 0; j < P; ++j)  // keep the CD working set ⊇ support
-                if (!in_ws[j] && W.row(j).cwiseAbs().maxCoeff() > 0.0) in_ws[j] = 1, ws.push_back(j);
-            continue;
+        // A heavily shortened Newton step (support still moving) hands the next iteration to CD.
+        if (rel_gap <= opt.newton_trigger && !cd_next) {
+            const double t = newton_cg_step(pr, W, Z, Gf, s.primal, std::max<std::size_t>(32, s.nonzeros), opt.max_cg);
+            if (t > 0.0) {
+                cd_next = t < 1e-2;
+                for (Eigen::Index j = 0; j < P; ++j)  // keep the CD working set ⊇ support
+                    if (!in_ws[j] && W.row(j).cwiseAbs().maxCoeff() > 0.0) in_ws[j] = 1, ws.push_back(j);
+                continue;
+            }
         }
+        cd_next = false;
         grow_working_set(pr, Gf, W, in_ws, ws);
         H = Hr;
         hess.resize(static_cast<Eigen::Index>(ws.size()), C);
