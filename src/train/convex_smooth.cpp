@@ -1,7 +1,7 @@
-// Smooth losses (squared, logistic, softmax CE): proximal Newton with the exact diagonal
-// curvature of the loss in the prediction space, coordinate descent on a working set, a
-// backtracking line search, and the duality gap of the dual point U = −∇ℒ(DW) as the stopping
-// rule (spec §5.8). For the squared loss the quadratic model is exact and every step is accepted.
+// Smooth losses (squared, logistic, softmax CE): globalised Newton-CG steps on the support
+// (convex_newton_cg.cpp), with proximal Newton by coordinate descent on a working set (exact
+// diagonal curvature in the prediction space, backtracking line search) as the fallback, and the
+// duality gap of the dual point U = −∇ℒ(DW) as the stopping rule (spec §5.8).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -37,82 +37,6 @@ void grow_working_set(const convex_problem& pr, const matrix& Gf, const matrix& 
     }
 }
 
-// Newton step on the support with its signs fixed (elementwise penalty): minimises the quadratic
-// model ℒ + ∇ℒ·Δ + ½ ΔᵀHΔ + ρ sign(W)·Δ over the nonzero coordinates by one dense solve with the
-// exact Hessian H (softmax: a_i (diag π_i − π_i π_iᵀ) coupling the classes), then backtracks on
-// the true objective. Once CD has found the support this converges quadratically — and with W the
-// dual point −∇ℒ(DW), whose feasibility certifies the gap; CD alone converges only linearly,
-// slowest on the softmax model, which is flat along W_j,: + t·1. Returns whether a step was taken;
-// skipped when the dense system would cost more than `budget` flops.
-bool newton_on_support(const convex_problem& pr, matrix& W, matrix& Z, double F0, double budget) {
-    const auto& D = *pr.D;
-    const Eigen::Index N = D.rows(), C = W.cols();
-    std::vector<std::vector<Eigen::Index>> support(static_cast<std::size_t>(C));
-    std::size_t m = 0;
-    for (Eigen::Index c = 0; c < C; ++c)
-        for (Eigen::Index j = 0; j < W.rows(); ++j)
-            if (W(j, c) != 0.0) support[static_cast<std::size_t>(c)].push_back(j), ++m;
-    if (m == 0 || static_cast<double>(N) * static_cast<double>(m) * static_cast<double>(m) > budget) return false;
-    matrix G, Hd;
-    loss_value(pr.loss, Z, pr.Y, pr.a, &G, &Hd);
-    // Curvature weights per row for the class pair (c, c'): CE a(δπ_c − π_c π_c'), others diagonal.
-    auto weight = [&](Eigen::Index c, Eigen::Index c2) {
-        Eigen::VectorXd w(N);
-        for (Eigen::Index i = 0; i < N; ++i) {
-            if (pr.loss != loss_kind::ce) {
-                w[i] = c == c2 ? Hd(i, c) : 0.0;
-                continue;
-            }
-            const double ap = G(i, c) + pr.a[i] * pr.Y(i, c), ap2 = G(i, c2) + pr.a[i] * pr.Y(i, c2);
-            w[i] = pr.a[i] > 0.0 ? (c == c2 ? ap : 0.0) - ap * ap2 / pr.a[i] : 0.0;
-        }
-        return w;
-    };
-    std::vector<Eigen::MatrixXd> X(static_cast<std::size_t>(C));
-    std::vector<Eigen::Index> offset(static_cast<std::size_t>(C) + 1, 0);
-    for (Eigen::Index c = 0; c < C; ++c) {
-        const auto& sc = support[static_cast<std::size_t>(c)];
-        X[static_cast<std::size_t>(c)].resize(N, static_cast<Eigen::Index>(sc.size()));
-        for (std::size_t q = 0; q < sc.size(); ++q) X[static_cast<std::size_t>(c)].col(static_cast<Eigen::Index>(q)) = D.col(sc[q]);
-        offset[static_cast<std::size_t>(c) + 1] = offset[static_cast<std::size_t>(c)] + static_cast<Eigen::Index>(sc.size());
-    }
-    const auto M = static_cast<Eigen::Index>(m);
-    Eigen::MatrixXd H = Eigen::MatrixXd::Zero(M, M);
-    Eigen::VectorXd g(M);
-    for (Eigen::Index c = 0; c < C; ++c) {
-        const auto& Xc = X[static_cast<std::size_t>(c)];
-        if (Xc.cols() == 0) continue;
-        const Eigen::Index oc = offset[static_cast<std::size_t>(c)];
-        g.segment(oc, Xc.cols()) = Xc.transpose() * G.col(c);
-        for (Eigen::Index q = 0; q < Xc.cols(); ++q) g[oc + q] += pr.rho * (W(support[static_cast<std::size_t>(c)][static_cast<std::size_t>(q)], c) > 0 ? 1.0 : -1.0);
-        for (Eigen::Index c2 = c; c2 < C; ++c2) {
-            const auto& X2 = X[static_cast<std::size_t>(c2)];
-            if (X2.cols() == 0 || (pr.loss != loss_kind::ce && c2 != c)) continue;
-            const Eigen::MatrixXd block = Xc.transpose() * (weight(c, c2).asDiagonal() * X2);
-            H.block(oc, offset[static_cast<std::size_t>(c2)], Xc.cols(), X2.cols()) = block;
-            if (c2 != c) H.block(offset[static_cast<std::size_t>(c2)], oc, X2.cols(), Xc.cols()) = block.transpose();
-        }
-    }
-    H.diagonal().array() += 1e-12 * std::max(H.diagonal().maxCoeff(), 1e-300);
-    const Eigen::VectorXd delta = -H.ldlt().solve(g);
-    if (!delta.allFinite()) return false;
-    matrix dW = matrix::Zero(W.rows(), C), dZ = matrix::Zero(N, C);
-    for (Eigen::Index c = 0; c < C; ++c) {
-        const auto& sc = support[static_cast<std::size_t>(c)];
-        const Eigen::Index oc = offset[static_cast<std::size_t>(c)];
-        for (std::size_t q = 0; q < sc.size(); ++q) dW(sc[q], c) = delta[oc + static_cast<Eigen::Index>(q)];
-        if (!sc.empty()) dZ.col(c) = X[static_cast<std::size_t>(c)] * delta.segment(oc, static_cast<Eigen::Index>(sc.size()));
-    }
-    for (double t = 1.0; t > 1e-6; t *= 0.5) {
-        const matrix Wt = W + t * dW, Zt = Z + t * dZ;
-        if (loss_value(pr.loss, Zt, pr.Y, pr.a) + pr.rho * penalty_value(pr.penalty, Wt) < F0) {
-            W = Wt, Z = Zt;
-            return true;
-        }
-    }
-    return false;
-}
-
 }  // namespace
 
 convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt, const matrix* warm) {
@@ -120,7 +44,7 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
     const Eigen::Index N = D.rows(), P = D.cols(), C = pr.Y.cols();
     const bool group = pr.penalty == penalty_kind::group;
     convex_solution s;
-    s.method = "proximal Newton + working-set coordinate descent";
+    s.method = "Newton-CG on the support + working-set coordinate descent";
     matrix W = warm && warm->rows() == P && warm->cols() == C ? *warm : matrix::Zero(P, C);
     matrix Z = D * W, G, Hr;
     std::vector<char> in_ws(static_cast<std::size_t>(P), 0);
@@ -131,7 +55,8 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
     Eigen::VectorXd sigma;
     Eigen::VectorXd g(C), v(C), delta(C);
     convex_solution best;
-    bool exact_z = true;  // Z = D W recomputed (not accumulated) for the certificate
+    bool exact_z = true;   // Z = D W recomputed (not accumulated) for the certificate
+    bool cd_next = false;  // the next step is a CD step (after a Newton step shortened below 1e-2)
     for (s.iterations = 0; s.iterations < opt.max_outer; ++s.iterations) {
         const double f = loss_value(pr.loss, Z, pr.Y, pr.a, &G, &Hr);
         const matrix Gf = D.transpose() * G;  // ∇ of the data term in W
@@ -156,6 +81,21 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
             continue;
         }
         exact_z = false;
+        // Near the optimum a matrix-free Newton-CG step on the support and its worst entering
+        // coordinates replaces the coordinate-descent step (which converges only linearly, slowest
+        // on the softmax model, flat along W_j,: + t·1); CD remains the fallback and the start.
+        const double rel_gap = std::abs(s.gap) / std::max(1.0, std::abs(s.primal));
+        // A heavily shortened Newton step (support still moving) hands the next iteration to CD.
+        if (rel_gap <= opt.newton_trigger && !cd_next) {
+            const double t = newton_cg_step(pr, W, Z, Gf, s.primal, std::max<std::size_t>(32, s.nonzeros), opt.max_cg);
+            if (t > 0.0) {
+                cd_next = t < 1e-2;
+                for (Eigen::Index j = 0; j < P; ++j)  // keep the CD working set ⊇ support
+                    if (!in_ws[j] && W.row(j).cwiseAbs().maxCoeff() > 0.0) in_ws[j] = 1, ws.push_back(j);
+                continue;
+            }
+        }
+        cd_next = false;
         grow_working_set(pr, Gf, W, in_ws, ws);
         H = Hr;
         hess.resize(static_cast<Eigen::Index>(ws.size()), C);
@@ -237,10 +177,6 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
             }
         }
         Z = Zt;
-        // Near the optimum (relative gap below 1e-2), polish on the support (elementwise penalty).
-        if (!group && std::abs(s.gap) <= 1e-2 * std::max(1.0, std::abs(s.primal)))
-            newton_on_support(pr, W, Z, loss_value(pr.loss, Z, pr.Y, pr.a) + pr.rho * penalty_value(pr.penalty, W),
-                              opt.newton_flops);
     }
     const double f = loss_value(pr.loss, Z, pr.Y, pr.a, &G);
     s.W = W;

@@ -5,6 +5,8 @@
 // with the losses of snn_loss.hpp. Solved by our own methods and certified by the duality gap:
 //   smooth losses: proximal Newton (exact diagonal curvature) with coordinate descent on a working
 //                  set grown from the dual-infeasible columns (strong-rule screening), line search;
+//                  near the optimum a matrix-free Newton-CG step on the support with the exact loss
+//                  Hessian (softmax coupling included), projected onto the sign-consistent orthant;
 //   hinge / OVR hinge: the LP by a Mehrotra interior point on a column working set (column
 //                  generation on ‖Dᵀu‖∞ ≤ ρ), normal equations reduced to the working set.
 // Every solution carries p, d, the gap and the dual feasibility of its dual point.
@@ -32,11 +34,14 @@ struct convex_problem {
 
 struct convex_options {
     double gap_tol = 1e-6;      // stop at |p − d| ≤ gap_tol · max(1, |p|)
-    std::size_t max_outer = 5000;  // CE converges linearly (one class per Newton step)
+    std::size_t max_outer = 5000;
     double feas_tol = 1e-8;     // accepted relative dual infeasibility
-    // Smooth losses: the largest dense Newton system on the support (N·nnz² flops) solved to polish
-    // a solution near the optimum; larger supports rely on coordinate descent alone.
-    double newton_flops = 2e10;
+    // Smooth losses: below this relative gap the matrix-free Newton-CG step on the support (and its
+    // worst entering coordinates) replaces the coordinate-descent step, which remains the fallback
+    // when a Newton step cannot decrease the objective (1: from the start); ≤ max_cg CG iterations
+    // per solve of the Newton system.
+    double newton_trigger = 1.0;
+    std::size_t max_cg = 500;
 };
 
 struct convex_solution {
