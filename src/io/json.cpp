@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "json_escapes.hpp"
+
 namespace einet::io {
 
 json::json(const std::vector<double>& values) : v_(array_t{}) {
@@ -37,20 +39,15 @@ void json::push_back(json value) {
 std::string json_escape(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
+        if (const char letter = detail::json_escape_letter(static_cast<char>(c))) {
+            out += '\\';
+            out += letter;
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
         }
     }
     return out + "\"";

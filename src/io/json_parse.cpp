@@ -4,6 +4,7 @@
 
 #include "einet/core/error.hpp"
 #include "einet/io/json.hpp"
+#include "json_escapes.hpp"
 
 namespace einet::io {
 
@@ -92,24 +93,17 @@ private:
             }
             if (i_ >= s_.size()) break;
             c = s_[i_++];
-            switch (c) {
-                case 'n': out += '\n'; break;
-                case 't': out += '\t'; break;
-                case 'r': out += '\r'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'u': {
-                    if (i_ + 4 > s_.size()) fail("short \\u escape");
-                    const unsigned long cp = std::strtoul(s_.substr(i_, 4).c_str(), nullptr, 16);
-                    i_ += 4;
-                    if (cp < 0x80) out += static_cast<char>(cp);  // dump escapes only control characters
-                    else if (cp < 0x800) out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
-                    else out += static_cast<char>(0xE0 | (cp >> 12)), out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
-                              out += static_cast<char>(0x80 | (cp & 0x3F));
-                    break;
-                }
-                default: out += c;  // \" \\ \/
+            if (c != 'u') {
+                out += detail::json_unescape_letter(c);
+                continue;
             }
+            if (i_ + 4 > s_.size()) fail("short \\u escape");
+            const unsigned long cp = std::strtoul(s_.substr(i_, 4).c_str(), nullptr, 16);
+            i_ += 4;
+            if (cp < 0x80) out += static_cast<char>(cp);  // dump escapes only control characters
+            else if (cp < 0x800) out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
+            else out += static_cast<char>(0xE0 | (cp >> 12)), out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                      out += static_cast<char>(0x80 | (cp & 0x3F));
         }
         if (i_ >= s_.size()) fail("unterminated string");
         ++i_;

@@ -98,7 +98,7 @@ TEST_F(io_test, json_keeps_order_escapes_and_prints_round_trip_numbers) {
 // json::parse reads back what dump writes: the same text again, exact doubles, int64, escapes.
 TEST_F(io_test, json_parse_inverts_dump) {
     json j = json::object();
-    j["s"] = "a \"quoted\"\\ line\nnext\ttab\x01 µ";
+    j["s"] = "a \"quoted\"\\ line\nnext\ttab\x01 µ\b\f\r\x1f/";
     j["list"] = std::vector<double>{0.1, 1.0 / 3.0, 5e-324, -2.5e300, std::nan("")};
     j["n"] = std::int64_t{-9007199254740993};
     j["nested"]["empty"] = json::array();
