@@ -19,26 +19,32 @@
 namespace {
 
 // float32 FMA peak of one core: independent accumulators (enough to cover the FMA latency on
-// every current x86 core), vectors of 16 floats (GCC vector extension; AVX-512 or 2×AVX2 FMAs).
+// every current x86 core) in vectors of the widest native width, few enough to stay in registers
+// (12 zmm, or 12 ymm with AVX2). No asm barrier: an earlier "+x" barrier made GCC keep the
+// accumulators on the stack, so the loop measured store-forwarding latency (~half the peak).
 double peak_fma_gflops() {
-    typedef float v16 __attribute__((vector_size(64)));
+#if defined(__AVX512F__)
+    constexpr int width = 16;
+#else
+    constexpr int width = 8;
+#endif
+    typedef float vec __attribute__((vector_size(4 * width)));
     constexpr int acc_n = 12;
-    v16 acc[acc_n];
-    const v16 m = {1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f,
-                   1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f, 1.0000001f};
-    const v16 a = m * 1e-7f;
+    vec acc[acc_n];
+    vec m, a;
+    for (int l = 0; l < width; ++l) m[l] = 1.0000001f, a[l] = 1e-7f;
     for (int k = 0; k < acc_n; ++k) acc[k] = m * static_cast<float>(k);
-    const long iters = 20000000;
+    const long iters = 320000000 / width;
     const auto t0 = std::chrono::steady_clock::now();
     for (long it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
         for (int k = 0; k < acc_n; ++k) acc[k] = acc[k] * m + a;  // contracted to one FMA (-ffp-contract=fast)
-        asm volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]), "+x"(acc[4]), "+x"(acc[5]));
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     float sink = 0;
     for (int k = 0; k < acc_n; ++k) sink += acc[k][0];
-    if (sink == 42.0f) std::puts("");  // keep the results alive
-    return 2.0 * 16.0 * acc_n * static_cast<double>(iters) / s * 1e-9;
+    if (sink == 42.0f) std::puts("");  // keeps the loop's results alive
+    return 2.0 * width * acc_n * static_cast<double>(iters) / s * 1e-9;
 }
 
 // GB/s of FMAs that read every float of `group` matrices of `bytes` each once per sweep, many
