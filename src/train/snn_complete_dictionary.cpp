@@ -159,16 +159,17 @@ struct inner_state {
     std::vector<matrix> weights;  // per layer so far: fan_in × width
 };
 
-// All index sets of size k from 0..m−1 (lexicographic).
-std::vector<std::vector<std::size_t>> subsets(std::size_t m, std::size_t k) {
-    std::vector<std::vector<std::size_t>> out;
+// Calls visit(idx) for every index set of size k from 0..m−1, in lexicographic order, one at a
+// time: the count is binomial and the caller's size guard must be able to stop it early.
+template <class Visit>
+void for_each_subset(std::size_t m, std::size_t k, Visit&& visit) {
     std::vector<std::size_t> idx(k);
     for (std::size_t q = 0; q < k; ++q) idx[q] = q;
     while (true) {
-        out.push_back(idx);
+        visit(static_cast<const std::vector<std::size_t>&>(idx));
         std::size_t q = k;
         while (q > 0 && idx[q - 1] == m - k + q - 1) --q;
-        if (q == 0) return out;
+        if (q == 0) return;
         ++idx[q - 1];
         for (std::size_t p = q; p < k; ++p) idx[p] = idx[p - 1] + 1;
     }
@@ -191,7 +192,7 @@ complete_dictionary enumerate_complete_dictionary(const snn_shape& shape, const 
             const auto traj = enumerate_lif_neuron(st.spikes, T, opt.lif, max_cells);
             if (traj.empty()) continue;
             const std::size_t k = std::min(m, traj.size());
-            for (const auto& pick : subsets(traj.size(), k)) {
+            for_each_subset(traj.size(), k, [&](const std::vector<std::size_t>& pick) {
                 // m neurons: the k chosen trajectories, the last repeated when fewer exist than m.
                 std::vector<std::size_t> cols(m);
                 for (std::size_t q = 0; q < m; ++q) cols[q] = pick[std::min(q, k - 1)];
@@ -210,7 +211,7 @@ complete_dictionary enumerate_complete_dictionary(const snn_shape& shape, const 
                 if (next.size() > max_cells)
                     throw config_error("complete dictionary: more than " + std::to_string(max_cells) + " spike rasters in layer " +
                                        std::to_string(l + 1) + "; the enumeration is exponential (spec §4.4)");
-            }
+            });
         }
         states.clear();
         for (auto& [key, st] : next) states.push_back(std::move(st));

@@ -150,4 +150,10 @@ TEST(CompleteDictionary, RejectsNonSpikeReadoutsAndRunawayEnumerations) {
     EXPECT_THROW(enumerate_complete_dictionary(shape_of(2, 1, 2, 1, 1), opt, supervision::final_time, data),
                  einet::config_error);
     EXPECT_THROW(enumerate_lif_neuron(data.x, data.steps, lif_params::canonical(), 5), einet::config_error);
+    // A wide inner layer: the guard fires while the subsets are visited, before C(|traj|, width)
+    // index sets could be built (hundreds of trajectories choose 8 would not fit in memory).
+    const auto wide = gaussian_data(4, 6, 2, 5);
+    EXPECT_GT(enumerate_lif_neuron(wide.x, wide.steps, lif_params::canonical()).size(), 40u);
+    EXPECT_THROW(enumerate_complete_dictionary(shape_of(2, 2, 3, 8, 4), snn_options{}, supervision::final_time, wide, 200),
+                 einet::config_error);
 }
