@@ -52,19 +52,19 @@ def evaluation_set(run_seed: int, batches: int, steps: int = 50, substeps: int =
 
 
 def robustness_balance(trained: dict, run_seed: int, batches: int, steps: int = 50, chunk: int = 25,
-                       threads: int = 1, **balance_options) -> dict:
+                       threads: int = 1, substeps: int = 10, **balance_options) -> dict:
     """Spec §3.1 steps 2–3: gains μ_j = fraction of samples n = 0..N_s−2 with x_j > 0 on the noise-free
     gain runs (hidden states read through W_out = I), robustness costs c_ij = μ_j J_ij² (Eq. 13),
     balanced by einet's flow to t = 3000 (`balance_options` go to einet.balance). Returns gains, h
     and the balance result."""
     J = trained["J"]
     n = J.shape[0]
-    u, _ = evaluation_set(run_seed, batches, steps, stream=GAIN_STREAM)
+    u, _ = evaluation_set(run_seed, batches, steps, substeps=substeps, stream=GAIN_STREAM)
     active, samples = np.zeros(n), 0
     for k in range(0, batches, chunk):
         cols = slice(8 * k, 8 * min(batches, k + chunk))
         x = _einet.run_rnn(J, trained["W_in"], np.eye(n), trained["b"], u[:, :, cols],
-                           integrator="euler_maruyama", threads=threads)
+                           integrator="euler_maruyama", dt=1.0 / substeps, threads=threads)
         active += (x[:-1] > 0).sum(axis=(0, 2))
         samples += (x.shape[0] - 1) * x.shape[2]
     mu = active / samples
@@ -85,30 +85,32 @@ def trial_averaged_loss(y: np.ndarray, z: np.ndarray) -> float:
     return float(np.mean((trial_average(y) - trial_average(z)) ** 2))
 
 
-def _run(net: dict, u, noise: float, seed: int, threads: int, noise_increment: str):
+def _run(net: dict, u, noise: float, seed: int, threads: int, noise_increment: str, substeps: int):
     # spec §1.2(b): increment sqrt(dt)·ε·ξ; the authors' rnnops code adds dt·ε·ξ ("dt"), i.e. sqrt(dt)·ε at our scale
-    eps = noise * (np.sqrt(0.1) if noise_increment == "dt" else 1.0)
+    dt = 1.0 / substeps  # the inputs repeat each task step `substeps` times (evaluation_set)
+    eps = noise * (np.sqrt(dt) if noise_increment == "dt" else 1.0)
     return _einet.run_rnn(net["J"], net["W_in"], net["W_out"], net["b"], u, integrator="euler_maruyama",
-                          noise=eps, seed=seed, threads=threads)
+                          dt=dt, noise=eps, seed=seed, threads=threads)
 
 
 def noise_test(trained: dict, u, z, levels, run_seed: int = 1, h=None, threads: int = 1,
-               independent_noise: bool = False, noise_increment: str = "sqrt_dt") -> dict:
+               independent_noise: bool = False, noise_increment: str = "sqrt_dt", substeps: int = 10) -> dict:
     """Original vs balanced (π_h with h = trained['h_balanced'] unless given) under hidden noise ε.
-    Same noise for both networks (as the study) unless `independent_noise`."""
+    Same noise for both networks (as the study) unless `independent_noise`. `substeps` must be the
+    one `u` was built with (evaluation_set): the integrator step is 1/substeps."""
     if noise_increment not in ("sqrt_dt", "dt"):
         raise ValueError(f"noise_increment: expected 'sqrt_dt' or 'dt', got {noise_increment!r}")
     h = trained["h_balanced"] if h is None else h
     bal = _einet.task_preserving_transform(trained["J"], trained["W_in"], trained["W_out"], trained["b"], h)
     nets = (trained, bal)
-    clean = [_run(n, u, 0.0, run_seed + 1, threads, noise_increment) for n in nets]
+    clean = [_run(n, u, 0.0, run_seed + 1, threads, noise_increment, substeps) for n in nets]
     zbar = trial_average(z)
     out = {k: [] for k in ("loss_original", "loss_balanced", "loss_ratio", "cross", "shift_sq")}
     for e, eps in enumerate(levels):
         seeds = (run_seed + 1 + e, run_seed + 1 + e + (10**6 if independent_noise else 0))
         losses, parts = [], []
         for n, y0, s in zip(nets, clean, seeds):
-            y = _run(n, u, eps, s, threads, noise_increment)
+            y = _run(n, u, eps, s, threads, noise_increment, substeps)
             d = trial_average(y) - trial_average(y0)
             e0 = trial_average(y0) - zbar
             losses.append(trial_averaged_loss(y, z))
