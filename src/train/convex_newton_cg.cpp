@@ -94,10 +94,8 @@ struct loss_curvature {
     }
 };
 
-loss_curvature curvature(const convex_problem& pr, const matrix& Z) {
-    loss_curvature h{pr.loss, {}, {}, {}};
-    matrix G;
-    loss_value(pr.loss, Z, pr.Y, pr.a, &G, &h.Hd);
+loss_curvature curvature(const convex_problem& pr, const matrix& G, const matrix& Hd) {
+    loss_curvature h{pr.loss, {}, {}, Hd};
     if (pr.loss == loss_kind::ce) {
         h.AP = G + pr.Y.cwiseProduct(pr.a.replicate(1, G.cols()));  // a_i π_ic = G_ic + a_i y_ic
         h.PI = matrix::Zero(G.rows(), G.cols());
@@ -117,15 +115,15 @@ matrix predictions(const dictionary& D, const free_set& f, const Eigen::VectorXd
 
 }  // namespace
 
-double newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix& Gf, double F0, std::size_t max_entering,
-                    std::size_t max_cg) {
+double newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matrix& G, const matrix& Hd, const matrix& Gf,
+                      double F0, std::size_t max_entering, std::size_t max_cg) {
     const auto& D = *pr.D;
     const Eigen::Index C = W.cols();
     const bool group = pr.penalty == penalty_kind::group;
     const free_set f = choose_free(pr, W, Gf, max_entering);
     const auto m = static_cast<Eigen::Index>(f.col.size());
     if (m == 0) return 0.0;
-    const loss_curvature h = curvature(pr, Z);
+    const loss_curvature h = curvature(pr, G, Hd);
     // Group penalty curvature on a support row: ρ/‖w‖ (I − ŵŵᵀ) (zero for an entering row).
     Eigen::VectorXd row_norm = Eigen::VectorXd::Zero(m);
     if (group)
@@ -140,13 +138,12 @@ double newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matr
             out.segment(k, C) += pr.rho / nr * (v.segment(k, C) - u * u.dot(v.segment(k, C)));
         }
     };
-    // Jacobi preconditioner: diag(D_Fᵀ H D_F) + penalty + damping.
-    const matrix Hdiag = pr.loss == loss_kind::ce ? matrix(h.AP.cwiseProduct(matrix::Ones(h.AP.rows(), C) - h.PI)) : h.Hd;
+    // Jacobi preconditioner: diag(D_Fᵀ H D_F) + penalty + damping (H's diagonal per row: h.Hd).
     Eigen::VectorXd diag(m);
     for (Eigen::Index k = 0; k < m; ++k) {
         const auto j = f.col[static_cast<std::size_t>(k)];
         const auto c = f.cls[static_cast<std::size_t>(k)];
-        diag[k] = D.col(j).cwiseAbs2().dot(Hdiag.col(c));
+        diag[k] = D.col(j).cwiseAbs2().dot(h.Hd.col(c));
         if (group && row_norm[k] > 0.0) diag[k] += pr.rho / row_norm[k] * (1.0 - std::pow(W(j, c) / row_norm[k], 2));
     }
     // Levenberg damping μ ∝ the relative KKT residual κ: bounds the step along the softmax's flat

@@ -87,7 +87,7 @@ convex_solution solve_smooth(const convex_problem& pr, const convex_options& opt
         const double rel_gap = std::abs(s.gap) / std::max(1.0, std::abs(s.primal));
         // A heavily shortened Newton step (support still moving) hands the next iteration to CD.
         if (rel_gap <= opt.newton_trigger && !cd_next) {
-            const double t = newton_cg_step(pr, W, Z, Gf, s.primal, std::max<std::size_t>(32, s.nonzeros), opt.max_cg);
+            const double t = newton_cg_step(pr, W, Z, G, Hr, Gf, s.primal, std::max<std::size_t>(32, s.nonzeros), opt.max_cg);
             if (t > 0.0) {
                 cd_next = t < 1e-2;
                 for (Eigen::Index j = 0; j < P; ++j)  // keep the CD working set ⊇ support
