@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "einet/core/error.hpp"
+#include "einet/core/gaussian_kernel.hpp"
 
 namespace einet::config {
 
@@ -14,35 +15,19 @@ record::recorded_array array(std::string name, std::vector<double> values, std::
     return record::make_array(std::move(name), std::move(values), std::move(shape), std::move(axes), "", std::move(doc));
 }
 
-// [from, to, count] → linspace(from, to, count).
-std::vector<double> range_of(const resolved_config& cfg, const std::string& key) {
-    const auto v = cfg.number_list(key);
-    if (v.size() != 3 || !(v[2] >= 2) || v[2] != std::floor(v[2]) || !(v[1] > v[0])) {
-        throw config_error(cfg.origin(key) + ": " + key + ": expected [from, to, count] with from < to and an integer count >= 2");
-    }
-    return lowrank::linspace(v[0], v[1], static_cast<std::size_t>(v[2]));
-}
-
-// Gaussian smoothing along the steps of an n × N array (SD sigma steps, kernel cut at 4 SD, edges
-// mirrored as scipy.ndimage's default "reflect" mode).
+// Gaussian smoothing along the steps of an n × N array (scipy.ndimage.gaussian_filter1d: SD sigma
+// steps, kernel cut at 4 SD, "reflect" edges).
 std::vector<double> smooth_steps(const std::vector<double>& a, std::size_t n, std::size_t N, double sigma) {
     if (!(sigma > 0)) return a;
-    const auto radius = static_cast<long>(4.0 * sigma + 0.5);
-    std::vector<double> w(2 * radius + 1);
-    double total = 0;
-    for (long k = -radius; k <= radius; ++k) total += w[k + radius] = std::exp(-0.5 * static_cast<double>(k * k) / (sigma * sigma));
-    for (auto& x : w) x /= total;
+    const auto w = core::gaussian_kernel(sigma);
+    const auto radius = static_cast<long>(w.size() / 2);
     const auto len = static_cast<long>(n);
-    auto mirror = [&](long i) {
-        while (i < 0 || i >= len) i = i < 0 ? -i - 1 : 2 * len - i - 1;
-        return static_cast<std::size_t>(i);
-    };
     std::vector<double> out(a.size(), 0.0);
     for (long t = 0; t < len; ++t) {
         for (long k = -radius; k <= radius; ++k) {
-            const double* src = &a[mirror(t + k) * N];
+            const double* src = &a[core::reflect_index(t + k, len) * N];
             double* dst = &out[static_cast<std::size_t>(t) * N];
-            for (std::size_t i = 0; i < N; ++i) dst[i] += w[k + radius] * src[i];
+            for (std::size_t i = 0; i < N; ++i) dst[i] += w[static_cast<std::size_t>(k + radius)] * src[i];
         }
     }
     return out;
@@ -50,9 +35,18 @@ std::vector<double> smooth_steps(const std::vector<double>& a, std::size_t n, st
 
 }  // namespace
 
+std::vector<double> range_of(const resolved_config& cfg, const std::string& key, std::size_t min_count, bool increasing) {
+    const auto v = cfg.number_list(key);
+    if (v.size() != 3 || !(v[2] >= static_cast<double>(min_count)) || v[2] != std::floor(v[2]) || (increasing && !(v[1] > v[0]))) {
+        throw config_error(cfg.origin(key) + ": " + key + ": expected [from, to, count] with " + (increasing ? "from < to and " : "") +
+                           "an integer count >= " + std::to_string(min_count));
+    }
+    return lowrank::linspace(v[0], v[1], static_cast<std::size_t>(v[2]));
+}
+
 velocity_pool::velocity_pool(const resolved_config& cfg) {
     if (!cfg.has("lowrank.velocity_bins")) return;
-    centres_ = range_of(cfg, "lowrank.velocity_bins");
+    centres_ = range_of(cfg, "lowrank.velocity_bins", 2, true);
     half_ = cfg.has("lowrank.velocity_halfwidth") ? cfg.number("lowrank.velocity_halfwidth") : centres_[1] - centres_[0];
 }
 

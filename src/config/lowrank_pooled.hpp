@@ -13,6 +13,10 @@
 
 namespace einet::config {
 
+// [from, to, count] at `key` → linspace(from, to, count): count an integer ≥ min_count and, when
+// `increasing`, from < to; otherwise a config_error naming the key's file and line.
+std::vector<double> range_of(const resolved_config& cfg, const std::string& key, std::size_t min_count, bool increasing);
+
 // [lowrank] velocity_bins = [from, to, count] (+ velocity_halfwidth): samples (y_n, τ(y_{n+1} − y_n)/dt)
 // of the first population's latent over the measurement window, pooled, then averaged in bins.
 class velocity_pool {

@@ -47,16 +47,6 @@ std::vector<double> input_samples(const resolved_config& cfg, std::size_t n) {
     return lowrank::hold_then_ramp(n, from, to, hold);
 }
 
-// [lowrank] sweep_range = [from, to, count] → linspace(from, to, count).
-std::vector<double> sweep_range(const resolved_config& cfg) {
-    const std::string key = "lowrank.sweep_range";
-    const auto v = cfg.number_list(key);
-    if (v.size() != 3 || !(v[2] >= 1) || v[2] != std::floor(v[2])) {
-        throw config_error(cfg.origin(key) + ": " + key + ": expected [from, to, count] with an integer count >= 1");
-    }
-    return lowrank::linspace(v[0], v[1], static_cast<std::size_t>(v[2]));
-}
-
 struct quadratic {
     double a = 0, b = 0, c = 0;
     double operator()(double x) const { return a * x * x + b * x + c; }
@@ -633,7 +623,7 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
     }
     const std::vector<double> sweep = !swept ? std::vector<double>{0.0}
                                       : cfg.has("lowrank.sweep_values") ? cfg.number_list("lowrank.sweep_values")
-                                                                        : sweep_range(cfg);
+                                                                        : range_of(cfg, "lowrank.sweep_range", 1, false);
     const auto trials = static_cast<std::size_t>(cfg.integer("lowrank.trials"));
     const auto seed = static_cast<std::uint64_t>(cfg.integer("run.seed"));
     const std::string text = cfg.to_toml();

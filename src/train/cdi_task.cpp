@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "einet/core/gaussian_kernel.hpp"
 #include "einet/core/rng.hpp"
 
 namespace einet::train {
@@ -31,22 +32,13 @@ cdi_batch make_cdi_batch(const cdi_options& opt, std::uint64_t batch) {
 }
 
 engine::sequence gaussian_filter_time(const engine::sequence& x, double sigma) {
-    const int radius = static_cast<int>(4.0 * sigma + 0.5);  // SciPy: int(truncate·σ + 0.5)
-    std::vector<double> w(static_cast<std::size_t>(2 * radius + 1));
-    double sum = 0.0;
-    for (int i = -radius; i <= radius; ++i) sum += w[static_cast<std::size_t>(i + radius)] = std::exp(-0.5 * i * i / (sigma * sigma));
-    for (auto& v : w) v /= sum;
+    const auto w = core::gaussian_kernel(sigma);
+    const auto radius = static_cast<long>(w.size() / 2);
     const auto n = static_cast<long>(x.size());
-    auto reflect = [n](long i) {  // 'reflect': (d c b a | a b c d | d c b a)
-        const long period = 2 * n;
-        i %= period;
-        if (i < 0) i += period;
-        return i < n ? i : period - 1 - i;
-    };
     engine::sequence out;
     for (long t = 0; t < n; ++t) {
         Eigen::MatrixXd acc = Eigen::MatrixXd::Zero(x[0].rows(), x[0].cols());
-        for (int i = -radius; i <= radius; ++i) acc += w[static_cast<std::size_t>(i + radius)] * x[static_cast<std::size_t>(reflect(t + i))];
+        for (long i = -radius; i <= radius; ++i) acc += w[static_cast<std::size_t>(i + radius)] * x[core::reflect_index(t + i, n)];
         out.push_back(acc);
     }
     return out;
