@@ -152,13 +152,13 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
     const auto n_T = static_cast<std::size_t>(std::llround(cfg.quantity("lowrank.duration") / m.dt));
     m.x = input_samples(cfg, n_T);
     const auto names = cfg.instances("neurons");
+    const auto dc = dc_design_of(cfg);  // drawn once (a GP target costs a Cholesky), shared by E and I
     for (const auto& inst : names) {
         lowrank::population_spec p;
         p.name = inst.substr(std::string("neurons.").size());
         const auto n = static_cast<std::size_t>(cfg.integer(inst + ".size"));
         p.excitatory = cfg.boolean(inst + ".excitatory");
         if (cfg.string(inst + ".thresholds") == "dc_design") {
-            const auto dc = dc_design_of(cfg);
             if (!dc) throw config_error(cfg.origin(inst + ".thresholds") + ": " + inst + ".thresholds: dc_design expects lowrank.design_knots and design_values");
             const auto design = lowrank::design_ei(dc->dc, dc->a_E, dc->a_I, dc->c_E, dc->c_I);
             const auto& src = p.excitatory ? design.E : design.I;
@@ -170,7 +170,6 @@ lowrank::model build_lowrank_model(const resolved_config& cfg) {
         } else if (cfg.string(inst + ".thresholds") == "convex_design") {
             // Boundary design for one population (spec A4 for a piecewise-linear convex f): the
             // boundary y = −f(x), one neuron per piece; a non-convex target is refused naming the key.
-            const auto dc = dc_design_of(cfg);
             if (!dc) throw config_error(cfg.origin(inst + ".thresholds") + ": " + inst + ".thresholds: convex_design expects lowrank.design_knots and design_values");
             const auto lines = lowrank::design_convex(dc->f, cfg.origin("lowrank.design_values") + ": lowrank.design_values");
             if (lines.F.size() != n) {
@@ -253,10 +252,11 @@ std::optional<lowrank::homogeneous_ei> homogeneous_of(const lowrank::model& m) {
     return h;
 }
 
-measured measure(const resolved_config& cfg, const lowrank::model& m, const lowrank::trajectory& tr) {
+// `window` = measurement_window(cfg, m) and `dc` = dc_design_of(cfg), computed once by the caller.
+measured measure(const resolved_config& cfg, const lowrank::model& m, const lowrank::trajectory& tr,
+                 lowrank::sample_window window, const std::optional<dc_setup>& dc) {
     const std::size_t n_T = m.x.size();
     const double dt = m.dt;
-    const auto window = measurement_window(cfg, m);
     const std::size_t first = window.first, last = window.last;
     const double x_lo = cfg.has("lowrank.measure_x_min") ? cfg.number("lowrank.measure_x_min") : -INFINITY;
     const double x_hi = cfg.has("lowrank.measure_x_max") ? cfg.number("lowrank.measure_x_max") : INFINITY;
@@ -439,7 +439,7 @@ measured measure(const resolved_config& cfg, const lowrank::model& m, const lowr
                 }
             }
         }
-        if (const auto dc = dc_design_of(cfg)) {
+        if (dc) {
             // Fig 14 / spec A2–A3: q − p = f exactly, and the designed network's crossing computes
             // (f + c_E − c_I)/(a_I − a_E) exactly (the rate limit); both measured on the inputs of the run.
             std::vector<double> q(n_T), pp(n_T), f(n_T);
@@ -643,12 +643,13 @@ study_output run_lowrank_study(const resolved_config& cfg, io::run_directory& di
             const double jitter = vcfg.number("lowrank.decoder_jitter");
             const bool shown = v == 0 && si == 0;  // the run the figures show
             unit_rate_pool units(vcfg);            // per-neuron rates over its trials (Fig 10e, f)
+            const auto dc = dc_design_of(vcfg);
             for (std::size_t k = 0; k < trials; ++k) {
                 // Per-trial draws: decoders (Fig 8f), thresholds (Fig 9e; a stream per sweep point).
                 const auto mk = lowrank::jitter_thresholds(jitter > 0 ? lowrank::jitter_decoders(m, jitter, seed + k) : m, seed + k, si);
                 const auto window = measurement_window(vcfg, mk);
                 const auto tr = lowrank::simulate(mk, seed + k, opt.threads, window);
-                auto r = measure(vcfg, mk, tr);
+                auto r = measure(vcfg, mk, tr, window, dc);
                 if (velocity.active()) velocity.add(mk, tr, window);
                 if (shown && units.active()) units.add(mk, tr);
                 if (shown && k == 0) {
