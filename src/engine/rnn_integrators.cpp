@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "einet/core/eigen_single_thread.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 
@@ -99,15 +100,13 @@ sequence run_euler_maruyama(const network::relu_rnn& net, const sequence& inputs
     const auto batch = inputs.front().cols();
     sequence y(inputs.size(), Eigen::MatrixXd(net.outputs(), batch));
     const Eigen::Index chunks = (batch + em_chunk - 1) / em_chunk;
-    // Eigen's own threading stays off (its blocking would follow the thread count); chunks are
-    // fixed, so the bits never depend on `threads`. A hook sees the chunks one after another.
-    const int eigen_threads = Eigen::nbThreads();
-    Eigen::setNbThreads(1);
+    // Chunks are fixed and Eigen's own threading is off, so the bits never depend on `threads`.
+    // A hook sees the chunks one after another.
+    const core::eigen_single_thread eigen_off;
     const int team = on_state ? 1 : std::max(1, opt.threads);
 #pragma omp parallel for num_threads(team) schedule(dynamic, 1)
     for (Eigen::Index k = 0; k < chunks; ++k)
         euler_maruyama_chunk(net, inputs, opt, on_state, k * em_chunk, std::min(em_chunk, batch - k * em_chunk), y);
-    Eigen::setNbThreads(eigen_threads);
     return y;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "einet/core/eigen_single_thread.hpp"
 #include "einet/core/error.hpp"
 #include "einet/core/thin_product.hpp"
 #include "einet/io/checkpoint.hpp"
@@ -49,9 +50,7 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
     const Eigen::Index S = T * sub;
     const Eigen::Index chunks = (B + chunk_columns - 1) / chunk_columns;
     const Eigen::Index units = std::min<Eigen::Index>(std::max(1, threads), chunks);  // one per thread
-    // Eigen's own threading stays off: its blocking (hence rounding) would follow the thread count.
-    const int eigen_threads = Eigen::nbThreads();
-    Eigen::setNbThreads(1);
+    const core::eigen_single_thread eigen_off;
     auto first = [&](Eigen::Index c) { return std::min(B, c * chunk_columns); };
     auto chunks_of = [&](Eigen::Index u) { return std::pair{u * chunks / units, (u + 1) * chunks / units}; };
     auto seq = [](Eigen::Index k) { return static_cast<std::size_t>(k); };
@@ -160,7 +159,6 @@ rnn_gradients bptt_gradient(const network::relu_rnn& net, const engine::sequence
         const Eigen::Index r0 = blk * rows_per_block, nr = std::min(rows_per_block, n - r0);
         g.J.middleRows(r0, nr).noalias() = dt * A.middleRows(r0, nr) * R.transpose();
     }
-    Eigen::setNbThreads(eigen_threads);
     g.J += 2.0 * l2_penalty * net.J;
     return g;
 }
