@@ -119,22 +119,7 @@ void register_train(py::module_& m) {
                 py::gil_scoped_release release;
                 s = solve_convex(pr, opt, warm.is_none() ? nullptr : &W0);
             }
-            py::dict out;
-            auto W = py::array_t<double>({s.W.rows(), s.W.cols()});
-            std::copy(s.W.data(), s.W.data() + s.W.size(), W.mutable_data());
-            auto U = py::array_t<double>({s.U.rows(), s.U.cols()});
-            std::copy(s.U.data(), s.U.data() + s.U.size(), U.mutable_data());
-            out["W"] = W;
-            out["U"] = U;
-            out["primal"] = s.primal;
-            out["dual"] = s.dual;
-            out["gap"] = s.gap;
-            out["dual_infeasibility"] = s.dual_infeasibility;
-            out["certified"] = s.certified;
-            out["nonzeros"] = s.nonzeros;
-            out["iterations"] = s.iterations;
-            out["method"] = s.method;
-            return out;
+            return solution_dict(s);
         },
         py::arg("D"), py::arg("Y"), py::arg("a"), py::arg("loss") = "hinge", py::arg("rho") = 1e-3,
         py::arg("penalty") = "elementwise", py::arg("gap_tol") = 1e-6, py::arg("warm") = py::none(),

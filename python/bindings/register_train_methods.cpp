@@ -86,14 +86,6 @@ objective_spec objective_of(const std::string& loss, const std::string& sup, boo
         double bias
 #define LIF_VALUES lif, beta, theta, detach, sg, readout, bias
 
-py::dict solution_dict(const convex_solution& s) {
-    py::dict h;
-    h["primal"] = s.primal, h["dual"] = s.dual, h["gap"] = s.gap, h["dual_infeasibility"] = s.dual_infeasibility;
-    h["certified"] = s.certified, h["nonzeros"] = s.nonzeros, h["method"] = s.method;
-    h["W"] = to_2d(s.W);
-    return h;
-}
-
 }  // namespace
 
 void register_train_methods(py::module_& m) {

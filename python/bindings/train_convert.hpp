@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include "einet/core/error.hpp"
+#include "einet/train/convex_solver.hpp"
 #include "einet/train/snn_trainer.hpp"
 
 namespace einet_py_train {
@@ -70,6 +71,16 @@ inline py::array_t<double> to_2d(const matrix& m) {
     py::array_t<double> a({static_cast<py::ssize_t>(m.rows()), static_cast<py::ssize_t>(m.cols())});
     std::copy(m.data(), m.data() + m.size(), a.mutable_data());
     return a;
+}
+
+// A certified convex solve as a dict: W, U (the dual point), p, d, gap, dual infeasibility,
+// certified, nonzeros, iterations, method.
+inline py::dict solution_dict(const convex_solution& s) {
+    py::dict h;
+    h["W"] = to_2d(s.W), h["U"] = to_2d(s.U);
+    h["primal"] = s.primal, h["dual"] = s.dual, h["gap"] = s.gap, h["dual_infeasibility"] = s.dual_infeasibility;
+    h["certified"] = s.certified, h["nonzeros"] = s.nonzeros, h["iterations"] = s.iterations, h["method"] = s.method;
+    return h;
 }
 
 inline py::array_t<double> flat_of(const snn_params& p) {
