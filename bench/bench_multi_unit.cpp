@@ -1,12 +1,15 @@
 // Step kernel of the 80/20 multi-unit rate model (paper 001 Figs. 5G/6G) against the machine's
 // float32 FMA peak, measured in the same process.
 // Usage: bench_multi_unit BATCH STEPS PRECISION(float32|float64) KERNEL(unit_major|batch_major) REPEATS [NOISE(on|off)]
+//        [WEIGHT_STORAGE(float32|float16)]
 // -> one JSON line per repeat: seconds of engine.run(STEPS) (one trial segment, weights fixed, as
 // between two plasticity updates), recurrent-sum GFLOP/s (2·N_post·N_pre flops per network-step,
 // also for the silent steps before the kick whose sums the kernel skips: an effective rate),
 // the peak of a register-resident FMA loop on one thread, and the L2 streaming bandwidth of the same
 // FMA loop reading (instead of registers) 8 matrices of the size the unit-major kernel keeps per
-// network (its group of 8 networks; 41.6 KB each in float32), i.e. the kernel's memory roofline.
+// network (its group of 8 networks; 41.6 KB each in float32), i.e. the kernel's memory roofline,
+// and the same loop over one 20.8 KB buffer (the binary16 matrix of one network, which
+// weight_storage = float16 keeps alone in L1; read as floats: the L1 side of its roofline).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -84,9 +87,10 @@ int main(int argc, char** argv) {
     const std::string kernel = argc > 4 ? argv[4] : "unit_major";
     const int repeats = argc > 5 ? std::atoi(argv[5]) : 3;
     const bool noise = argc > 6 ? std::string(argv[6]) != "off" : true;  // off: what the noise costs
+    const std::string storage = argc > 7 ? argv[7] : "float32";
     const std::string toml = "[experiment]\nstudy = \"trial_plasticity\"\n[run]\nseed = 7\nbatch = " + std::to_string(batch) +
                              "\n[model]\nE.n = 80\nI.n = 20\nprecision = \"" + precision + "\"\nkernel = \"" + kernel +
-                             "\"\n[noise]\nsigma = \"" + (noise ? "10" : "0") + " s^-1/2\"\n[weights]\ntotal = true\nsynapse_spread = \"normal\"\n"
+                             "\"\nweight_storage = \"" + storage + "\"\n[noise]\nsigma = \"" + (noise ? "10" : "0") + " s^-1/2\"\n[weights]\ntotal = true\nsynapse_spread = \"normal\"\n"
                              "EE = {dist = \"uniform\", low = 1, high = 6}\nEI = {dist = \"uniform\", low = 0.5, high = 2}\n"
                              "IE = {dist = \"uniform\", low = 5, high = 7}\nII = {dist = \"uniform\", low = 0.5, high = 2}\n";
     const auto cfg = einet::config::load(toml, "bench", {});
@@ -94,6 +98,7 @@ int main(int argc, char** argv) {
     // The unit-major kernel's float32 matrices: 100 presynaptic rows × (80 + 24) padded columns.
     constexpr std::size_t matrix_bytes = 100 * (80 + 24) * sizeof(float);
     const double l2 = l2_stream_gbps(matrix_bytes, 8);
+    const double l1 = l2_stream_gbps(matrix_bytes / 2, 1);
     for (int r = 0; r < repeats; ++r) {
         auto net = einet::config::build_rate_network(cfg);
         einet::engine::rate_engine eng(net, static_cast<std::size_t>(batch), 7);
@@ -103,11 +108,12 @@ int main(int argc, char** argv) {
         eng.run(static_cast<std::size_t>(steps), nullptr, 1);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double flops = 2.0 * 100.0 * 100.0 * static_cast<double>(batch) * static_cast<double>(steps);
-        std::printf("{\"batch\": %ld, \"steps\": %ld, \"precision\": \"%s\", \"kernel\": \"%s\", \"seconds\": %.6f, "
-                    "\"gflops\": %.3f, \"peak_fma_gflops\": %.3f, \"fraction_of_peak\": %.4f, \"l2_stream_gbps\": %.3f, "
-                    "\"l2_bound_us_per_network_step\": %.5f, \"E_rate_network0\": %.9g}\n",
-                    batch, steps, precision.c_str(), kernel.c_str(), s, flops / s * 1e-9, peak, flops / s * 1e-9 / peak, l2,
-                    static_cast<double>(matrix_bytes) / (l2 * 1e3), eng.population_mean(0, 0));
+        std::printf("{\"batch\": %ld, \"steps\": %ld, \"precision\": \"%s\", \"weight_storage\": \"%s\", \"kernel\": \"%s\", "
+                    "\"seconds\": %.6f, \"gflops\": %.3f, \"peak_fma_gflops\": %.3f, \"fraction_of_peak\": %.4f, "
+                    "\"l2_stream_gbps\": %.3f, \"l2_bound_us_per_network_step\": %.5f, \"l1_stream_gbps\": %.3f, "
+                    "\"E_rate_network0\": %.9g}\n",
+                    batch, steps, precision.c_str(), storage.c_str(), kernel.c_str(), s, flops / s * 1e-9, peak,
+                    flops / s * 1e-9 / peak, l2, static_cast<double>(matrix_bytes) / (l2 * 1e3), l1, eng.population_mean(0, 0));
     }
     return 0;
 }
