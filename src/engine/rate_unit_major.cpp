@@ -162,9 +162,9 @@ void recurrent_group(const S* const* M, const T* const* r, std::size_t G, std::s
     std::size_t nd = 0;
     for (std::size_t c = 0; c < G; ++c) {
         const T* rc = r[c];
-        std::size_t active = 0;
+        std::uint32_t active = 0;  // 32-bit lanes: a 64-bit count was kept on the stack (store-forwarding chain)
 #pragma omp simd reduction(+ : active)
-        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1 : 0;
+        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1u : 0u;
         if (active == N && !std::is_same_v<S, T>) {  // binary16: the two-chain sums over all units
             for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
                 recurrent_listed<T, S, VB, decltype(nv)::value>(M[c], rc, nullptr, N, ld, i0, acc[c]);
