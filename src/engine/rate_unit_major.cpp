@@ -17,6 +17,10 @@
 // drive = common + η (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler
 // update and saturation, populations in order (sequential or simultaneous).
 // float32: state, noise and arithmetic in float (same Philox counters; tested against float64).
+// float32 with weight_storage float16: the float32 arithmetic in the same order, on weights rounded
+// once from double to IEEE binary16 when the matrices are gathered (each run() call, i.e. after
+// every plasticity update) and widened exactly to float as they are loaded (F16C vcvtph2ps). Half
+// the weight bytes; the conversion costs about what the saved L2 traffic did (docs/performance.md).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -63,13 +67,6 @@ void recurrent_k(const S* const* M, const T* const* r, std::size_t N, std::size_
     }
 }
 
-// Networks stepped together. Stored in T: 8, their matrices (8 × 41.6 KB in float32) in L2, so
-// that independent networks can be interleaved. Stored in binary16: one, so that its 20.8 KB
-// matrix stays in the 32 KB L1d for the whole call (the point of the mode), at the price of fewer
-// independent accumulator chains per column block.
-template <class T, class S>
-constexpr std::size_t unit_major_group() { return std::is_same_v<S, T> ? 8 : 1; }
-
 // Independent networks interleaved for nv vectors per column: K·nv ≥ 8 accumulator chains.
 constexpr std::size_t interleave(std::size_t nv) { return nv == 1 ? 8 : nv <= 3 ? 4 : 2; }
 
@@ -84,49 +81,23 @@ void recurrent_group_range(const S* const* M, const T* const* r, std::size_t G, 
 
 // acc[i] += Σ_t M[idx[t]·ld + i]·r[idx[t]] over the listed presynaptic units only (ascending), for
 // the columns [i0, i0 + nv·vec): one network whose other presynaptic rates are exactly zero.
-// Stored in T: in list order. Stored in binary16 (one network at a time, every network takes this
-// path): the first ⌈n/2⌉ listed units in order onto acc, the others in order in a second set of
-// registers added at the end, so 2·nv independent FMA chains (the 20 I columns are 3 AVX2 vectors:
-// 3 chains would leave the FMA units idle for most of their latency). idx = nullptr: all units.
-template <class T, class S, std::size_t VB, std::size_t nv, class At>
-void recurrent_listed_by(const S* M, const T* r, At at, std::size_t n_idx, std::size_t ld, std::size_t i0, T* acc) {
+template <class T, class S, std::size_t VB, std::size_t nv>
+void recurrent_listed(const S* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
+                      std::size_t i0, T* acc) {
     typedef T vT __attribute__((vector_size(VB)));
     constexpr std::size_t vec = VB / sizeof(T);
-    constexpr bool two_chains = !std::is_same_v<S, T>;
-    vT regs[nv], second[nv] = {};
+    vT regs[nv];
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < nv; ++v) std::memcpy(&regs[v], acc + i0 + v * vec, sizeof(vT));
-    const std::size_t h = two_chains ? n_idx / 2 : 0, h1 = n_idx - h;  // second chain: list entries [h1, n_idx)
-    for (std::size_t t = 0; t < h; ++t) {
-        const T ra = r[at(t)], rb = r[at(h1 + t)];
-        const S* ca = M + at(t) * ld + i0;
-        const S* cb = M + at(h1 + t) * ld + i0;
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < nv; ++v) {
-            regs[v] += load_columns<vT, T>(ca + v * vec) * ra;
-            second[v] += load_columns<vT, T>(cb + v * vec) * rb;
-        }
-    }
-    for (std::size_t t = h; t < h1; ++t) {
-        const std::size_t j = at(t);
+    for (std::size_t t = 0; t < n_idx; ++t) {
+        const std::size_t j = idx[t];
         const T rj = r[j];
         const S* col = M + j * ld + i0;
 #pragma GCC unroll 8
         for (std::size_t v = 0; v < nv; ++v) regs[v] += load_columns<vT, T>(col + v * vec) * rj;
     }
-    if constexpr (two_chains) {
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < nv; ++v) regs[v] += second[v];
-    }
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < nv; ++v) std::memcpy(acc + i0 + v * vec, &regs[v], sizeof(vT));
-}
-
-template <class T, class S, std::size_t VB, std::size_t nv>
-void recurrent_listed(const S* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
-                      std::size_t i0, T* acc) {
-    if (!idx) return recurrent_listed_by<T, S, VB, nv>(M, r, [](std::size_t t) { return t; }, n_idx, ld, i0, acc);
-    recurrent_listed_by<T, S, VB, nv>(M, r, [idx](std::size_t t) { return std::size_t{idx[t]}; }, n_idx, ld, i0, acc);
 }
 
 // Calls f(std::integral_constant<nv>, i0) for blocks of nv ≤ 6 whole vectors covering ld columns.
@@ -165,11 +136,7 @@ void recurrent_group(const S* const* M, const T* const* r, std::size_t G, std::s
         std::uint32_t active = 0;  // 32-bit lanes: a 64-bit count was kept on the stack (store-forwarding chain)
 #pragma omp simd reduction(+ : active)
         for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1u : 0u;
-        if (active == N && !std::is_same_v<S, T>) {  // binary16: the two-chain sums over all units
-            for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
-                recurrent_listed<T, S, VB, decltype(nv)::value>(M[c], rc, nullptr, N, ld, i0, acc[c]);
-            });
-        } else if (active == N) {
+        if (active == N) {
             Md[nd] = M[c];
             rd[nd] = rc;
             ad[nd++] = acc[c];
@@ -204,7 +171,7 @@ template <class T, class S>
 void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0,
                                        std::uint64_t abs0, std::size_t steps, rate_step_hook* hook) {
     (void)ws;
-    constexpr std::size_t group = unit_major_group<T, S>();
+    constexpr std::size_t group = 8;
     const std::size_t P = net_.populations.size(), B = batch_;
     const std::size_t N = unit_offset_.back() + net_.populations.back().n;
     const bool noisy = net_.noise.sigma != 0.0, simultaneous = net_.order == network::update_order::simultaneous;
