@@ -79,7 +79,7 @@ def numpy_child(batch: int, steps: int, repeats: int, threads: int) -> list[list
     """(CPU, wall) seconds of `repeats` numpy_steps runs in a fresh interpreter with OpenBLAS limited to `threads`."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     code = (f"import sys, statistics; sys.path.insert(0, {str(HERE)!r}); import multi_unit_bench as m; "
-            f"print([m.numpy_steps({batch}, {steps}) for _ in range({repeats})])")
+            f"print([list(m.numpy_steps({batch}, {steps})) for _ in range({repeats})])")
     out = subprocess.run(["/usr/bin/python3", "-c", code], check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 

@@ -92,7 +92,7 @@ std::vector<section> build() {
                   choice("weight_storage", {"float32", "float16"}, "float32",
                          "storage of the unit-major kernel's weight copy (float16: IEEE binary16, relative rounding "
                          "≤ 2^-11 per weight, rebuilt from the double weights after every plasticity update, half the "
-                         "bytes so one network's 100×100 weights fit the L1 cache; sums, rates and the weights the "
+                         "bytes read per step, widened exactly by F16C; sums, rates and the weights the "
                          "rules update stay as they are; needs precision = \"float32\" and kernel unit_major or automatic)"),
                   q("E.tau", "ms", "10 ms", 0.0, inf, "time constant τ_E", true),
                   num("E.gain", "1", 0.0, inf, "gain g_E (Hz per unit drive)"),
