@@ -1,5 +1,6 @@
 #include "einet/config/rate_setup.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -11,6 +12,31 @@
 #include "einet/core/rng.hpp"
 
 namespace einet::config {
+
+namespace {
+
+// model.weight_storage = "float16" exists only in the float32 unit-major kernel: refuse it where
+// the run would use another kernel, naming the key that conflicts.
+network::weight_storage weight_storage(const resolved_config& cfg, const network::rate_network& net) {
+    if (cfg.string("model.weight_storage") == "float32") return network::weight_storage::float32;
+    const std::string at = cfg.origin("model.weight_storage") + " model.weight_storage = \"float16\": ";
+    if (net.precision != network::step_precision::float32) {
+        throw config_error(at + "needs model.precision = \"float32\" (got \"" + cfg.string("model.precision") + "\")");
+    }
+    if (net.kernel == network::step_kernel::batch_major) {
+        throw config_error(at + "needs the unit-major kernel (model.kernel = \"unit_major\" or \"automatic\", got \"batch_major\")");
+    }
+    if (cfg.study() == "online_plasticity") {
+        throw config_error(at + "needs weights that change only between trials (the unit-major kernel); study "
+                                "online_plasticity changes them every step");
+    }
+    if (std::all_of(net.populations.begin(), net.populations.end(), [](const auto& p) { return p.n == 1; })) {
+        throw config_error(at + "needs multi-unit populations (model.E.n or model.I.n > 1; single units use the scalar kernel)");
+    }
+    return network::weight_storage::float16;
+}
+
+}  // namespace
 
 network::rate_network build_rate_network(const resolved_config& cfg) {
     auto net = network::wilson_cowan_two_population();
@@ -36,6 +62,7 @@ network::rate_network build_rate_network(const resolved_config& cfg) {
                                            : network::step_kernel::automatic;
     net.precision = cfg.string("model.precision") == "float32" ? network::step_precision::float32
                                                               : network::step_precision::float64;
+    net.storage = weight_storage(cfg, net);
 
     const std::size_t target = net.find_population(cfg.string("kick.target"));
     const double amp = cfg.number("kick.amplitude"), start = cfg.quantity("kick.start"),

@@ -89,6 +89,11 @@ std::vector<section> build() {
                   choice("precision", {"float64", "float32"}, "float64",
                          "precision of the recurrent sums of the unit-major kernel (float32: single-precision weights "
                          "and rates in the matrix-vector product, the rest in double)"),
+                  choice("weight_storage", {"float32", "float16"}, "float32",
+                         "storage of the unit-major kernel's weight copy (float16: IEEE binary16, relative rounding "
+                         "≤ 2^-11 per weight, rebuilt from the double weights after every plasticity update, half the "
+                         "bytes read per step, widened exactly by F16C; sums, rates and the weights the "
+                         "rules update stay as they are; needs precision = \"float32\" and kernel unit_major or automatic)"),
                   q("E.tau", "ms", "10 ms", 0.0, inf, "time constant τ_E", true),
                   num("E.gain", "1", 0.0, inf, "gain g_E (Hz per unit drive)"),
                   num("E.threshold", "4.8", -inf, inf, "threshold θ_E (drive units)"),

@@ -355,6 +355,12 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
     // Each worker owns one contiguous range of networks, split at multiples of 16 (whole cache
     // lines), and walks it in chunks of at most max_chunk. Results do not depend on the split.
     if (threads <= 0) threads = omp_get_max_threads();  // 0: all cores, as everywhere in einet
+    if (net_.storage == network::weight_storage::float16 &&
+        (net_.precision != network::step_precision::float32 || general_step_ || !use_unit_major(hook))) {
+        throw config_error("model.weight_storage = \"float16\": only the unit-major kernel in float32 keeps a binary16 "
+                           "weight copy (needs model.precision = \"float32\", multi-unit populations and weights that "
+                           "change only between trials); this run would use another kernel");
+    }
     const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(threads), (batch_ + 15) / 16);
     const std::size_t units = unit_offset_.back() + net_.populations.back().n;
     std::size_t max_n = 0;
@@ -383,10 +389,12 @@ void rate_engine::run(std::size_t steps, rate_step_hook* hook, int threads) {
                         continue;
                     }
                     if (!general_step_ && use_unit_major(hook)) {
-                        if (net_.precision == network::step_precision::float32) {
-                            run_unit_major_chunk<float>(ws, b0, b1, seg0, abs0, steps, hook);
+                        if (net_.storage == network::weight_storage::float16) {
+                            run_unit_major_chunk<float, std::uint16_t>(ws, b0, b1, seg0, abs0, steps, hook);
+                        } else if (net_.precision == network::step_precision::float32) {
+                            run_unit_major_chunk<float, float>(ws, b0, b1, seg0, abs0, steps, hook);
                         } else {
-                            run_unit_major_chunk<double>(ws, b0, b1, seg0, abs0, steps, hook);
+                            run_unit_major_chunk<double, double>(ws, b0, b1, seg0, abs0, steps, hook);
                         }
                         continue;
                     }

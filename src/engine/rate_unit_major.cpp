@@ -17,6 +17,10 @@
 // drive = common + η (+ kick), then + (±W_ij)·r_j over presynaptic units in network order, Euler
 // update and saturation, populations in order (sequential or simultaneous).
 // float32: state, noise and arithmetic in float (same Philox counters; tested against float64).
+// float32 with weight_storage float16: the float32 arithmetic in the same order, on weights rounded
+// once from double to IEEE binary16 when the matrices are gathered (each run() call, i.e. after
+// every plasticity update) and widened exactly to float as they are loaded (F16C vcvtph2ps). Half
+// the weight bytes; the conversion costs about what the saved L2 traffic did (docs/performance.md).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -26,6 +30,7 @@
 #include "einet/core/aligned.hpp"
 #include "einet/core/rng_units.hpp"
 #include "rate_engine_workspace.hpp"
+#include "weight_columns.hpp"
 
 namespace einet::engine {
 
@@ -36,8 +41,8 @@ namespace {
 // j-ascending order (the batch-major path's order for every i); interleaving K independent
 // networks gives K·nv accumulator chains, enough to hide the FMA latency, with one matrix load
 // per FMA from L1/L2.
-template <class T, std::size_t VB, std::size_t nv, std::size_t K>
-void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_t ld, std::size_t i0, T* const* acc) {
+template <class T, class S, std::size_t VB, std::size_t nv, std::size_t K>
+void recurrent_k(const S* const* M, const T* const* r, std::size_t N, std::size_t ld, std::size_t i0, T* const* acc) {
     typedef T vT __attribute__((vector_size(VB)));  // VB = 64: one AVX-512 register (or two AVX2); 32: one AVX2
     constexpr std::size_t vec = VB / sizeof(T);
     vT regs[K][nv];
@@ -50,9 +55,9 @@ void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_
 #pragma GCC unroll 8
         for (std::size_t k = 0; k < K; ++k) {
             const T rj = r[k][j];
-            const vT* col = reinterpret_cast<const vT*>(M[k] + j * ld + i0);  // VB-byte aligned
+            const S* col = M[k] + j * ld + i0;  // VB-byte aligned for S = T
 #pragma GCC unroll 8
-            for (std::size_t v = 0; v < nv; ++v) regs[k][v] += col[v] * rj;  // one FMA per element
+            for (std::size_t v = 0; v < nv; ++v) regs[k][v] += load_columns<vT, T>(col + v * vec) * rj;  // one FMA per element
         }
     }
 #pragma GCC unroll 8
@@ -66,18 +71,18 @@ void recurrent_k(const T* const* M, const T* const* r, std::size_t N, std::size_
 constexpr std::size_t interleave(std::size_t nv) { return nv == 1 ? 8 : nv <= 3 ? 4 : 2; }
 
 // K networks at a time, the remainder of the group one network at a time.
-template <class T, std::size_t VB, std::size_t nv, std::size_t K>
-void recurrent_group_range(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld,
+template <class T, class S, std::size_t VB, std::size_t nv, std::size_t K>
+void recurrent_group_range(const S* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld,
                            std::size_t i0, T* const* acc) {
     std::size_t k = 0;
-    for (; k + K <= G; k += K) recurrent_k<T, VB, nv, K>(M + k, r + k, N, ld, i0, acc + k);
-    for (; k < G; ++k) recurrent_k<T, VB, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
+    for (; k + K <= G; k += K) recurrent_k<T, S, VB, nv, K>(M + k, r + k, N, ld, i0, acc + k);
+    for (; k < G; ++k) recurrent_k<T, S, VB, nv, 1>(M + k, r + k, N, ld, i0, acc + k);
 }
 
 // acc[i] += Σ_t M[idx[t]·ld + i]·r[idx[t]] over the listed presynaptic units only (ascending), for
 // the columns [i0, i0 + nv·vec): one network whose other presynaptic rates are exactly zero.
-template <class T, std::size_t VB, std::size_t nv>
-void recurrent_listed(const T* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
+template <class T, class S, std::size_t VB, std::size_t nv>
+void recurrent_listed(const S* M, const T* r, const std::uint32_t* idx, std::size_t n_idx, std::size_t ld,
                       std::size_t i0, T* acc) {
     typedef T vT __attribute__((vector_size(VB)));
     constexpr std::size_t vec = VB / sizeof(T);
@@ -87,9 +92,9 @@ void recurrent_listed(const T* M, const T* r, const std::uint32_t* idx, std::siz
     for (std::size_t t = 0; t < n_idx; ++t) {
         const std::size_t j = idx[t];
         const T rj = r[j];
-        const vT* col = reinterpret_cast<const vT*>(M + j * ld + i0);
+        const S* col = M + j * ld + i0;
 #pragma GCC unroll 8
-        for (std::size_t v = 0; v < nv; ++v) regs[v] += col[v] * rj;
+        for (std::size_t v = 0; v < nv; ++v) regs[v] += load_columns<vT, T>(col + v * vec) * rj;
     }
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < nv; ++v) std::memcpy(acc + i0 + v * vec, &regs[v], sizeof(vT));
@@ -119,18 +124,18 @@ void for_column_blocks(std::size_t ld, F&& f) {
 // Presynaptic units at exactly zero rate add nothing (M·0 = ±0 and acc + ±0 = acc for finite M):
 // a network with every rate zero (before the kick, Down states) is skipped, one with some zero
 // rates sums over its non-zero ones only; the sums are the same numbers as the dense loop's.
-template <class T, std::size_t VB>
-void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc,
+template <class T, class S, std::size_t VB>
+void recurrent_group(const S* const* M, const T* const* r, std::size_t G, std::size_t N, std::size_t ld, T* const* acc,
                      std::uint32_t* idx) {
-    const T* Md[8];
+    const S* Md[8];
     const T* rd[8];
     T* ad[8];
     std::size_t nd = 0;
     for (std::size_t c = 0; c < G; ++c) {
         const T* rc = r[c];
-        std::size_t active = 0;
+        std::uint32_t active = 0;  // 32-bit lanes: a 64-bit count was kept on the stack (store-forwarding chain)
 #pragma omp simd reduction(+ : active)
-        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1 : 0;
+        for (std::size_t j = 0; j < N; ++j) active += rc[j] != T(0) ? 1u : 0u;
         if (active == N) {
             Md[nd] = M[c];
             rd[nd] = rc;
@@ -142,12 +147,12 @@ void recurrent_group(const T* const* M, const T* const* r, std::size_t G, std::s
                 n += rc[j] != T(0) ? 1 : 0;
             }
             for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
-                recurrent_listed<T, VB, decltype(nv)::value>(M[c], rc, idx, n, ld, i0, acc[c]);
+                recurrent_listed<T, S, VB, decltype(nv)::value>(M[c], rc, idx, n, ld, i0, acc[c]);
             });
         }
     }
     for_column_blocks<T, VB>(ld, [&](auto nv, std::size_t i0) {
-        recurrent_group_range<T, VB, decltype(nv)::value, interleave(decltype(nv)::value)>(Md, rd, nd, N, ld, i0, ad);
+        recurrent_group_range<T, S, VB, decltype(nv)::value, interleave(decltype(nv)::value)>(Md, rd, nd, N, ld, i0, ad);
     });
 }
 
@@ -162,7 +167,7 @@ bool rate_engine::use_unit_major(const rate_step_hook* hook) const {
 // (rates, OU noise, the noise block of four steps, drives), so every per-unit update is a
 // contiguous vector loop; rates go back to the engine's [unit][network] storage only on steps a
 // hook wants, and everything at the end of the call.
-template <class T>
+template <class T, class S>
 void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0,
                                        std::uint64_t abs0, std::size_t steps, rate_step_hook* hook) {
     (void)ws;
@@ -185,14 +190,15 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
         mat_size += (N * ld[p] + vec - 1) / vec * vec;
     }
     const std::size_t Np = (N + vec - 1) / vec * vec;
-    std::vector<aligned_vector<T>> mats(group, aligned_vector<T>(mat_size, T(0)));
+    std::vector<aligned_vector<S>> mats(group, aligned_vector<S>(mat_size, S(0)));
     std::vector<aligned_vector<T>> rate(group, aligned_vector<T>(Np, T(0)));   // what the recurrent sums read
     std::vector<aligned_vector<T>> eta(group, aligned_vector<T>(Np, T(0)));
     std::vector<aligned_vector<T>> xi(group, aligned_vector<T>(4 * Np, T(0)));  // [slot][unit]
     std::vector<aligned_vector<T>> acc(group, aligned_vector<T>(max_ld, T(0)));
     std::vector<aligned_vector<T>> fresh(simultaneous ? group : 0, aligned_vector<T>(Np, T(0)));
     std::vector<std::uint32_t> active_units(Np);  // the non-zero presynaptic rates of one network
-    const T *Mp[group], *rp[group];
+    const S* Mp[group] = {};
+    const T* rp[group];
     T* accp[group];
     const T decay = static_cast<T>(noise_decay_), amp = static_cast<T>(noise_amp_);
 
@@ -209,7 +215,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
         for (std::size_t b = g0; b < g1; ++b) {
             const std::size_t c = b - g0;
             auto& M = mats[c];
-            std::fill(M.begin(), M.end(), T(0));
+            std::fill(M.begin(), M.end(), S(0));
             for (std::size_t q = 0; q < net_.projections.size(); ++q) {
                 const auto& pr = net_.projections[q];
                 const std::size_t n_post = net_.populations[pr.post].n, n_pre = net_.populations[pr.pre].n;
@@ -217,7 +223,7 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                 for (std::size_t i = 0; i < n_post; ++i) {
                     for (std::size_t j = 0; j < n_pre; ++j) {
                         M[mat_offset[pr.post] + (unit_offset_[pr.pre] + j) * ld[pr.post] + i] =
-                            static_cast<T>(sign * weights_[q][(i * n_pre + j) * B + b]);
+                            store_weight<S, T>(sign * weights_[q][(i * n_pre + j) * B + b]);
                     }
                 }
             }
@@ -271,12 +277,12 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
                         for (std::size_t i = 0; i < n; ++i) a[i] = base + e[i];
                     }
                 }
-                const T* Mpop[group];
+                const S* Mpop[group] = {};
                 for (std::size_t c = 0; c < G; ++c) Mpop[c] = Mp[c] + mat_offset[p];
                 if (ld[p] % vec == 0) {
-                    recurrent_group<T, 64>(Mpop, rp, G, N, ld[p], accp, active_units.data());
+                    recurrent_group<T, S, 64>(Mpop, rp, G, N, ld[p], accp, active_units.data());
                 } else {
-                    recurrent_group<T, 32>(Mpop, rp, G, N, ld[p], accp, active_units.data());
+                    recurrent_group<T, S, 32>(Mpop, rp, G, N, ld[p], accp, active_units.data());
                 }
                 // 001 Methods Eqs. 1–2 (forward Euler), then saturation.
                 const T a = static_cast<T>(net_.dt / pop.tau), g = static_cast<T>(pop.transfer.gain),
@@ -309,9 +315,11 @@ void rate_engine::run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_
     }
 }
 
-template void rate_engine::run_unit_major_chunk<float>(workspace&, std::size_t, std::size_t, std::size_t, std::uint64_t,
-                                                       std::size_t, rate_step_hook*);
-template void rate_engine::run_unit_major_chunk<double>(workspace&, std::size_t, std::size_t, std::size_t, std::uint64_t,
-                                                        std::size_t, rate_step_hook*);
+template void rate_engine::run_unit_major_chunk<float, float>(workspace&, std::size_t, std::size_t, std::size_t,
+                                                              std::uint64_t, std::size_t, rate_step_hook*);
+template void rate_engine::run_unit_major_chunk<float, std::uint16_t>(workspace&, std::size_t, std::size_t, std::size_t,
+                                                                      std::uint64_t, std::size_t, rate_step_hook*);
+template void rate_engine::run_unit_major_chunk<double, double>(workspace&, std::size_t, std::size_t, std::size_t,
+                                                                std::uint64_t, std::size_t, rate_step_hook*);
 
 }  // namespace einet::engine

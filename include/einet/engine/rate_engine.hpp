@@ -108,7 +108,7 @@ private:
     void step_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     void prepare_step(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
     void advance_kicks(std::size_t b0, std::size_t b1, std::size_t seg_step, std::uint64_t abs_step);
-    template <class T>
+    template <class T, class S>  // arithmetic in T, weights stored as S
     void run_unit_major_chunk(workspace& ws, std::size_t b0, std::size_t b1, std::size_t seg0, std::uint64_t abs0,
                               std::size_t steps, rate_step_hook* hook);
     bool use_unit_major(const rate_step_hook* hook) const;

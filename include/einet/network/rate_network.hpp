@@ -87,8 +87,12 @@ enum class update_order { sequential, simultaneous };
 //    says it does not change them); used automatically when that holds;
 //  - float32 (unit_major only): the weight matrix and the rates it multiplies in single
 //    precision (the recurrent sums accumulate in float); the rest of the step in double.
+//  - weight_storage float16 (float32 unit_major only): the kernel's private weight copy in IEEE
+//    binary16, rebuilt from the double weights at every run() call (after every plasticity
+//    update), widened to float in the sums; sums, rates and the master weights unchanged.
 enum class step_kernel { automatic, batch_major, unit_major };
 enum class step_precision { float64, float32 };
+enum class weight_storage { float32, float16 };
 
 struct rate_network {
     std::vector<rate_population> populations;  // update order = this order
@@ -100,6 +104,7 @@ struct rate_network {
     update_order order = update_order::sequential;
     step_kernel kernel = step_kernel::automatic;
     step_precision precision = step_precision::float64;
+    weight_storage storage = weight_storage::float32;
     double dt = 0.1;  // ms
 
     std::size_t find_population(const std::string& name) const;  // throws internal_error if absent
