@@ -36,11 +36,14 @@ void block_sweep(const double* c0, Eigen::Index n, Eigen::Index stride, Eigen::I
         double d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
 #pragma omp simd reduction(+ : d0, d1, d2, d3)
         for (Eigen::Index r = 0; r < rows; ++r) {
-            inr[r] = std::fma(b3, k3[r], std::fma(b2, k2[r], std::fma(b1, k1[r], std::fma(b0, k0[r], inr[r]))));
-            d0 += ar[r] * k0[r];
-            d1 += ar[r] * k1[r];
-            d2 += ar[r] * k2[r];
-            d3 += ar[r] * k3[r];
+            // each entry loaded once: the store to inr may alias C⁰ for the compiler, which otherwise
+            // loads every entry again for the column sums (twice the loads per entry)
+            const double v0 = k0[r], v1 = k1[r], v2 = k2[r], v3 = k3[r], w = ar[r];
+            inr[r] = std::fma(b3, v3, std::fma(b2, v2, std::fma(b1, v1, std::fma(b0, v0, inr[r]))));
+            d0 += w * v0;
+            d1 += w * v1;
+            d2 += w * v2;
+            d3 += w * v3;
         }
         out_part[j] = d0;
         out_part[j + 1] = d1;
