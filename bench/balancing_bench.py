@@ -164,7 +164,6 @@ def bench_balancing(einet, sizes, repeats, stiff=True):
     cases = [(n, "dense", dense_costs(n)) for n in sizes] + ([(256, "modular_1e-4", modular_costs(256))] if stiff else [])
     for n, kind, c0 in cases:
         row = {"N": n, "costs": kind}
-        row = {"N": n}
         ours = {}
         slow_repeats = max(1, repeats if n <= 512 and kind == "dense" else 1)  # runs of many seconds
         for name, kw in (("flow_dop853", dict(method="flow", integrator="dop853")),
