@@ -55,16 +55,7 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
     const auto stages = static_cast<std::size_t>(tab.stages);
     std::vector<Eigen::VectorXd> k(stages + 1, Eigen::VectorXd(n));  // k[stages] = f(y_new)
     Eigen::VectorXd tmp(n), y_new(n), work(n);
-    double t = 0.0;
-    f(y, k[0]);
-    ++s.evaluations;
-    if (watch && watch(t, y, k[0], false)) return t;
-    double h = detail::starting_step(y, k[0], opt);
-    detail::output_schedule outs(output_times);
-    while (t < t_end) {
-        if (s.accepted + s.rejected >= opt.max_steps)
-            throw numerical_error("ODE integration: no convergence within " + std::to_string(opt.max_steps) + " steps");
-        const auto [step, last, lands_on_output, target] = outs.next(t, h, t_end);
+    auto attempt = [&](double step) {
         for (std::size_t i = 1; i < stages; ++i) {
             combine(tab.a[i], k, work);
             tmp = y + step * work;
@@ -75,29 +66,13 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
         f(y_new, k[stages]);
         s.evaluations += static_cast<long>(stages);
         const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs().max(y_new.array().abs());
-        const double e = error_norm(tab, k, step, scale, work);
-        if (!std::isfinite(e)) {
-            if (step < 1e-300) throw numerical_error("ODE integration: the state became non-finite");
-            h = 0.1 * step;
-            ++s.rejected;
-            continue;
-        }
-        const double factor = std::clamp(0.9 * std::pow(std::max(e, 1e-10), tab.exponent), 0.2, 10.0);
-        if (e > 1.0) {
-            ++s.rejected;
-            h = step * std::max(0.2, factor);
-            continue;
-        }
-        ++s.accepted;
-        t = last ? target : t + step;
+        return error_norm(tab, k, step, scale, work);
+    };
+    auto commit = [&] {
         y.swap(y_new);
         k[0].swap(k[stages]);  // first same as last
-        if (!last || !lands_on_output) h = std::min(step * factor, opt.max_step);
-        const bool at_output = last && lands_on_output;
-        if (at_output) outs.passed();
-        if (watch && watch(t, y, k[0], at_output)) return t;
-    }
-    return t;
+    };
+    return detail::drive(f, y, k[0], t_end, output_times, watch, opt, s, tab.exponent, 10.0, attempt, commit);
 }
 
 }  // namespace einet::ode

@@ -33,16 +33,7 @@ double integrate_linearly_implicit(const rhs& f, const jacobian_solver& jac, Eig
     const auto stages = static_cast<std::size_t>(tab.stages);
     std::vector<Eigen::VectorXd> k(stages, Eigen::VectorXd(n));
     Eigen::VectorXd f0(n), fi(n), rhs_i(n), stage_y(n), y_new(n), err(n);
-    double t = 0.0;
-    f(y, f0);
-    ++s.evaluations;
-    if (watch && watch(t, y, f0, false)) return t;
-    double h = detail::starting_step(y, f0, opt);
-    detail::output_schedule outs(output_times);
-    while (t < t_end) {
-        if (s.accepted + s.rejected >= opt.max_steps)
-            throw numerical_error("ODE integration: no convergence within " + std::to_string(opt.max_steps) + " steps");
-        const auto [step, last, lands_on_output, target] = outs.next(t, h, t_end);
+    auto attempt = [&](double step) {
         if (jac.prepare) jac.prepare(y);
         const double shift = 1.0 / (step * tab.gamma);
         const Eigen::ArrayXd weights = solve_fraction * shift * (opt.atol + opt.rtol * y.array().abs());
@@ -70,31 +61,15 @@ double integrate_linearly_implicit(const rhs& f, const jacobian_solver& jac, Eig
             if (tab.e[i] != 0.0) err += tab.e[i] * k[i];
         }
         const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs().max(y_new.array().abs());
-        const double e = std::sqrt((err.array() / scale).square().mean());
-        if (!std::isfinite(e)) {
-            if (step < 1e-300) throw numerical_error("ODE integration: the state became non-finite");
-            h = 0.1 * step;
-            ++s.rejected;
-            continue;
-        }
-        // Step control of rodas.f: safety 0.9, growth in [0.2, 6] (no growth right after a rejection)
-        const double factor = std::clamp(0.9 * std::pow(std::max(e, 1e-10), tab.exponent), 0.2, 6.0);
-        if (e > 1.0) {
-            ++s.rejected;
-            h = step * std::max(0.2, std::min(1.0, factor));
-            continue;
-        }
-        ++s.accepted;
-        t = last ? target : t + step;
+        return std::sqrt((err.array() / scale).square().mean());
+    };
+    auto commit = [&] {
         y.swap(y_new);
         f(y, f0);  // the next step's first stage, and the observer's f(y)
         ++s.evaluations;
-        if (!last || !lands_on_output) h = std::min(step * factor, opt.max_step);
-        const bool at_output = last && lands_on_output;
-        if (at_output) outs.passed();
-        if (watch && watch(t, y, f0, at_output)) return t;
-    }
-    return t;
+    };
+    // Step control of rodas.f: safety 0.9, growth within [0.2, 6]
+    return detail::drive(f, y, f0, t_end, output_times, watch, opt, s, tab.exponent, 6.0, attempt, commit);
 }
 
 }  // namespace einet::ode

@@ -1,34 +1,19 @@
 #pragma once
-// Step bookkeeping shared by the explicit and the linearly implicit integrators of core/ode
-// (internal): the starting step and exact landing on requested output times.
+// The adaptive step loop shared by the explicit and the linearly implicit integrators of core/ode
+// (internal): starting step, step-size control, exact landing on requested output times.
 #include <Eigen/Dense>
+#include <functional>
 #include <vector>
 
 #include "einet/core/ode.hpp"
 
 namespace einet::ode::detail {
 
-// opt.first_step, or Hairer's guess h = 0.01 ‖y‖/‖f(y)‖ on the scaled norm; at most opt.max_step.
-double starting_step(const Eigen::VectorXd& y, const Eigen::VectorXd& f0, const options& opt);
-
-// The sorted output times after t = 0 and the next one still ahead.
-class output_schedule {
-public:
-    explicit output_schedule(std::vector<double> times);
-    // The end of a step from t of nominal size h: min(t + h, next output, t_end); `lands` when that
-    // end is an output time.
-    struct step_end {
-        double step;
-        bool last;   // the step ends at the target (an output time or t_end)
-        bool lands;  // the target is an output time
-        double target;
-    };
-    step_end next(double t, double h, double t_end) const;
-    void passed() { ++next_; }
-
-private:
-    std::vector<double> times_;
-    std::size_t next_ = 0;
-};
+// The adaptive loop shared by both integrators. `attempt(step)` computes a candidate step from
+// (t, y) and returns its scaled error norm (<= 1 accepts); `commit()` makes the candidate the new y
+// and f0 = f(y). Step sizes grow by 0.9 e^exponent within [0.2, max_growth]. Returns the final t.
+double drive(const rhs& f, Eigen::VectorXd& y, Eigen::VectorXd& f0, double t_end, const std::vector<double>& output_times,
+             const observer& watch, const options& opt, stats& s, double exponent, double max_growth,
+             const std::function<double(double step)>& attempt, const std::function<void()>& commit);
 
 }  // namespace einet::ode::detail

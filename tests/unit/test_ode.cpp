@@ -20,6 +20,14 @@ void oscillator(const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
     dy << y(1), -y(0) - 0.1 * y(1);
 }
 
+ode::options with_tolerances(ode::method m, double rtol, double atol) {
+    ode::options o;
+    o.method = m;
+    o.rtol = rtol;
+    o.atol = atol;
+    return o;
+}
+
 Eigen::Vector2d exact(double t) {
     const double w = std::sqrt(1.0 - 0.0025), d = std::exp(-0.05 * t);
     const double x = d * (std::cos(w * t) + 0.05 / w * std::sin(w * t));
@@ -32,10 +40,7 @@ Eigen::Vector2d exact(double t) {
 TEST(ode, both_pairs_follow_the_damped_oscillator_and_land_on_output_times) {
     for (auto m : {ode::method::dopri5, ode::method::dop853}) {
         for (double rtol : {1e-6, 1e-10}) {
-            ode::options o;
-            o.method = m;
-            o.rtol = rtol;
-            o.atol = 1e-3 * rtol;
+            const ode::options o = with_tolerances(m, rtol, 1e-3 * rtol);
             std::vector<double> seen;
             double worst = 0.0;
             auto watch = [&](double t, const Eigen::VectorXd& y, const Eigen::VectorXd&, bool out) {
@@ -57,10 +62,7 @@ TEST(ode, both_pairs_follow_the_damped_oscillator_and_land_on_output_times) {
 TEST(ode, eighth_order_pair_needs_fewer_evaluations_at_tight_tolerance) {
     ode::stats s5, s8;
     for (auto [m, s] : {std::pair{ode::method::dopri5, &s5}, std::pair{ode::method::dop853, &s8}}) {
-        ode::options o;
-        o.method = m;
-        o.rtol = 1e-12;
-        o.atol = 1e-15;
+        const ode::options o = with_tolerances(m, 1e-12, 1e-15);
         Eigen::VectorXd y(2);
         y << 1.0, 0.0;
         ode::integrate(oscillator, y, 20.0, {}, nullptr, o, s);
@@ -142,10 +144,7 @@ TEST(ode, rosenbrock_methods_are_l_stable_and_adaptive) {
         EXPECT_EQ(st.accepted, 1);
         EXPECT_LT(std::abs(y(0)), 1e-5);
         // Adaptive at a tight tolerance: the logistic pair to 1e-9, landing on the output times.
-        ode::options a;
-        a.method = m;
-        a.rtol = 1e-10;
-        a.atol = 1e-12;
+        const ode::options a = with_tolerances(m, 1e-10, 1e-12);
         Eigen::VectorXd z(2);
         z << 0.1, 1.0;
         std::vector<double> seen;
