@@ -1,7 +1,7 @@
 // The balancing flow integrated by the L-stable Rosenbrock methods (RODAS4, RODAS3) with the flow's
 // exact Jacobian −p L(h) (paper 004 Eqs. 15–17, 34–36): the same trajectory as DOP853, the same
 // balanced point as Newton–CG, the two-neuron closed form (Eq. 29), far fewer steps on a stiff
-// cost graph, and the errors for a Lax signal (no Jacobian).
+// cost graph, the same bits for any thread count, and the errors for a Lax signal (no Jacobian).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -119,4 +119,20 @@ TEST(balancing_rosenbrock, lax_signal_has_no_jacobian) {
     Eigen::MatrixXd bad = Eigen::MatrixXd::Ones(3, 3);
     bad(0, 1) = std::nan("");
     EXPECT_THROW(plasticity::balance_flow(bad, 2.0, opt), config_error);
+}
+
+TEST(balancing_rosenbrock, same_bits_for_any_thread_count) {
+    // 520 units: the sweeps split into two 512-row blocks and run on a team of threads (n >= 512).
+    const Eigen::MatrixXd c0 = fixtures::normal_matrix(520, 520, 1.0 / std::sqrt(520.0), 7, 3).array().square().matrix();
+    balance_options opt;
+    opt.integrator = ode::method::rodas4;
+    opt.t_end = 0.5;
+    opt.tolerance = 0.0;
+    opt.rtol = 1e-8;
+    const auto one = plasticity::balance_flow(c0, 2.0, opt);
+    opt.threads = 2;
+    const auto two = plasticity::balance_flow(c0, 2.0, opt);
+    EXPECT_EQ(one.steps, two.steps);
+    EXPECT_EQ(one.products, two.products);
+    EXPECT_TRUE(one.h == two.h);
 }
