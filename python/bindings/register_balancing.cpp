@@ -66,6 +66,7 @@ py::dict result_dict(const plasticity::balance_result& r) {
     d["iterations"] = r.iterations;
     d["evaluations"] = r.evaluations;
     d["rejected"] = r.rejected;
+    d["products"] = r.products;
     d["t_rec"] = r.t_rec;
     d["cost_rec"] = r.cost_rec;
     d["grad_rec"] = r.grad_rec;
@@ -145,8 +146,9 @@ void register_balancing(py::module_& m) {
         py::arg("costs"), py::arg("p") = 2.0, py::arg("method") = "flow", py::arg("tolerance") = 1e-10, py::arg("t_end") = inf,
         py::arg("record_times") = std::vector<double>{}, py::arg("rtol") = 1e-10, py::arg("t_max") = 3000.0,
         py::arg("threads") = 1, py::arg("integrator") = "dop853",
-        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g (embedded RK pair "
-        "dop853 or dopri5) or the equilibrium by matrix-free Newton–CG.");
+        "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g (integrator: embedded "
+        "RK pair dop853 or dopri5, or the L-stable Rosenbrock rodas4 / rodas3 with the exact Jacobian) or the "
+        "equilibrium by matrix-free Newton–CG.");
     m.def(
         "lax_flow",
         [](const MatrixXd& J0, const plasticity::lax_signal& signal, double t_end, double tolerance) {

@@ -31,8 +31,11 @@ std::vector<section> balancing_sections() {
                          "flow: integrate dh/dt = g (embedded Runge–Kutta, tight tolerance); newton: solve for the "
                          "equilibrium by matrix-free Newton–CG (both fall back to the flow to t_max without a finite "
                          "equilibrium)"),
-                  choice("integrator", {"dop853", "dopri5"}, "dop853",
-                         "embedded Runge–Kutta pair of the flow: Dormand–Prince 8(5,3) or 5(4) (SciPy's DOP853 / RK45)"),
+                  choice("integrator", {"dop853", "dopri5", "rodas4", "rodas3"}, "dop853",
+                         "integrator of the flow: the explicit embedded Runge–Kutta pairs Dormand–Prince 8(5,3) or "
+                         "5(4) (SciPy's DOP853 / RK45), or the L-stable Rosenbrock methods RODAS4 (order 4(3)) or "
+                         "RODAS3 (3(2)) with the flow's exact Jacobian −p L(h), stage systems by matrix-free CG "
+                         "(for stiff cost graphs: steps grow as the flow settles)"),
                   positive(num("tolerance", "1e-10", 0.0, 1.0, "stop when ‖g‖ <= tolerance · C")),
                   positive(num("rtol", "1e-10", 0.0, 1.0, "relative tolerance of the adaptive integrator")),
                   positive(num("t_max", "3000", 0.0, inf,

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "einet/core/error.hpp"
+#include "ode_steps.hpp"
 #include "ode_tableaus.hpp"
 
 namespace einet::ode {
@@ -11,8 +12,12 @@ namespace einet::ode {
 method method_from_name(const std::string& name, const std::string& key) {
     if (name == "dopri5") return method::dopri5;
     if (name == "dop853") return method::dop853;
-    throw config_error(key + ": expected \"dopri5\" or \"dop853\", got \"" + name + "\"");
+    if (name == "rodas3") return method::rodas3;
+    if (name == "rodas4") return method::rodas4;
+    throw config_error(key + ": expected \"dop853\", \"dopri5\", \"rodas3\" or \"rodas4\", got \"" + name + "\"");
 }
+
+bool linearly_implicit(method m) { return m == method::rodas3 || m == method::rodas4; }
 
 namespace {
 
@@ -41,6 +46,8 @@ double error_norm(const detail::tableau& tab, const std::vector<Eigen::VectorXd>
 
 double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vector<double>& output_times,
                  const observer& watch, const options& opt, stats* st) {
+    if (linearly_implicit(opt.method))
+        throw config_error("ODE integration: a Rosenbrock method needs the Jacobian (integrate_linearly_implicit)");
     const detail::tableau& tab = opt.method == method::dop853 ? detail::dop853() : detail::dopri5();
     stats local;
     stats& s = st ? *st : local;
@@ -48,33 +55,7 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
     const auto stages = static_cast<std::size_t>(tab.stages);
     std::vector<Eigen::VectorXd> k(stages + 1, Eigen::VectorXd(n));  // k[stages] = f(y_new)
     Eigen::VectorXd tmp(n), y_new(n), work(n);
-    double t = 0.0;
-    f(y, k[0]);
-    ++s.evaluations;
-    if (watch && watch(t, y, k[0], false)) return t;
-    double h = opt.first_step;
-    if (h <= 0.0) {  // Hairer's starting guess: h = 0.01 ‖y‖/‖f(y)‖ on the scaled norm
-        const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs();
-        const double d0 = std::sqrt((y.array() / scale).square().mean());
-        const double d1 = std::sqrt((k[0].array() / scale).square().mean());
-        h = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-    }
-    h = std::min(h, opt.max_step);
-    std::vector<double> outs = output_times;
-    std::sort(outs.begin(), outs.end());
-    std::size_t next_out = 0;
-    while (next_out < outs.size() && outs[next_out] <= 0.0) ++next_out;
-    while (t < t_end) {
-        if (s.accepted + s.rejected >= opt.max_steps)
-            throw numerical_error("ODE integration: no convergence within " + std::to_string(opt.max_steps) + " steps");
-        double target = t_end;
-        bool lands_on_output = false;
-        if (next_out < outs.size() && outs[next_out] <= t_end) {
-            target = outs[next_out];
-            lands_on_output = true;
-        }
-        const bool last = t + h >= target;
-        const double step = last ? target - t : h;
+    auto attempt = [&](double step) {
         for (std::size_t i = 1; i < stages; ++i) {
             combine(tab.a[i], k, work);
             tmp = y + step * work;
@@ -85,29 +66,13 @@ double integrate(const rhs& f, Eigen::VectorXd& y, double t_end, const std::vect
         f(y_new, k[stages]);
         s.evaluations += static_cast<long>(stages);
         const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs().max(y_new.array().abs());
-        const double e = error_norm(tab, k, step, scale, work);
-        if (!std::isfinite(e)) {
-            if (step < 1e-300) throw numerical_error("ODE integration: the state became non-finite");
-            h = 0.1 * step;
-            ++s.rejected;
-            continue;
-        }
-        const double factor = std::clamp(0.9 * std::pow(std::max(e, 1e-10), tab.exponent), 0.2, 10.0);
-        if (e > 1.0) {
-            ++s.rejected;
-            h = step * std::max(0.2, factor);
-            continue;
-        }
-        ++s.accepted;
-        t = last ? target : t + step;
+        return error_norm(tab, k, step, scale, work);
+    };
+    auto commit = [&] {
         y.swap(y_new);
         k[0].swap(k[stages]);  // first same as last
-        if (!last || !lands_on_output) h = std::min(step * factor, opt.max_step);
-        const bool at_output = last && lands_on_output;
-        if (at_output) ++next_out;
-        if (watch && watch(t, y, k[0], at_output)) return t;
-    }
-    return t;
+    };
+    return detail::drive(f, y, k[0], t_end, output_times, watch, opt, s, tab.exponent, 10.0, attempt, commit);
 }
 
 }  // namespace einet::ode

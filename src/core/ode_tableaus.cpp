@@ -49,4 +49,41 @@ const tableau& dop853() {
     return t;
 }
 
+// Stiffly accurate (m = last row of a plus the last stage), so y_new is the last stage's argument
+// and R(∞) = 0 (L-stable); e = the last stage's k.
+const rosenbrock_tableau& rodas3() {
+    static const rosenbrock_tableau t{4,
+                                      0.5,
+                                      {{}, {0.0}, {2.0, 0.0}, {2.0, 0.0, 1.0}},
+                                      {{}, {4.0}, {1.0, -1.0}, {1.0, -1.0, -8.0 / 3.0}},
+                                      {2.0, 0.0, 1.0, 1.0},
+                                      {0.0, 0.0, 0.0, 1.0},
+                                      -1.0 / 3};
+    return t;
+}
+
+// Coefficients of Hairer's rodas.f (method 1), as published with the code of Solving ODEs II.
+const rosenbrock_tableau& rodas4() {
+    static const std::vector<double> a5{1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950};
+    static const rosenbrock_tableau t{
+        6,
+        0.25,
+        {{},
+         {1.544},
+         {0.9466785280815826, 0.2557011698983284},
+         {3.314825187068521, 2.896124015972201, 0.9986419139977817},
+         a5,
+         {a5[0], a5[1], a5[2], a5[3], 1.0}},
+        {{},
+         {-5.6688},
+         {-2.430093356833875, -0.2063599157091915},
+         {-0.1073529058151375, -9.594562251023355, -20.47028614809616},
+         {7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160},
+         {8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054}},
+        {a5[0], a5[1], a5[2], a5[3], 1.0, 1.0},
+        {0.0, 0.0, 0.0, 0.0, 0.0, 1.0},
+        -1.0 / 4};
+    return t;
+}
+
 }  // namespace einet::ode::detail

@@ -10,34 +10,6 @@
 #include "einet/plasticity/synaptic_balancing.hpp"
 
 namespace einet::plasticity {
-namespace {
-
-// Preconditioned CG on L s = rhs (rhs ⊥ 1, L ⪰ 0 with kernel 1: consistent, so CG stays in 1⊥),
-// stopped at ‖residual‖ ≤ forcing · ‖rhs‖ or after `max_iter` products.
-Eigen::VectorXd laplacian_solve(const detail::cost_view& view, const Eigen::VectorXd& diag, const Eigen::VectorXd& rhs,
-                                double forcing, Eigen::Index max_iter, long& products) {
-    const Eigen::VectorXd degree = view.incoming + view.outgoing;  // Σ_k c̄_ik, diagonal included (it cancels)
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(rhs.size()), r = rhs, z = r.cwiseQuotient(diag), q = z, cq, ctq;
-    double rz = r.dot(z);
-    const double target = forcing * rhs.norm();
-    for (Eigen::Index k = 0; k < max_iter && r.norm() > target; ++k) {
-        view.apply(q, q, cq, ctq);
-        ++products;
-        const Eigen::VectorXd Lq = degree.cwiseProduct(q) - cq - ctq;  // Eq. 36 applied to q
-        const double curvature = q.dot(Lq);
-        if (!(curvature > 0.0)) break;  // q ∝ 1 or rounding: nothing left to gain
-        const double alpha = rz / curvature;
-        x += alpha * q;
-        r -= alpha * Lq;
-        z = r.cwiseQuotient(diag);
-        const double rz_new = r.dot(z);
-        q = z + (rz_new / rz) * q;
-        rz = rz_new;
-    }
-    return x.array() - x.mean();  // Σh = 0 (Eq. 22)
-}
-
-}  // namespace
 
 balance_result balance_newton(const cost_matrix& c0, double p, const balance_options& opt) {
     detail::check_costs(c0, p);
@@ -60,7 +32,7 @@ balance_result balance_newton(const cost_matrix& c0, double p, const balance_opt
         // Inexact Newton: solve to a relative residual that shrinks with ‖g‖ (superlinear steps).
         const double forcing = std::min(0.1, g_norm / g0);
         const Eigen::VectorXd diag = (view.incoming + view.outgoing - self).cwiseMax(1e-300);
-        const Eigen::VectorXd step = laplacian_solve(view, diag, g / p, forcing, n + 10, r.steps);
+        const Eigen::VectorXd step = detail::laplacian_solve(view, 0.0, 1.0, diag, g / p, forcing * (g / p).norm(), n + 10, r.steps);
         // Backtracking on C (Armijo; the directional derivative is −p gᵀstep < 0). Once the decrease
         // is below the rounding of C, a step is kept when it lowers ‖g‖.
         const double slope = -p * g.dot(step);

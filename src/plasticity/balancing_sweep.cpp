@@ -36,11 +36,14 @@ void block_sweep(const double* c0, Eigen::Index n, Eigen::Index stride, Eigen::I
         double d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0;
 #pragma omp simd reduction(+ : d0, d1, d2, d3)
         for (Eigen::Index r = 0; r < rows; ++r) {
-            inr[r] = std::fma(b3, k3[r], std::fma(b2, k2[r], std::fma(b1, k1[r], std::fma(b0, k0[r], inr[r]))));
-            d0 += ar[r] * k0[r];
-            d1 += ar[r] * k1[r];
-            d2 += ar[r] * k2[r];
-            d3 += ar[r] * k3[r];
+            // each entry loaded once: the store to inr may alias C⁰ for the compiler, which otherwise
+            // loads every entry again for the column sums (twice the loads per entry)
+            const double v0 = k0[r], v1 = k1[r], v2 = k2[r], v3 = k3[r], w = ar[r];
+            inr[r] = std::fma(b3, v3, std::fma(b2, v2, std::fma(b1, v1, std::fma(b0, v0, inr[r]))));
+            d0 += w * v0;
+            d1 += w * v1;
+            d2 += w * v2;
+            d3 += w * v3;
         }
         out_part[j] = d0;
         out_part[j + 1] = d1;
@@ -102,6 +105,28 @@ void cost_view::apply(const Eigen::VectorXd& x, const Eigen::VectorXd& y, Eigen:
     sweep(c0_, n_, stride_, ay, bx, cx, cty, threads_);
     cx.array() *= a_.array();
     cty.array() *= b_.array();
+}
+
+Eigen::VectorXd laplacian_solve(const cost_view& view, double shift, double weight, const Eigen::VectorXd& diag,
+                                const Eigen::VectorXd& rhs, double target, Eigen::Index max_iter, long& products) {
+    const Eigen::VectorXd degree = view.incoming + view.outgoing;  // Σ_k c̄_ik, diagonal included (it cancels)
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(rhs.size()), r = rhs, z = r.cwiseQuotient(diag), q = z, cq, ctq;
+    double rz = r.dot(z);
+    for (Eigen::Index k = 0; k < max_iter && r.norm() > target; ++k) {
+        view.apply(q, q, cq, ctq);
+        ++products;
+        const Eigen::VectorXd Aq = shift * q + weight * (degree.cwiseProduct(q) - cq - ctq);  // Eq. 36 applied to q
+        const double curvature = q.dot(Aq);
+        if (!(curvature > 0.0)) break;  // q ∝ 1 at shift 0, or rounding: nothing left to gain
+        const double alpha = rz / curvature;
+        x += alpha * q;
+        r -= alpha * Aq;
+        z = r.cwiseQuotient(diag);
+        const double rz_new = r.dot(z);
+        q = z + (rz_new / rz) * q;
+        rz = rz_new;
+    }
+    return x.array() - x.mean();  // Σh = 0 (Eq. 22)
 }
 
 }  // namespace einet::plasticity::detail

@@ -29,4 +29,11 @@ private:
     int threads_;
 };
 
+// Jacobi-preconditioned conjugate gradients on (shift·I + weight·L) x = rhs, L the Laplacian of
+// c̄ = c(h) + c(h)ᵀ (Eq. 36: L v = (in + out) ⊙ v − c v − cᵀ v, one sweep per product), for shift >= 0,
+// weight > 0 and rhs ⊥ 1 (then x ⊥ 1; returned with its mean removed, Σh = 0). `diag` is the
+// system's diagonal; stops at ‖residual‖ <= target or after max_iter products (counted in products).
+Eigen::VectorXd laplacian_solve(const cost_view& view, double shift, double weight, const Eigen::VectorXd& diag,
+                                const Eigen::VectorXd& rhs, double target, Eigen::Index max_iter, long& products);
+
 }  // namespace einet::plasticity::detail

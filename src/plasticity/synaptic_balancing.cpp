@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "einet/core/error.hpp"
@@ -153,7 +154,27 @@ balance_result balance_flow(const cost_matrix& c0, double p, const balance_optio
     o.atol = opt.atol;
     o.method = opt.integrator;
     ode::stats st;
-    auto rhs = [&](const Eigen::VectorXd& y, Eigen::VectorXd& dy) { dy = neural_gradient_at(c0, y, p, opt.threads); };  // Eq. 15, γp = 1
+    // The sweep of the last g(h) is kept: a Rosenbrock step takes its Jacobian where g was just evaluated
+    // (the accepted point), and holds it through the step's stages.
+    std::shared_ptr<const detail::cost_view> last, at_step;
+    Eigen::VectorXd last_h;
+    auto rhs = [&](const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
+        last = std::make_shared<const detail::cost_view>(c0, y, p, opt.threads);
+        last_h = y;
+        dy = last->gradient();  // Eq. 15, γp = 1
+    };
+    // Jacobian of the flow: ∂g/∂h = −p L(h) (the Hessian p² L of C, Eq. 34, over −p); the stage
+    // systems (shift I + p L) k = rhs are symmetric positive definite, solved matrix-free by CG.
+    ode::jacobian_solver jac;
+    jac.prepare = [&](const Eigen::VectorXd& y) {
+        at_step = last && last_h == y ? last : std::make_shared<const detail::cost_view>(c0, y, p, opt.threads);
+    };
+    const Eigen::ArrayXd self = 2.0 * c0.diagonal().array();  // c_ii does not move along the manifold
+    jac.solve = [&](double shift, const Eigen::VectorXd& b, Eigen::VectorXd& x, const Eigen::ArrayXd& weights) {
+        const Eigen::VectorXd diag = (shift + p * (at_step->incoming.array() + at_step->outgoing.array() - self)).matrix();
+        const double target = std::sqrt(static_cast<double>(b.size())) * weights.minCoeff();  // rms(r ./ w) <= 1
+        x = detail::laplacian_solve(*at_step, shift, p, diag, b, target, b.size() + 10, r.products);
+    };
     // C is non-increasing, so ‖g‖ > tolerance · C_last rules convergence out without a new C.
     double C_last = r.cost_initial;
     auto watch = [&](double t, const Eigen::VectorXd& y, const Eigen::VectorXd& g_now, bool output) {
@@ -169,7 +190,8 @@ balance_result balance_flow(const cost_matrix& c0, double p, const balance_optio
         r.converged = maybe && g <= opt.tolerance * C_last;
         return r.converged;
     };
-    r.t = ode::integrate(rhs, h, t_end, opt.record_times, watch, o, &st);
+    r.t = ode::linearly_implicit(o.method) ? ode::integrate_linearly_implicit(rhs, jac, h, t_end, opt.record_times, watch, o, &st)
+                                           : ode::integrate(rhs, h, t_end, opt.record_times, watch, o, &st);
     r.h = h;  // Σh = 0 (Eq. 22) holds to rounding: Σg = 0 exactly
     const detail::cost_view end(c0, r.h, p, opt.threads);
     r.cost = end.cost;
@@ -196,6 +218,8 @@ void check_costs(const cost_matrix& c0, double p) {
 balance_result lax_flow(const Eigen::MatrixXd& J0, const lax_signal& signal, const balance_options& opt) {
     if (J0.rows() != J0.cols() || J0.rows() == 0) throw config_error("lax dynamics: J: expected a square, non-empty matrix");
     if (!std::isfinite(opt.t_end)) throw config_error("lax dynamics: t_end: expected a finite horizon");
+    if (ode::linearly_implicit(opt.integrator))
+        throw config_error("lax dynamics: integrator: a user signal has no Jacobian; expected \"dop853\" or \"dopri5\"");
     const auto n = J0.rows();
     auto g_of = [&](const Eigen::VectorXd& h) {
         const Eigen::ArrayXd shift = h.array() - h.mean();

@@ -71,6 +71,41 @@ def test_balancing_flow_matches_scipy(scipy_method, integrator):
         einet.balance(c0, p=p, integrator="rk4")
 
 
+@pytest.mark.parametrize("integrator", ["rodas4", "rodas3"])
+def test_rosenbrock_flow_matches_scipy_radau(integrator):
+    """einet's L-stable Rosenbrock methods against SciPy's Radau IIA (order 5, the same exact Jacobian
+    −p L(h), Eq. 34) on the same flow: the same trajectory at sample times, Σh = 0, and ‖g‖ <= 1e-10·C
+    reached at Newton–CG's balanced point."""
+    from scipy.integrate import solve_ivp
+    rng = np.random.default_rng(4)
+    c0 = np.exp(rng.normal(size=(20, 20)))
+    p = 2.0
+
+    def costs(h):
+        return c0 * np.exp(p * (h[None, :] - h[:, None]))  # Eq. 14
+
+    def g(_, h):
+        c = costs(h)
+        return c.sum(axis=1) - c.sum(axis=0)              # Eq. 17
+
+    def jac(_, h):
+        c = costs(h)
+        sym = c + c.T
+        return -p * (np.diag(c.sum(axis=1) + c.sum(axis=0)) - sym)  # −p L(h)
+
+    times = [0.005, 0.02, 0.1]
+    ref = solve_ivp(g, (0, 0.1), np.zeros(20), method="Radau", jac=jac, rtol=1e-12, atol=1e-14, t_eval=times)
+    ours = einet.balance(c0, p=p, t_end=0.1, tolerance=0.0, record_times=times, rtol=1e-12, integrator=integrator)
+    np.testing.assert_allclose(ours["h_rec"][1:], ref.y.T, atol=1e-9)
+    assert np.abs(ours["h_rec"].sum(axis=1)).max() < 1e-11
+    done = einet.balance(c0, p=p, integrator=integrator)
+    newton = einet.balance(c0, p=p, method="newton")
+    assert done["converged"] and done["grad_norm"] <= 1e-10 * done["cost"]
+    np.testing.assert_allclose(done["h"], newton["h"], atol=1e-8)
+    assert done["cost"] == pytest.approx(newton["cost"], rel=1e-12)
+    assert done["products"] > 0
+
+
 def test_task_preserving_transform_from_python():
     J, W_in, W_out, b = _rnn(10, 3, 2, 5)
     h = np.random.default_rng(6).normal(size=10)
@@ -96,6 +131,15 @@ def test_fig5_ring(tmp_path):
     assert s["perturbation_ratio_predicted"] == pytest.approx(-11 / 24, abs=2e-3)
     assert s["grad_norm_at_t_record"] == pytest.approx(7.65e-4, rel=1e-2)  # ‖g(5)‖ [R]
     assert 0.02 < s["heat_h_star_error"] < 0.15                       # ≈ 8 % for this large perturbation
+
+
+def test_fig5_ring_with_the_rosenbrock_integrator(tmp_path):
+    """The Fig. 5 ring integrated by RODAS4 (config key balancing.integrator) gives the spec's numbers."""
+    s = run_quick("p004_fig5", tmp_path / "fig5_rodas4", "balancing.integrator=rodas4")
+    assert s["C_star"] == pytest.approx(25.49017, abs=1e-5)          # spec §4 [R]
+    assert s["final_cost_A"] == pytest.approx(1.78017, abs=1e-5)
+    assert s["final_cost_B"] == pytest.approx(1.68524, abs=1e-5)
+    assert s["grad_norm_at_t_record"] == pytest.approx(7.65e-4, rel=1e-2)  # ‖g(5)‖ [R]
 
 
 def test_fig3_two_neurons(tmp_path):
@@ -182,6 +226,9 @@ def test_bad_input_names_the_key(tmp_path):
     bad.write_text((EXPERIMENTS / "p004_fig5.toml").read_text().replace("p = 2.0", "p = 0.0"))
     proc = run_cli(["run", bad, "--out", tmp_path / "o", "--quiet", "--no-report"], tmp_path)
     assert proc.returncode == 2 and "balancing.p" in proc.stderr and "bad.toml:" in proc.stderr
+    proc = run_cli(["run", EXPERIMENTS / "p004_fig5.toml", "--out", tmp_path / "o1", "--quiet", "--no-report",
+                    "--set", "balancing.integrator=ros2"], tmp_path)
+    assert proc.returncode == 2 and "balancing.integrator" in proc.stderr and "rodas4" in proc.stderr
     proc = run_cli(["run", EXPERIMENTS / "p004_fig4b.toml", "--out", tmp_path / "o2", "--quiet", "--no-report",
                     "--set", "rnn.nonlinearity=tanh"], tmp_path)
     assert proc.returncode == 2 and "rnn.nonlinearity" in proc.stderr and "homogeneous" in proc.stderr

@@ -1,9 +1,11 @@
-// The adaptive embedded Runge–Kutta pairs of core/ode (Dormand–Prince 5(4) and 8(5,3)): accuracy
-// on an analytic solution, exact landing on output times, the higher order's fewer evaluations,
-// and the error for an unknown pair name.
+// The integrators of core/ode. Embedded Runge–Kutta pairs (Dormand–Prince 5(4) and 8(5,3)):
+// accuracy on an analytic solution, exact landing on output times, the higher order's fewer
+// evaluations, the error for an unknown name. Rosenbrock methods (RODAS3, RODAS4): observed order
+// on a problem with a known solution, L-stability, adaptive accuracy, and their errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "einet/core/error.hpp"
 #include "einet/core/ode.hpp"
@@ -18,6 +20,14 @@ void oscillator(const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
     dy << y(1), -y(0) - 0.1 * y(1);
 }
 
+ode::options with_tolerances(ode::method m, double rtol, double atol) {
+    ode::options o;
+    o.method = m;
+    o.rtol = rtol;
+    o.atol = atol;
+    return o;
+}
+
 Eigen::Vector2d exact(double t) {
     const double w = std::sqrt(1.0 - 0.0025), d = std::exp(-0.05 * t);
     const double x = d * (std::cos(w * t) + 0.05 / w * std::sin(w * t));
@@ -30,10 +40,7 @@ Eigen::Vector2d exact(double t) {
 TEST(ode, both_pairs_follow_the_damped_oscillator_and_land_on_output_times) {
     for (auto m : {ode::method::dopri5, ode::method::dop853}) {
         for (double rtol : {1e-6, 1e-10}) {
-            ode::options o;
-            o.method = m;
-            o.rtol = rtol;
-            o.atol = 1e-3 * rtol;
+            const ode::options o = with_tolerances(m, rtol, 1e-3 * rtol);
             std::vector<double> seen;
             double worst = 0.0;
             auto watch = [&](double t, const Eigen::VectorXd& y, const Eigen::VectorXd&, bool out) {
@@ -55,10 +62,7 @@ TEST(ode, both_pairs_follow_the_damped_oscillator_and_land_on_output_times) {
 TEST(ode, eighth_order_pair_needs_fewer_evaluations_at_tight_tolerance) {
     ode::stats s5, s8;
     for (auto [m, s] : {std::pair{ode::method::dopri5, &s5}, std::pair{ode::method::dop853, &s8}}) {
-        ode::options o;
-        o.method = m;
-        o.rtol = 1e-12;
-        o.atol = 1e-15;
+        const ode::options o = with_tolerances(m, 1e-12, 1e-15);
         Eigen::VectorXd y(2);
         y << 1.0, 0.0;
         ode::integrate(oscillator, y, 20.0, {}, nullptr, o, s);
@@ -74,5 +78,100 @@ TEST(ode, unknown_pair_names_the_key) {
         FAIL();
     } catch (const config_error& e) {
         EXPECT_NE(std::string(e.what()).find("balancing.integrator"), std::string::npos);
+    }
+}
+
+// --- the Rosenbrock methods (RODAS3, RODAS4) ---------------------------------------------------
+namespace {
+
+// y₀' = y₀(1 − y₀) (logistic: y₀(t) = 1/(1 + 9e^{−t}) from 0.1) and y₁' = −20 y₁ (y₁ = e^{−20t}):
+// a nonlinear and a fast linear component with known solutions and the exact Jacobian
+// diag(1 − 2y₀, −20).
+void logistic_pair(const Eigen::VectorXd& y, Eigen::VectorXd& dy) {
+    dy.resize(2);
+    dy << y(0) * (1.0 - y(0)), -20.0 * y(1);
+}
+
+ode::jacobian_solver logistic_jacobian() {
+    auto at = std::make_shared<Eigen::VectorXd>();
+    ode::jacobian_solver j;
+    j.prepare = [at](const Eigen::VectorXd& y) { *at = y; };
+    j.solve = [at](double shift, const Eigen::VectorXd& rhs, Eigen::VectorXd& x, const Eigen::ArrayXd&) {
+        x.resize(2);
+        x << rhs(0) / (shift - (1.0 - 2.0 * (*at)(0))), rhs(1) / (shift + 20.0);  // (shift I − J) x = rhs
+    };
+    return j;
+}
+
+double logistic_error(ode::method m, double step) {
+    ode::options o;
+    o.method = m;
+    o.first_step = o.max_step = step;  // fixed steps: a tolerance no step can fail
+    o.rtol = o.atol = 1e6;
+    Eigen::VectorXd y(2);
+    y << 0.1, 1.0;
+    ode::integrate_linearly_implicit(logistic_pair, logistic_jacobian(), y, 2.0, {}, nullptr, o);
+    return std::max(std::abs(y(0) - 1.0 / (1.0 + 9.0 * std::exp(-2.0))), std::abs(y(1) - std::exp(-40.0)));
+}
+
+}  // namespace
+
+TEST(ode, rosenbrock_methods_converge_at_their_order) {
+    for (auto [m, order] : {std::pair{ode::method::rodas3, 3.0}, std::pair{ode::method::rodas4, 4.0}}) {
+        double previous = logistic_error(m, 0.1);
+        for (double step : {0.05, 0.025, 0.0125}) {
+            const double e = logistic_error(m, step);
+            const double observed = std::log2(previous / e);  // halving the step divides the error by 2^order
+            EXPECT_GT(observed, order - 0.35) << "order " << order << " step " << step << " error " << e;
+            EXPECT_LT(observed, order + 0.6) << "order " << order << " step " << step << " error " << e;
+            previous = e;
+        }
+    }
+}
+
+TEST(ode, rosenbrock_methods_are_l_stable_and_adaptive) {
+    // One step of size 1 on y' = −1e6 y: R(z) → 0 as z → −∞ (an explicit pair would explode).
+    for (auto m : {ode::method::rodas3, ode::method::rodas4}) {
+        ode::options o;
+        o.method = m;
+        o.first_step = o.max_step = 1.0;
+        o.rtol = o.atol = 1e6;
+        Eigen::VectorXd y = Eigen::VectorXd::Ones(1);
+        ode::jacobian_solver j;
+        j.solve = [](double shift, const Eigen::VectorXd& rhs, Eigen::VectorXd& x, const Eigen::ArrayXd&) { x = rhs / (shift + 1e6); };
+        ode::stats st;
+        ode::integrate_linearly_implicit([](const Eigen::VectorXd& v, Eigen::VectorXd& d) { d = -1e6 * v; }, j, y, 1.0, {}, nullptr, o, &st);
+        EXPECT_EQ(st.accepted, 1);
+        EXPECT_LT(std::abs(y(0)), 1e-5);
+        // Adaptive at a tight tolerance: the logistic pair to 1e-9, landing on the output times.
+        const ode::options a = with_tolerances(m, 1e-10, 1e-12);
+        Eigen::VectorXd z(2);
+        z << 0.1, 1.0;
+        std::vector<double> seen;
+        ode::integrate_linearly_implicit(logistic_pair, logistic_jacobian(), z, 2.0, {0.3, 1.1}, [&](double t, const Eigen::VectorXd& v, const Eigen::VectorXd&, bool out) {
+            if (out) seen.push_back(t);
+            EXPECT_NEAR(v(0), 1.0 / (1.0 + 9.0 * std::exp(-t)), 1e-9);
+            EXPECT_NEAR(v(1), std::exp(-20.0 * t), 1e-9);
+            return false;
+        }, a);
+        EXPECT_EQ(seen, (std::vector<double>{0.3, 1.1}));
+    }
+}
+
+TEST(ode, rosenbrock_needs_a_jacobian_and_explicit_pairs_refuse_one) {
+    ode::options o;
+    o.method = ode::method::rodas4;
+    Eigen::VectorXd y = Eigen::VectorXd::Ones(2);
+    EXPECT_THROW(ode::integrate(oscillator, y, 1.0, {}, nullptr, o), config_error);
+    EXPECT_THROW(ode::integrate_linearly_implicit(oscillator, {}, y, 1.0, {}, nullptr, o), config_error);
+    o.method = ode::method::dop853;
+    EXPECT_THROW(ode::integrate_linearly_implicit(oscillator, logistic_jacobian(), y, 1.0, {}, nullptr, o), config_error);
+    EXPECT_EQ(ode::method_from_name("rodas4", "k"), ode::method::rodas4);
+    EXPECT_EQ(ode::method_from_name("rodas3", "k"), ode::method::rodas3);
+    try {
+        ode::method_from_name("ros2", "balancing.integrator");
+        FAIL();
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("rodas4"), std::string::npos) << e.what();
     }
 }

@@ -53,8 +53,10 @@ connectivity_report cost_graph_connectivity(const cost_matrix& c);
 struct balance_options {
     double t_end = std::numeric_limits<double>::infinity();  // horizon; needed when not strongly connected
     double tolerance = 1e-10;      // stop when ‖g‖ ≤ tolerance · C
-    double rtol = 1e-10, atol = 1e-12;  // tolerances of the flow's embedded Runge–Kutta pair
-    ode::method integrator = ode::method::dop853;  // Dormand–Prince 8(5,3) or 5(4)
+    double rtol = 1e-10, atol = 1e-12;  // tolerances of the flow's adaptive integrator
+    // Dormand–Prince 8(5,3) or 5(4) (explicit), or the L-stable Rosenbrock RODAS4 / RODAS3 with the
+    // flow's exact Jacobian −p L(h) (stage systems by matrix-free conjugate gradients)
+    ode::method integrator = ode::method::dop853;
     std::vector<double> record_times;   // times at which h, C, ‖g‖ are kept (also t = 0)
     double no_equilibrium_horizon = 3000.0;  // used instead of t_end = inf when not strongly connected
     int threads = 1;  // sweeps over the costs split in fixed row blocks: results do not depend on it
@@ -69,11 +71,12 @@ struct balance_result {
     std::string warning;                // set when no finite equilibrium exists
     long steps = 0, rejected = 0;       // flow: accepted / rejected RK steps; Newton: steps = Laplacian products
     long evaluations = 0, iterations = 0;  // flow: evaluations of g; Newton: iterations
+    long products = 0;                  // flow with a Rosenbrock method: Laplacian products of its CG solves
     std::vector<double> t_rec, cost_rec, grad_rec;
     std::vector<Eigen::VectorXd> h_rec;
 };
 
-// Integrates dh/dt = g(h) from h = 0 (adaptive embedded RK, `integrator`). When the cost graph is not strongly connected
+// Integrates dh/dt = g(h) from h = 0 (adaptive, `integrator`: embedded RK or Rosenbrock). When the cost graph is not strongly connected
 // there is no finite equilibrium (Prop. 3): the result carries a warning and ends at the horizon.
 balance_result balance_flow(const cost_matrix& c0, double p, const balance_options& opt = {});
 
