@@ -14,6 +14,7 @@ namespace {
 struct counter final : einet::engine::spike_hook {
     std::uint64_t n = 0;
     void on_step(einet::engine::spiking_engine& e) override { n += e.spikes(0).size() + e.spikes(1).size(); }
+    bool reads_state(std::uint64_t) const override { return false; }
 };
 
 einet::network::spiking_network cuba(std::uint64_t seed, std::size_t neurons) {

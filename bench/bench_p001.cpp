@@ -27,6 +27,7 @@ struct counter final : einet::engine::spike_hook {
             }
         }
     }
+    bool reads_state(std::uint64_t) const override { return false; }
 };
 
 einet::network::spiking_network p001(std::uint64_t seed) {
