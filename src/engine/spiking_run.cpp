@@ -97,7 +97,6 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                            "interpolated spike times or recorded crossing speeds");
     }
     if (threads <= 0) threads = omp_get_max_threads();
-    const std::size_t P = net_.populations.size();
     // Below ~min_neurons_per_thread_ neurons per thread the meeting per step costs more than the
     // thread saves, so small networks use fewer threads (results never depend on it).
     std::size_t total = 0;
@@ -105,18 +104,33 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
     const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
                                                         static_cast<std::size_t>(threads));
     if (workers != workers_) partition(workers);
-    for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
     apply_currents();
+    const std::size_t done = run_steps(steps, hook);
+    if (done < steps) {  // the threads were crowded out: the rest on one thread (same results)
+        partition(1);
+        run_steps(steps - done, hook);
+    }
+}
 
+std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
+    // Barrier flags: a worker failed; a worker slept at more than 1/16 of the last meetings (its
+    // partners were not running: a machine with more runnable threads than cores, where a
+    // lock-step loop of microsecond steps runs tens of times slower than one thread).
+    constexpr unsigned failed_bit = 1, crowded_bit = 2;
+    constexpr std::size_t window = 1024;
+    const std::size_t workers = workers_, P = net_.populations.size();
+    for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
     detail::spin_barrier barrier(workers);
     std::exception_ptr failure;
+    std::size_t done = steps;
     // Every thread meets the barrier the same number of times: the serial points of a step are
     // decided from what all threads see alike (the step, the hook's answer, flags written before
-    // the last meeting). A thread that fails skips its work up to the next meeting, where all
-    // learn of it and leave.
+    // the last meeting, the barrier's flags). A thread that fails skips its work up to the next
+    // meeting, where all learn of it and leave.
     auto work = [&](std::size_t w) {
         auto& c = clock_[w];
         bool failed = false;
+        std::uint64_t sleeps_before = 0;
         auto guarded = [&](auto&& phase) {
             if (failed) return;
             try {
@@ -127,29 +141,37 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                 failed = true;
             }
         };
+        auto meet = [&](unsigned flags = 0) { return barrier.wait(w, flags | (failed ? failed_bit : 0u)); };
         for (std::size_t s = 0; s < steps; ++s) {
             const std::size_t parity = c.parity();
             guarded([&] {
                 apply_spike_inputs(w);
                 for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
             });
-            if (barrier.wait(w, failed)) return;
+            unsigned crowded = 0;
+            if (s % window == window - 1) {
+                crowded = barrier.sleeps(w) - sleeps_before > window / 16 ? crowded_bit : 0;
+                sleeps_before = barrier.sleeps(w);
+            }
+            const unsigned met = meet(crowded);
+            if (met & failed_bit) return;
+            const bool leave = (met & crowded_bit) && s + 1 < steps;
             if (policy_) {
                 if (w == 0) guarded([&] {
                     step_ = c.step + 1;  // the policy sees the crossings at their time stamp
                     merge_spikes(parity);
                     apply_policy();
                 });
-                if (barrier.wait(w, failed)) return;
+                if (meet() & failed_bit) return;
             }
             const bool currents = s + 1 < steps && currents_change(c.step + 1);
-            const bool serial = currents || any_nonfinite(parity) || (hook && hook->reads_state(c.step + 1));
+            const bool serial = leave || currents || any_nonfinite(parity) || (hook && hook->reads_state(c.step + 1));
             guarded([&] {
                 write_out(w);
                 deliver(w);
             });
             c.set(c.step + 1, (c.now + 1) % ring_slots_, ring_slots_);
-            if (serial && barrier.wait(w, failed)) return;
+            if (serial && (meet() & failed_bit)) return;
             if (w == 0) guarded([&] {
                 step_ = c.step;
                 ring_now_ = c.now;
@@ -159,7 +181,11 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                 check_finite(parity);
                 if (currents) apply_currents();
             });
-            if (serial && barrier.wait(w, failed)) return;
+            if (serial && (meet() & failed_bit)) return;
+            if (leave) {  // every worker has finished the step: the caller goes on with one
+                if (w == 0) done = s + 1;
+                return;
+            }
         }
     };
     if (workers == 1) {
@@ -169,6 +195,7 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
         work(static_cast<std::size_t>(omp_get_thread_num()));
     }
     if (failure) std::rethrow_exception(failure);
+    return done;
 }
 
 }  // namespace einet::engine

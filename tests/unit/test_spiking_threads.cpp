@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "einet/core/error.hpp"
@@ -24,9 +27,11 @@ constexpr std::size_t n_e = 300, n_i = 75;  // two threads split E at neuron 144
 // Spikes as (step, population, id), reading nothing else: the engine may skip the meeting around it.
 struct spikes_only final : engine::spike_hook {
     std::vector<std::array<std::uint64_t, 3>> spikes;
-    std::uint64_t throw_at = 0;  // throw when the engine reaches this step (0: never)
+    std::uint64_t throw_at = 0;     // throw when the engine reaches this step (0: never)
+    std::uint64_t slow_until = 0;   // before this step, take 1 ms per call (a partner that is not running)
     void on_step(engine::spiking_engine& e) override {
         if (e.step() == throw_at) throw std::runtime_error("hook failed at step " + std::to_string(e.step()));
+        if (e.step() < slow_until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         for (std::size_t p = 0; p < 2; ++p) {
             for (auto i : e.spikes(p)) spikes.push_back({e.step(), p, i});
         }
@@ -129,4 +134,22 @@ TEST(spiking_threads, an_error_in_any_thread_or_in_a_spikes_only_hook_stops_ever
         }
         EXPECT_EQ(e.step(), 321u);  // no thread finished the failed step
     }
+}
+
+TEST(spiking_threads, a_run_whose_threads_keep_missing_each_other_goes_on_with_one_thread_and_the_same_results) {
+    auto record = [](int threads, std::uint64_t slow_until) {
+        auto e = make_engine();
+        spikes_only log;
+        log.slow_until = slow_until;
+        e.run(1500, &log, threads);
+        return std::make_tuple(log.spikes, e.snapshot(), e.threads_used());
+    };
+    const auto [one, one_state, one_used] = record(1, 0);
+    // Thread 0 sleeps in the hook for the first 1100 steps, so thread 1 waits for it asleep at
+    // every meeting: after 1024 steps the run goes on with one thread.
+    const auto [two, two_state, two_used] = record(2, 1100);
+    EXPECT_EQ(two_used, 1u);
+    EXPECT_EQ(one, two);
+    ASSERT_EQ(one_state.size(), two_state.size());
+    for (std::size_t k = 0; k < one_state.size(); ++k) EXPECT_EQ(one_state[k].values, two_state[k].values) << one_state[k].name;
 }

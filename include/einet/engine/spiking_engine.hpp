@@ -90,6 +90,10 @@ public:
     // Fewer threads are used when a step has fewer than this many neurons per thread (the
     // per-step synchronisation then costs more than it saves). Results never depend on it.
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
+    // Threads the last run ended on: fewer than asked for on small networks, and 1 when the
+    // machine had more runnable threads than cores (threads kept missing each other at the
+    // per-step meeting for 1/16 of 1024 steps), where the run goes on with one thread.
+    std::size_t threads_used() const { return workers_; }
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
     // The noise_source stream of receptor r's current noise in `pop` (its channel's index).
@@ -170,6 +174,7 @@ private:
 
     void update_uniform(std::size_t p);
     void partition(std::size_t workers);
+    std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
     void advance_neurons(std::size_t p, std::size_t worker);
     void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::vector<std::pair<double, double>>& out);
     void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step);
