@@ -113,11 +113,11 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
 }
 
 std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
-    // Barrier flags: a worker failed; a worker slept at more than 1/16 of the last meetings (its
+    // Barrier flags: a worker failed; a worker slept at more than 1/16 of the last 256 meetings (its
     // partners were not running: a machine with more runnable threads than cores, where a
     // lock-step loop of microsecond steps runs tens of times slower than one thread).
     constexpr unsigned failed_bit = 1, crowded_bit = 2;
-    constexpr std::size_t window = 1024;
+    constexpr std::size_t window = 256;
     const std::size_t workers = workers_, P = net_.populations.size();
     for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
     detail::spin_barrier barrier(workers);

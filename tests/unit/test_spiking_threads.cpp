@@ -123,7 +123,7 @@ TEST(spiking_threads, an_error_in_any_thread_or_in_a_spikes_only_hook_stops_ever
         if (threads == 1) continue;  // one thread's range starts at 0: the noise never throws
         auto e = make_engine();
         faulty_noise noise;
-        noise.throw_at = 321;
+        noise.throw_at = 200;  // before the first check for a crowded machine (step 255), so the threads are still split
         e.set_noise_source(&noise);
         spikes_only log;
         try {
@@ -132,7 +132,7 @@ TEST(spiking_threads, an_error_in_any_thread_or_in_a_spikes_only_hook_stops_ever
         } catch (const std::runtime_error& err) {
             EXPECT_NE(std::string(err.what()).find("noise failed in a range from "), std::string::npos) << err.what();
         }
-        EXPECT_EQ(e.step(), 321u);  // no thread finished the failed step
+        EXPECT_EQ(e.step(), 200u);  // no thread finished the failed step
     }
 }
 
@@ -145,9 +145,9 @@ TEST(spiking_threads, a_run_whose_threads_keep_missing_each_other_goes_on_with_o
         return std::make_tuple(log.spikes, e.snapshot(), e.threads_used());
     };
     const auto [one, one_state, one_used] = record(1, 0);
-    // Thread 0 sleeps in the hook for the first 1100 steps, so thread 1 waits for it asleep at
-    // every meeting: after 1024 steps the run goes on with one thread.
-    const auto [two, two_state, two_used] = record(2, 1100);
+    // Thread 0 sleeps in the hook for the first 300 steps, so thread 1 waits for it asleep at
+    // every meeting: after 256 steps the run goes on with one thread.
+    const auto [two, two_state, two_used] = record(2, 300);
     EXPECT_EQ(two_used, 1u);
     EXPECT_EQ(one, two);
     ASSERT_EQ(one_state.size(), two_state.size());

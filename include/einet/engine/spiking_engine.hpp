@@ -92,7 +92,7 @@ public:
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
     // Threads the last run ended on: fewer than asked for on small networks, and 1 when the
     // machine had more runnable threads than cores (threads kept missing each other at the
-    // per-step meeting for 1/16 of 1024 steps), where the run goes on with one thread.
+    // per-step meeting in 1/16 of 256 steps), where the run goes on with one thread.
     std::size_t threads_used() const { return workers_; }
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
