@@ -299,7 +299,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
     const std::uint64_t step = clock_[worker].step;
     const std::size_t parity = clock_[worker].parity();
-    auto& out = found_[parity][p][worker];
+    auto& out = found_[parity][p][worker].v;
     out.clear();
     const auto& pop = net_.populations[p];
     auto& st = pops_[p];
@@ -366,8 +366,8 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         }
     }
     if (interpolate_ || record_crossings_) {
-        found_timing_[parity][p][worker].clear();
-        time_crossings(p, out.data() + first, out.size() - first, found_timing_[parity][p][worker]);
+        found_timing_[parity][p][worker].v.clear();
+        time_crossings(p, out.data() + first, out.size() - first, found_timing_[parity][p][worker].v);
     }
     if (!finite) nonfinite_[parity * workers_ + worker] = 1;  // read by all after the step's meeting
 }
@@ -466,9 +466,9 @@ void spiking_engine::for_each_spike(std::size_t p, std::size_t parity, F&& f) co
     const auto& found = found_[parity][p];
     const auto& timing = found_timing_[parity][p];
     for (std::size_t w = 0; w < found.size(); ++w) {
-        const auto& part = found[w];
-        const bool timed = interpolate_ && timing[w].size() == part.size();
-        for (std::size_t k = 0; k < part.size(); ++k) f(part[k], timed ? timing[w][k].first : 0.0);
+        const auto& part = found[w].v;
+        const bool timed = interpolate_ && timing[w].v.size() == part.size();
+        for (std::size_t k = 0; k < part.size(); ++k) f(part[k], timed ? timing[w].v[k].first : 0.0);
     }
 }
 
@@ -488,7 +488,7 @@ void spiking_engine::write_out(std::size_t w) {
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
-        auto& rows = row_scratch_[w];
+        auto& rows = row_scratch_[w].v;
         rows.clear();
         // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
         // all of them first, so their memory latencies overlap instead of adding up.
@@ -741,7 +741,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         policy_->restore(own);
     }
-    for (auto& next : spike_input_next_) std::fill(next.begin(), next.end(), 0);
+    for (auto& next : spike_input_next_) std::fill(next.v.begin(), next.v.end(), 0);
 }
 
 }  // namespace einet::engine

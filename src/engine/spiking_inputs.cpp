@@ -108,7 +108,7 @@ void spiking_engine::apply_spike_inputs(std::size_t w) {
     for (std::size_t k = 0; k < net_.inputs.spikes.size(); ++k) {
         const auto& in = net_.inputs.spikes[k];
         const auto& steps = spike_input_steps_[k];
-        auto& next = spike_input_next_[w][k];
+        auto& next = spike_input_next_[w].v[k];
         while (next < steps.size() && steps[next] < step) ++next;
         while (next < steps.size() && steps[next] == step) {
             own_targets(in.population, in.neurons, [&](std::uint32_t i) { add_to_ring(w, in.population, in.receptor, i, in.weight); });

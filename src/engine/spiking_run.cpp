@@ -26,7 +26,7 @@ namespace einet::engine {
 void spiking_engine::worker_clock::set(std::uint64_t s, std::size_t ring_now, std::size_t slots) {
     step = s;
     now = ring_now;
-    slot_of.resize(slots);
+    slot_of.resize((slots + 15) / 16 * 16);  // whole line pairs: no other thread's data beside it
     for (std::size_t d = 0; d < slots; ++d) slot_of[d] = (ring_now + d) % slots;
 }
 
@@ -44,13 +44,13 @@ void spiking_engine::partition(std::size_t workers) {
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     for (std::size_t par = 0; par < 2; ++par) {
-        found_[par].assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
-        found_timing_[par].assign(pops_.size(), std::vector<std::vector<std::pair<double, double>>>(workers));
+        found_[par].assign(pops_.size(), std::vector<padded<std::vector<std::uint32_t>>>(workers));
+        found_timing_[par].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
     }
     for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
     row_scratch_.assign(workers, {});
     clock_.assign(workers, {});
-    spike_input_next_.assign(workers, std::vector<std::size_t>(spike_input_steps_.size(), 0));
+    spike_input_next_.assign(workers, {std::vector<std::size_t>(spike_input_steps_.size(), 0)});
     nonfinite_.assign(2 * workers, 0);
 }
 
@@ -77,12 +77,12 @@ void spiking_engine::merge_spikes(std::size_t parity) {
     const bool timed = interpolate_ || record_crossings_;
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         spiked_[p].clear();
-        for (const auto& part : found_[parity][p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
+        for (const auto& part : found_[parity][p]) spiked_[p].insert(spiked_[p].end(), part.v.begin(), part.v.end());
         lags_[p].clear();
         speeds_[p].clear();
         if (!timed) continue;
         for (const auto& part : found_timing_[parity][p]) {
-            for (const auto& [lag, speed] : part) {
+            for (const auto& [lag, speed] : part.v) {
                 lags_[p].push_back(lag);
                 speeds_[p].push_back(speed);
             }

@@ -71,13 +71,13 @@ private:
         return true;
     }
 
-    struct alignas(64) slot {
+    struct alignas(128) slot {  // 128: lines are prefetched in pairs
         std::atomic<std::uint32_t> round{0};
         std::uint64_t sleeps = 0;  // the owner's only
         unsigned phase = 0;        // the owner's only: round % 3, the flag word in use
     };
     std::vector<slot> slots_;
-    alignas(64) std::atomic<int> sleepers_{0};
+    alignas(128) std::atomic<int> sleepers_{0};
     std::atomic<unsigned> flags_[3] = {0, 0, 0};
 };
 
