@@ -14,6 +14,7 @@ namespace {
 struct counter final : einet::engine::spike_hook {
     std::uint64_t n = 0;
     void on_step(einet::engine::spiking_engine& e) override { n += e.spikes(0).size() + e.spikes(1).size(); }
+    bool reads_state(std::uint64_t) const override { return false; }
 };
 
 einet::network::spiking_network cuba(std::uint64_t seed, std::size_t neurons) {
@@ -61,9 +62,9 @@ int main(int argc, char** argv) {
         counter c;
         const auto t = einet_bench::time_engine([&] { return cuba(1, neurons); }, 1, seconds, threads, c);
         std::printf("{\"model\": \"cuba\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
-                    "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu}\n",
+                    "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu, \"threads_used\": %zu}\n",
                     seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n),
-                    static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, t.synapses);
+                    static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, t.synapses, t.threads_used);
     }
     return 0;
 }

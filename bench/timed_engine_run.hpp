@@ -13,6 +13,7 @@ namespace einet_bench {
 struct timed_run {
     double build_s = 0.0, run_s = 0.0;
     std::size_t synapses = 0;
+    std::size_t threads_used = 0;  // the engine's worker count at the end (1 after a crowded-machine fallback)
 };
 
 template <class BuildNetwork>
@@ -29,6 +30,7 @@ timed_run time_engine(BuildNetwork&& build, std::uint64_t seed, double seconds, 
     r.build_s = std::chrono::duration<double>(t1 - t0).count();
     r.run_s = std::chrono::duration<double>(t2 - t1).count();
     for (const auto& p : eng.network().projections) r.synapses += p.synapses.size();
+    r.threads_used = eng.threads_used();
     return r;
 }
 

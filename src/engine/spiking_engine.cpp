@@ -1,7 +1,5 @@
 #include "einet/engine/spiking_engine.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -16,13 +14,14 @@
 #include "einet/core/rng_block.hpp"
 #include "linear_propagator.hpp"
 #include "neuron_pass.hpp"
-#include "spin_barrier.hpp"
+#include "step_window.hpp"
 
 namespace einet::engine {
 
 namespace {
 
 constexpr std::size_t npos = network::spiking_population::npos;
+using detail::window_step;
 using detail::flag_frozen;
 using detail::flag_spike;
 static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v<detail::flag_word, std::uint64_t>, "spiking_engine.hpp stores them as such");
@@ -30,12 +29,6 @@ using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
-
-// The step at which an input window opens or closes; an infinite time (no end) never comes.
-std::uint64_t window_step(double t, double h) {
-    const double steps = std::nearbyint(t / h);
-    return steps >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max() : static_cast<std::uint64_t>(steps);
-}
 
 // The linear system of receptor r (or of adaptation) for the propagator.
 detail::channel_matrix receptor_matrix(const network::receptor& r, double R_over_tau_m) {
@@ -227,7 +220,6 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             }
         }
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
-        nonfinite_.push_back(0);
         flags_offset_.push_back(flags_.size());
         flags_.resize(flags_.size() + n);  // one flag per neuron of every population: ranges never overlap
         spiked_.emplace_back();
@@ -240,9 +232,8 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         std::sort(steps.begin(), steps.end());
         spike_input_steps_.push_back(std::move(steps));
     }
-    spike_input_next_.assign(spike_input_steps_.size(), 0);
-    slot_of_delay_.assign(ring_slots_, 0);
     for (const auto& pr : net_.lowrank) latent_ring_.push_back({std::vector<double>(ring_slots_ * pr.rank, 0.0)});
+    partition(1);
 }
 
 std::uint32_t spiking_engine::noise_stream(const network::spiking_population& pop, std::size_t r) {
@@ -294,32 +285,34 @@ void spiking_engine::reseed(std::uint64_t seed) {
     for (std::size_t p = 0; p < pops_.size(); ++p) refresh_block_noise(p);
 }
 
-void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1) {
+void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step) {
     // The buffer holds four steps; Philox fills all four at a block's first step, a source one step at a time.
-    const std::size_t n = net_.populations[p].n, phase = step_ % 4;
+    const std::size_t n = net_.populations[p].n, phase = step % 4;
     if (source_) {
-        source_->normals(p, stream, step_, i0, i1, buf + phase * n + i0);
+        source_->normals(p, stream, step, i0, i1, buf + phase * n + i0);
     } else if (phase == 0) {
-        refresh_noise(p, stream, buf, i0, i1, step_ / 4);
+        refresh_noise(p, stream, buf, i0, i1, step / 4);
     }
 }
 
 void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
-    auto& out = found_[p][worker];
+    const std::uint64_t step = clock_[worker].step;
+    const std::size_t parity = clock_[worker].parity();
+    auto& out = found_[parity][p][worker].v;
     out.clear();
     const auto& pop = net_.populations[p];
     auto& st = pops_[p];
     const std::size_t n = pop.n, K = st.channels.size();
-    const std::size_t phase = step_ % 4;
+    const std::size_t phase = step % 4;
     bool noisy = !st.v_noise.empty();
     for (std::size_t k = 0; k < K; ++k) {
         auto& c = st.channels[k];
         if (c.noise.empty()) continue;
         noisy = true;
-        fill_noise(p, static_cast<std::uint32_t>(k), c.noise.data(), i0, i1);
+        fill_noise(p, static_cast<std::uint32_t>(k), c.noise.data(), i0, i1, step);
     }
-    if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1);
+    if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1, step);
     if (interpolate_) {  // the step's start, for the interpolant of each crossing
         std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
         for (std::size_t k = 0; k < K; ++k) std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
@@ -373,13 +366,10 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         }
     }
     if (interpolate_ || record_crossings_) {
-        found_timing_[p][worker].clear();
-        time_crossings(p, out.data() + first, out.size() - first, found_timing_[p][worker]);
+        found_timing_[parity][p][worker].v.clear();
+        time_crossings(p, out.data() + first, out.size() - first, found_timing_[parity][p][worker].v);
     }
-    if (!finite) {
-#pragma omp atomic write
-        nonfinite_[p] = 1;
-    }
+    if (!finite) nonfinite_[parity * workers_ + worker] = 1;  // read by all after the step's meeting
 }
 
 void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count,
@@ -465,115 +455,20 @@ void spiking_engine::apply_policy() {
     }
 }
 
-void spiking_engine::add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value) {
-    auto& ring = pops_[pop].ring[r];
-    auto slot = [&](std::size_t d) { return (ring_now_ + d) % ring_slots_; };
-    const std::size_t part = ring.part_of(target);
-    ring.add(slot(delay), part, target, value);
-    const auto pulse = pops_[pop].pulse_steps[r];
-    if (pulse != 0) ring.add(slot(delay + pulse), part, target, -value);  // the pulse ends L steps later
-}
-
-void spiking_engine::set_step_currents(std::size_t p) {
-    // V∞ = E_L + R (I_e + Σ amplitudes of the windows open at step_), from the base values so no
-    // rounding drift accumulates over openings and closings.
-    const double h = net_.dt;
-    auto& st = pops_[p];
-    const std::size_t n = net_.populations[p].n;
-    std::vector<double> I(st.I_e_base.begin(), st.I_e_base.end());
-    for (const auto& in : net_.inputs.steps) {
-        if (in.population != p || step_ < window_step(in.start, h) || step_ >= window_step(in.stop, h)) continue;
-        if (in.neurons.empty()) {
-            for (std::size_t i = 0; i < n; ++i) I[i] += in.amplitude;
-        } else {
-            for (auto i : in.neurons) I[i] += in.amplitude;
-        }
-    }
-    for (const auto& in : net_.inputs.signals) {  // sampled currents: gain_i·values[k] during step start + k
-        if (in.population != p || step_ < in.start_step || step_ - in.start_step >= in.values.size()) continue;
-        const double c = in.values[step_ - in.start_step];
-        const std::size_t m = in.neurons.empty() ? n : in.neurons.size();
-        for (std::size_t k = 0; k < m; ++k) I[in.neurons.empty() ? k : in.neurons[k]] += (in.gain.empty() ? 1.0 : in.gain[k]) * c;
-    }
-    const auto& lif = net_.populations[p].lif;
-    for (std::size_t i = 0; i < n; ++i) st.v_drive[i] = lif.E_L[i] + st.R[i] * I[i];
-    update_uniform(p);
-}
-
-void spiking_engine::apply_inputs() {
-    const double h = net_.dt;
-    const double t = time();
-    // Step currents change V∞ only when a window opens or closes.
-    for (const auto& in : net_.inputs.steps) {
-        if (step_ == window_step(in.start, h) || step_ == window_step(in.stop, h)) set_step_currents(in.population);
-    }
-    // Sampled currents change V∞ when their value changes, and when their window opens or closes.
-    if (!net_.inputs.signals.empty()) {
-        signal_pops_.assign(pops_.size(), 0);
-        for (const auto& in : net_.inputs.signals) {
-            if (step_ < in.start_step || step_ - in.start_step > in.values.size()) continue;
-            const std::size_t k = step_ - in.start_step;
-            if (k == 0 || k == in.values.size() || in.values[k] != in.values[k - 1]) signal_pops_[in.population] = 1;
-        }
-        for (std::size_t p = 0; p < pops_.size(); ++p) {
-            if (signal_pops_[p]) set_step_currents(p);
-        }
-    }
-    // Poisson inputs: each target gets k ~ Poisson(sources·rate·h) spikes in step n, drawn by
-    // inversion from its own counter (seed, input_events, neuron, step, input), delay 0.
-    for (std::size_t k = 0; k < net_.inputs.poisson.size(); ++k) {
-        const auto& in = net_.inputs.poisson[k];
-        if (t < in.start || t >= in.stop) continue;
-        const double lambda = in.sources * in.rate_hz * h * 1e-3;
-        if (lambda <= 0) continue;
-        const double p0 = std::exp(-lambda);
-        auto draw = [&](std::uint32_t i) {
-            const auto u = rng::philox(seed_, rng::purpose::input_events, i, step_, static_cast<std::uint32_t>(k));
-            double x = rng::uniform53(u[0], u[1]);
-            std::uint32_t count = 0;
-            double pk = p0, cdf = p0;
-            while (x >= cdf && count < 1000) {
-                ++count;
-                pk *= lambda / count;
-                cdf += pk;
-            }
-            if (count > 0) add_to_ring(in.population, in.receptor, 0, i, count * in.weight);
-        };
-        if (in.neurons.empty()) {
-            for (std::uint32_t i = 0; i < net_.populations[in.population].n; ++i) draw(i);
-        } else {
-            for (auto i : in.neurons) draw(i);
-        }
-    }
-    // Spike generators: a spike at t_s belongs to step round(t_s/h) (Brian2's SpikeGeneratorGroup).
-    for (std::size_t k = 0; k < net_.inputs.spikes.size(); ++k) {
-        const auto& in = net_.inputs.spikes[k];
-        const auto& steps = spike_input_steps_[k];
-        auto& next = spike_input_next_[k];
-        while (next < steps.size() && steps[next] < step_) ++next;
-        while (next < steps.size() && steps[next] == step_) {
-            if (in.neurons.empty()) {
-                for (std::uint32_t i = 0; i < net_.populations[in.population].n; ++i) add_to_ring(in.population, in.receptor, 0, i, in.weight);
-            } else {
-                for (auto i : in.neurons) add_to_ring(in.population, in.receptor, 0, i, in.weight);
-            }
-            ++next;
-        }
-    }
-}
-
 template <class F>
-void spiking_engine::for_each_spike(std::size_t p, F&& f) const {
+void spiking_engine::for_each_spike(std::size_t p, std::size_t parity, F&& f) const {
     // Without a policy the step's spikes are the workers' lists in worker order (ascending ids);
     // with one, the policy's selection in spiked_.
     if (policy_) {
         for (auto j : spiked_[p]) f(j, 0.0);
         return;
     }
-    for (std::size_t w = 0; w < found_[p].size(); ++w) {
-        const auto& part = found_[p][w];
-        const bool timed = interpolate_ && found_timing_[p][w].size() == part.size();
-        for (std::size_t k = 0; k < part.size(); ++k) f(part[k], timed ? found_timing_[p][w][k].first : 0.0);
+    const auto& found = found_[parity][p];
+    const auto& timing = found_timing_[parity][p];
+    for (std::size_t w = 0; w < found.size(); ++w) {
+        const auto& part = found[w].v;
+        const bool timed = interpolate_ && timing[w].v.size() == part.size();
+        for (std::size_t k = 0; k < part.size(); ++k) f(part[k], timed ? timing[w].v[k].first : 0.0);
     }
 }
 
@@ -593,7 +488,7 @@ void spiking_engine::write_out(std::size_t w) {
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
-        auto& rows = row_scratch_[w];
+        auto& rows = row_scratch_[w].v;
         rows.clear();
         // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
         // all of them first, so their memory latencies overlap instead of adding up.
@@ -605,7 +500,7 @@ void spiking_engine::write_out(std::size_t w) {
         const bool sub_step = interpolate_ && !st.v_ring.empty();
         const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
         const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
-        for_each_spike(pr.pre, [&](std::uint32_t j, double lag) {
+        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
             std::uint64_t k0 = syn.row_begin(j), k1 = syn.row_end(j);
             if (split) {
                 k0 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, lo) - target);
@@ -633,7 +528,7 @@ void spiking_engine::write_out(std::size_t w) {
             rows.push_back({k0, k1, to_x, to_v});
         });
         const std::uint32_t pulse = st.pulse_steps[pr.receptor];
-        const std::size_t* slot_of = slot_of_delay_.data();
+        const std::size_t* slot_of = clock_[w].slot_of.data();
         if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
             const auto out = ring.writer(w);
             if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
@@ -664,7 +559,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
     // The step's latent increment z = Σ_{j spiking} D_j (spike order, so every worker sums the
     // same numbers) goes into this worker's copy of the projection's latent ring; delivery turns
     // it into E·z for the worker's own targets. O(spikes·rank) here, O(N_post·rank) there.
-    const std::size_t* slot_of = slot_of_delay_.data();
+    const std::size_t* slot_of = clock_[w].slot_of.data();
     for (std::size_t q = 0; q < net_.lowrank.size(); ++q) {
         const auto& pr = net_.lowrank[q];
         const std::size_t r = pr.rank;
@@ -673,7 +568,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t pulse = pops_[pr.post].pulse_steps[pr.receptor];
         double* z_end = pulse != 0 ? ring + slot_of[pr.delay_steps + pulse] * r : nullptr;
         const double* D = pr.decoders.data();
-        for_each_spike(pr.pre, [&](std::uint32_t j, double) {
+        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
             for (std::size_t k = 0; k < r; ++k) {
                 z[k] += D[j * r + k];
                 if (z_end) z_end[k] -= D[j * r + k];  // a pulse ends `pulse` steps after it began
@@ -685,7 +580,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         auto& ev = pops_[pr.post].ring[pr.receptor];
         const double* E = pr.encoders.data();
-        for_each_spike(pr.pre, [&](std::uint32_t j, double) {
+        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
             if (j < lo || j >= hi) return;
             double self = 0.0;
             for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
@@ -704,10 +599,10 @@ void spiking_engine::write_out_self(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
         auto& ev = pops_[p].ring[pop.self_receptor];
         const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
-        for_each_spike(p, [&](std::uint32_t i, double) {
+        for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
             if (i < lo || i >= hi) return;
-            ev.add(slot_of_delay_[0], w, i, pop.self_weight[i]);
-            if (pulse != 0) ev.add(slot_of_delay_[pulse], w, i, -pop.self_weight[i]);
+            ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
+            if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);
         });
     }
 }
@@ -724,7 +619,7 @@ void spiking_engine::deliver(std::size_t w) {
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 double* V = st.V.data();
                 const std::int64_t* ref_steps = st.ref_steps.data();
-                st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x) {
+                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x) {
                     // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
                     const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
                     if (!closed) V[i] += x;
@@ -732,11 +627,11 @@ void spiking_engine::deliver(std::size_t w) {
             } else {
                 double* x = st.channels[k].x.data();
                 const double scale = st.input_scale[r];
-                st.ring[r].drain(ring_now_, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
+                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     double* V = st.V.data();
                     const std::int64_t* ref_steps = st.ref_steps.data();
-                    st.v_ring[r].drain(ring_now_, w, [&](std::uint32_t i, double x_v) {
+                    st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {
                         const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
                         if (!closed) V[i] += x_v;
                     });
@@ -753,7 +648,7 @@ void spiking_engine::deliver_lowrank(std::size_t w) {
     for (std::size_t q = 0; q < net_.lowrank.size(); ++q) {
         const auto& pr = net_.lowrank[q];
         const std::size_t r = pr.rank;
-        double* z = latent_ring_[q][w].data() + ring_now_ * r;
+        double* z = latent_ring_[q][w].data() + clock_[w].now * r;
         if (std::all_of(z, z + r, [](double v) { return v == 0.0; })) continue;
         auto& st = pops_[pr.post];
         const std::size_t lo = bounds_[pr.post][w], hi = bounds_[pr.post][w + 1];
@@ -770,132 +665,6 @@ void spiking_engine::deliver_lowrank(std::size_t w) {
             target[i] += scale * v;
         }
         std::fill(z, z + r, 0.0);
-    }
-}
-
-void spiking_engine::check_finite() {
-    for (std::size_t p = 0; p < pops_.size(); ++p) {
-        if (!nonfinite_[p]) continue;
-        for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
-            if (!std::isfinite(pops_[p].V[i])) {
-                throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
-                                      " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
-            }
-        }
-    }
-}
-
-void spiking_engine::partition(std::size_t workers) {
-    // Each population is split into `workers` contiguous ranges starting at multiples of 16 (whole
-    // cache lines of flags and counters); rings are partitioned the same way.
-    workers_ = workers;
-    bounds_.assign(pops_.size(), {});
-    for (std::size_t p = 0; p < pops_.size(); ++p) {
-        const std::size_t n = net_.populations[p].n;
-        for (std::size_t w = 0; w <= workers; ++w) {
-            bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
-        }
-        for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
-        for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
-    }
-    found_.assign(pops_.size(), std::vector<std::vector<std::uint32_t>>(workers));
-    found_timing_.assign(pops_.size(), std::vector<std::vector<std::pair<double, double>>>(workers));
-    for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
-    row_scratch_.assign(workers, {});
-}
-
-void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
-    if (steps == 0) return;
-    if (policy_ && (interpolate_ || record_crossings_)) {
-        throw config_error("spiking engine: a spike policy chooses among grid crossings; it cannot be combined with "
-                           "interpolated spike times or recorded crossing speeds");
-    }
-    if (threads <= 0) threads = omp_get_max_threads();
-    const std::size_t P = net_.populations.size();
-    // Threads synchronise three times per step; below ~min_neurons_per_thread_ neurons per thread
-    // that costs more than it saves, so small networks use fewer threads (results never depend on it).
-    std::size_t total = 0;
-    for (const auto& pop : net_.populations) total += pop.n;
-    const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
-                                                        static_cast<std::size_t>(threads));
-    if (workers != workers_ || bounds_.empty()) partition(workers);
-    for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
-    apply_inputs();
-
-    detail::spin_barrier barrier(workers);
-    std::exception_ptr failure;
-    std::atomic<bool> stop{false};
-    auto guarded = [&](auto&& phase) {
-        try {
-            phase();
-        } catch (...) {
-#pragma omp critical(einet_spiking_failure)
-            if (!failure) failure = std::current_exception();
-            stop.store(true, std::memory_order_relaxed);
-        }
-    };
-    // The step order of spiking_engine.hpp; serial parts run on worker 0 between barriers, and
-    // every worker reads `stop` right after a barrier, so all leave the loop at the same point.
-    auto work = [&](std::size_t w) {
-        for (std::size_t s = 0; s < steps; ++s) {
-            guarded([&] {
-                for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
-            });
-            barrier.wait();
-            if (stop.load(std::memory_order_relaxed)) return;
-            if (policy_) {
-                if (w == 0) guarded([&] {
-                    ++step_;  // the policy sees the crossings at their time stamp
-                    merge_spikes();
-                    apply_policy();
-                });
-                barrier.wait();
-                if (stop.load(std::memory_order_relaxed)) return;
-            }
-            guarded([&] {
-                write_out(w);
-                deliver(w);
-            });
-            barrier.wait();
-            if (stop.load(std::memory_order_relaxed)) return;
-            if (w == 0) guarded([&] {
-                if (!policy_) {
-                    ++step_;
-                    merge_spikes();
-                }
-                ring_now_ = (ring_now_ + 1) % ring_slots_;
-                for (std::size_t d = 0; d < ring_slots_; ++d) slot_of_delay_[d] = (ring_now_ + d) % ring_slots_;
-                if (hook) hook->on_step(*this);
-                check_finite();
-                if (s + 1 < steps) apply_inputs();
-            });
-            barrier.wait();
-            if (stop.load(std::memory_order_relaxed)) return;
-        }
-    };
-    if (workers == 1) {
-        work(0);
-    } else {
-#pragma omp parallel num_threads(static_cast<int>(workers))
-        work(static_cast<std::size_t>(omp_get_thread_num()));
-    }
-    if (failure) std::rethrow_exception(failure);
-}
-
-void spiking_engine::merge_spikes() {
-    const bool timed = interpolate_ || record_crossings_;
-    for (std::size_t p = 0; p < found_.size(); ++p) {
-        spiked_[p].clear();
-        for (const auto& part : found_[p]) spiked_[p].insert(spiked_[p].end(), part.begin(), part.end());
-        lags_[p].clear();
-        speeds_[p].clear();
-        if (!timed) continue;
-        for (const auto& part : found_timing_[p]) {
-            for (const auto& [lag, speed] : part) {
-                lags_[p].push_back(lag);
-                speeds_[p].push_back(speed);
-            }
-        }
     }
 }
 
@@ -972,7 +741,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         }
         policy_->restore(own);
     }
-    std::fill(spike_input_next_.begin(), spike_input_next_.end(), 0);
+    for (auto& next : spike_input_next_) std::fill(next.v.begin(), next.v.end(), 0);
 }
 
 }  // namespace einet::engine

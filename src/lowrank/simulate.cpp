@@ -18,6 +18,7 @@ struct spike_log final : engine::spike_hook {
             }
         }
     }
+    bool reads_state(std::uint64_t) const override { return false; }
 };
 
 // Sums V per neuron over the samples of a window (the sample shown after a step is e.step()).
@@ -31,6 +32,7 @@ struct voltage_sum final : engine::spike_hook {
             for (std::size_t i = 0; i < (*sum)[p].size(); ++i) (*sum)[p][i] += V[i];
         }
     }
+    bool reads_state(std::uint64_t step) const override { return step >= window.first && step < window.last; }
 };
 
 }  // namespace

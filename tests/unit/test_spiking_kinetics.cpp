@@ -14,6 +14,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "einet/core/error.hpp"
@@ -843,35 +844,44 @@ network::spiking_network full_featured(integrator method) {
 
 struct spike_list final : engine::spike_hook {
     std::vector<probe::spike> spikes;
+    bool state = true;  // reads_state's answer: false lets the threads run on while it is called
     void on_step(engine::spiking_engine& e) override {
         for (std::size_t p = 0; p < e.network().populations.size(); ++p) {
             for (auto i : e.spikes(p)) spikes.push_back({e.step(), p, i});
         }
     }
+    bool reads_state(std::uint64_t) const override { return state; }
 };
 }  // namespace
 
 TEST(spiking_kinetics, every_feature_is_bit_identical_for_one_and_two_threads) {
     for (auto method : {integrator::euler_maruyama, integrator::exact}) {
         SCOPED_TRACE(method == integrator::exact ? "exact" : "euler");
-        auto record = [&](int threads) {
+        // A hook that reads state makes the threads meet around every call; a spikes-only hook
+        // lets them run up to a step apart (the engine's fast path); three threads on a two-core
+        // machine also exercise the barrier's sleeping waits.
+        auto record = [&](int threads, bool state_hook) {
             engine::spiking_engine e(full_featured(method), 42);
             e.set_min_neurons_per_thread(1);  // split this small network between the threads
             spike_list log;
+            log.state = state_hook;
             e.run(1500, &log, threads);
             return std::make_pair(log.spikes, e.snapshot());
         };
-        const auto one = record(1);
+        const auto one = record(1, true);
         std::size_t E = 0, I = 0;
         for (const auto& s : one.first) (s.pop == 0 ? E : I) += 1;
         ASSERT_GT(E, 200u);  // both populations active
         ASSERT_GT(I, 100u);
-        for (int repeat = 0; repeat < 2; ++repeat) {
-            const auto two = record(2);
-            EXPECT_EQ(one.first, two.first);
-            ASSERT_EQ(one.second.size(), two.second.size());
-            for (std::size_t k = 0; k < one.second.size(); ++k) {
-                EXPECT_EQ(one.second[k].values, two.second[k].values) << one.second[k].name;  // bit-identical state
+        for (int threads : {2, 2, 3}) {  // two repeats of two threads: a race would show as a difference
+            for (bool state_hook : {true, false}) {
+                SCOPED_TRACE(std::to_string(threads) + (state_hook ? " threads, state hook" : " threads, spikes-only hook"));
+                const auto two = record(threads, state_hook);
+                EXPECT_EQ(one.first, two.first);
+                ASSERT_EQ(one.second.size(), two.second.size());
+                for (std::size_t k = 0; k < one.second.size(); ++k) {
+                    EXPECT_EQ(one.second[k].values, two.second[k].values) << one.second[k].name;  // bit-identical state
+                }
             }
         }
     }

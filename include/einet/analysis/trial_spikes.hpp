@@ -18,6 +18,7 @@ public:
     void sample_voltages(std::size_t neurons, std::size_t every_steps);
     void clear();
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t step) const override { return v_neurons > 0 && step % v_every == 0; }  // V samples only
     spike_train_view view(std::size_t pop) const;
     // Population rate (Hz per neuron) in bins of `bin_ms` over [0, t_stop_ms) (spikes at t_stop
     // fall into the last bin, as the Up-state detector counts them).

@@ -30,7 +30,10 @@ public:
     // Splits the targets into parts at `bounds` (ascending, from 0 to n); pending input is kept.
     void partition(std::vector<std::size_t> bounds) {
         bounds_ = std::move(bounds);
-        count_.assign(slots_ * parts(), 0);
+        // Each part's counts on lines of their own ([part][slot], stride padded to 128 bytes):
+        // the threads update their counts every step, and shared lines would bounce between cores.
+        stride_ = (slots_ + 15) / 16 * 16;
+        count_.assign(stride_ * parts(), 0);
         rebuild_lists();
     }
     std::size_t parts() const { return bounds_.size() - 1; }
@@ -47,15 +50,15 @@ public:
     struct part_writer {
         double* value;
         std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
-        std::size_t* count;   // the part's count in slot 0 (slot s at + s·parts)
-        std::size_t n, parts, cap;
+        std::size_t* count;   // the part's count in slot 0 (slot s at + s)
+        std::size_t n, cap;
         // Branch-free: at the event densities of recurrent networks "is the entry still 0?" is a
         // coin flip, and a mispredicted branch per event costs more than the unconditional store.
         // The target is always written at the list's end (at cap − 1 once the list is full, where
         // drain reads the part densely and ignores the list) and counted only if new.
         void add(std::size_t s, std::uint32_t target, double w) const {
             double& e = value[s * n + target];
-            std::size_t& c = count[s * parts];
+            std::size_t& c = count[s];
             list[s * n + std::min(c, cap - 1)] = target;
             c += static_cast<std::size_t>((e == 0.0) & (c < cap));
             e += w;
@@ -66,26 +69,25 @@ public:
                      std::uint64_t k1, double sign) const {
             double* v = value + s * n;
             std::uint32_t* l = list + s * n;
-            std::size_t c = count[s * parts];
+            std::size_t c = count[s];
             for (std::uint64_t k = k0; k < k1; ++k) {
                 const std::uint32_t t = target[k];
                 l[std::min(c, cap - 1)] = t;
                 c += static_cast<std::size_t>((v[t] == 0.0) & (c < cap));
                 v[t] += sign * static_cast<double>(weight[k]);
             }
-            count[s * parts] = c;
+            count[s] = c;
         }
     };
     part_writer writer(std::size_t part) {
-        return {value_.data(), list_.data() + bounds_[part], count_.data() + part, n_, parts(),
-                bounds_[part + 1] - bounds_[part]};
+        return {value_.data(), list_.data() + bounds_[part], count_.data() + part * stride_, n_, bounds_[part + 1] - bounds_[part]};
     }
 
     // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.
     template <class F>
     void drain(std::size_t s, std::size_t part, F&& f) {
         double* v = value_.data() + s * n_;
-        std::size_t& c = count_[s * parts() + part];
+        std::size_t& c = count_[part * stride_ + s];
         const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
         if (c == b1 - b0) {  // every target of the part listed (or more): dense
             for (std::size_t i = b0; i < b1; ++i) {
@@ -112,7 +114,7 @@ private:
     void rebuild_lists() {
         for (std::size_t s = 0; s < slots_; ++s) {
             for (std::size_t q = 0; q < parts(); ++q) {
-                std::size_t& c = count_[s * parts() + q];
+                std::size_t& c = count_[q * stride_ + s];
                 c = 0;
                 for (std::size_t i = bounds_[q]; i < bounds_[q + 1]; ++i) {
                     if (value_[s * n_ + i] != 0.0) list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
@@ -125,7 +127,8 @@ private:
     aligned_vector<double> value_;
     aligned_vector<std::uint32_t> list_;
     std::vector<std::size_t> bounds_;
-    std::vector<std::size_t> count_;  // [slot * parts + part]
+    std::size_t stride_ = 0;
+    aligned_vector<std::size_t> count_;  // [part * stride_ + slot]
 };
 
 }  // namespace einet::engine::detail

@@ -43,6 +43,12 @@ public:
     virtual ~spike_hook() = default;
     // Called after every step (after delivery); engine.spikes(p) holds that step's spikes.
     virtual void on_step(spiking_engine& engine) = 0;
+    // Whether the call at engine step `step` (what engine.step() will return in it) reads or
+    // writes more than the step's spikes, spike_lags(), crossing_speeds(), step(), time(), dt()
+    // and network(). If not, a multi-threaded run calls it on one thread while the others already
+    // compute the next step (no synchronisation for it); if so (the default), every thread waits
+    // around the call.
+    virtual bool reads_state(std::uint64_t /*step*/) const { return true; }
 };
 
 // Chooses which threshold crossings of a step become spikes (paper 000). `candidates[p]` holds
@@ -82,8 +88,12 @@ public:
     // Advance `steps` steps on `threads` threads (0: all cores).
     void run(std::size_t steps, spike_hook* hook, int threads);
     // Fewer threads are used when a step has fewer than this many neurons per thread (the
-    // per-step fork then costs more than it saves). Results never depend on it.
+    // per-step synchronisation then costs more than it saves). Results never depend on it.
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
+    // Threads the last run ended on: fewer than asked for on small networks, and 1 when the
+    // machine had more runnable threads than cores (threads kept missing each other at the
+    // per-step meeting in 1/16 of 256 steps), where the run goes on with one thread.
+    std::size_t threads_used() const { return workers_; }
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
     // The noise_source stream of receptor r's current noise in `pop` (its channel's index).
@@ -152,60 +162,85 @@ private:
         bool uniform = false;  // every per-neuron parameter equal: the pass keeps them in registers
     };
 
+    // A worker's own step counter and ring position: threads run up to one step apart, so the
+    // step they compute is theirs, not step_ (which worker 0 publishes for hooks and callers).
+    // A per-worker value on cache lines of its own: what one thread writes every step (a list's
+    // size, its clock) never shares a line with another's (each such write would cost a line
+    // transfer between cores, 60–350 ns on this VM). 128 bytes: lines are prefetched in pairs.
+    template <class T>
+    struct alignas(128) padded {
+        T v{};
+    };
+    struct alignas(128) worker_clock {     // on lines of its own (written every step)
+        std::uint64_t step = 0;
+        std::size_t now = 0;                 // ring slot of delay 0
+        aligned_vector<std::size_t> slot_of;  // ring slot of each delay, padded to whole line pairs
+        void set(std::uint64_t s, std::size_t ring_now, std::size_t slots);
+        std::size_t parity() const { return static_cast<std::size_t>(step & 1); }
+    };
+
     void update_uniform(std::size_t p);
     void partition(std::size_t workers);
+    std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
     void advance_neurons(std::size_t p, std::size_t worker);
     void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::vector<std::pair<double, double>>& out);
-    void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1);
+    void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
     void refresh_block_noise(std::size_t p);
     void set_step_currents(std::size_t p);
-    void apply_inputs();
-    void merge_spikes();
+    bool currents_change(std::uint64_t step) const;  // a step-current window or sampled value changes
+    void apply_currents();                           // the step currents of step_, where they change
+    void apply_spike_inputs(std::size_t worker);     // Poisson and generator spikes onto the worker's targets
+    void merge_spikes(std::size_t parity);
     void apply_policy();
+    bool any_nonfinite(std::size_t parity) const;
     template <class F>
-    void for_each_spike(std::size_t p, F&& f) const;  // f(id, lag): lag 0 unless interpolating
+    void for_each_spike(std::size_t p, std::size_t parity, F&& f) const;  // f(id, lag): lag 0 unless interpolating
     void write_out(std::size_t worker);
     void write_out_lowrank(std::size_t worker);
     void write_out_self(std::size_t worker);
     void deliver_lowrank(std::size_t worker);
-    void add_to_ring(std::size_t pop, std::size_t r, std::size_t delay, std::uint32_t target, double value);
+    void add_to_ring(std::size_t worker, std::size_t pop, std::size_t r, std::uint32_t target, double value);
     void deliver(std::size_t worker);
-    void check_finite();
+    void check_finite(std::size_t parity);
 
     network::spiking_network net_;
     std::uint64_t seed_;
-    std::uint64_t step_ = 0;
     std::size_t min_neurons_per_thread_ = 8192;
     spike_policy* policy_ = nullptr;
     noise_source* source_ = nullptr;
     bool record_crossings_ = false;
     bool interpolate_ = false;                 // exact_interpolated
     std::vector<population_state> pops_;
-    std::vector<char> nonfinite_;              // per population: a non-finite V was seen
+    std::vector<char> nonfinite_;              // [parity · workers + worker]: the pass saw a non-finite V
     aligned_vector<std::uint64_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
     std::vector<std::size_t> flags_offset_;    // first flag of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
-    std::size_t ring_slots_ = 1, ring_now_ = 0;
-    std::vector<std::size_t> slot_of_delay_;   // scratch: ring slot of each delay this step
+    std::size_t ring_slots_ = 1;
+    std::vector<worker_clock> clock_;          // [worker]
     std::size_t workers_ = 0;                  // threads the neurons and rings are partitioned for
     std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
-    std::vector<std::vector<std::vector<std::uint32_t>>> found_;     // [pop][worker]: crossings of the step
+    // [step parity][pop][worker]: crossings of the step. Two steps' lists, so a worker can find
+    // step n + 1's crossings while another still writes step n's spikes out.
+    std::vector<std::vector<padded<std::vector<std::uint32_t>>>> found_[2];
     // A presynaptic row to write: synapses [k0, k1), and what one unit of weight adds to the
     // receptor state and (exact_interpolated: arrival inside the step) directly to V.
     struct row_task {
         std::uint64_t k0, k1;
         double to_x, to_v;
     };
-    std::vector<std::vector<row_task>> row_scratch_;  // [worker]: rows to write
+    std::vector<padded<std::vector<row_task>>> row_scratch_;  // [worker]: rows to write
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
-    std::vector<std::vector<std::vector<std::pair<double, double>>>> found_timing_;  // [pop][worker]: (lag, A) per crossing
+    std::vector<std::vector<padded<std::vector<std::pair<double, double>>>>> found_timing_[2];  // [parity][pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
-    std::vector<std::size_t> spike_input_next_;                  // next entry of each (cursor)
+    std::vector<padded<std::vector<std::size_t>>> spike_input_next_;  // [worker][input]: next entry (cursor)
     std::vector<std::vector<std::vector<double>>> latent_ring_;  // [lowrank projection][worker]: slots × rank
-    std::vector<char> signal_pops_;                              // scratch: populations with a sampled current
+    // Published by worker 0 every step (for hooks and callers): lines of their own, away from
+    // the members every worker reads every step.
+    alignas(128) std::uint64_t step_ = 0;
+    std::size_t ring_now_ = 0;
 };
 
 }  // namespace einet::engine

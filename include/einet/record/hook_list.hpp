@@ -25,6 +25,12 @@ public:
     void on_step(engine::spiking_engine& eng) override {
         for (auto* h : hooks_) h->on_step(eng);
     }
+    bool reads_state(std::uint64_t step) const override {
+        for (auto* h : hooks_) {
+            if (h->reads_state(step)) return true;
+        }
+        return false;
+    }
 
 private:
     std::vector<engine::spike_hook*> hooks_;

@@ -17,6 +17,7 @@ public:
     // Throws config_error naming the readout when the decoders do not fit its population.
     latent_recorder(const engine::spiking_engine& eng, std::vector<latent_readout> readouts);
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t) const override { return false; }  // spikes and the clock only
 
     std::size_t samples() const { return samples_; }
     // [sample][rank] values of readout k.

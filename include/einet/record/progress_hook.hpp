@@ -19,6 +19,7 @@ public:
     progress_hook(const engine::spiking_engine& eng, std::size_t total_steps,
                   progress::mode mode = progress::mode::automatic, double interval_s = 10.0);
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t) const override { return false; }  // spikes and the clock only
     // The final line (also after a run stopped early, e.g. by a guard).
     void finish(const engine::spiking_engine& eng);
 

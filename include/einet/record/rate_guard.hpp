@@ -23,6 +23,7 @@ public:
     explicit rate_guard(const engine::spiking_engine& eng, double limit_hz = 1000.0, double window_ms = 10.0,
                         std::string limit_key = {});
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t) const override { return false; }  // spikes and the clock only
 
     std::size_t window_steps() const { return window_; }
 

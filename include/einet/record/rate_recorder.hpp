@@ -18,6 +18,7 @@ public:
     // reserves memory for that many steps.
     rate_recorder(const engine::spiking_engine& eng, std::size_t bin_steps, std::size_t expected_steps = 0);
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t) const override { return false; }  // spikes and the clock only
 
     double bin_ms() const { return static_cast<double>(bins_.steps_per_bin()) * dt_; }
     std::size_t complete_bins() const { return bins_.complete(); }

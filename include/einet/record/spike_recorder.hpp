@@ -24,6 +24,7 @@ public:
     // `file` empty: memory only.
     spike_recorder(const engine::spiking_engine& eng, const std::filesystem::path& file = {});
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t) const override { return false; }  // spikes and the clock only
     void flush();  // makes the SONATA file readable mid-run (under its temporary name)
     void close();  // finalises the SONATA file (atomic rename); idempotent
 

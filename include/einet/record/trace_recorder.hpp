@@ -32,6 +32,7 @@ public:
     trace_recorder(const engine::spiking_engine& eng, std::vector<trace_request> requests, std::size_t decimation,
                    std::size_t expected_steps = 0);
     void on_step(engine::spiking_engine& eng) override;
+    bool reads_state(std::uint64_t step) const override { return step % decimation_ == 0; }  // only sampled steps
 
     std::size_t samples() const { return t_.size(); }
     const std::vector<double>& times() const { return t_; }  // ms

@@ -1,0 +1,201 @@
+// The spiking engine's threaded step loop (the step order of spiking_engine.hpp).
+//
+// Threads own contiguous neuron ranges. Per step they meet once: after every thread has found
+// its crossings (step 2), each writes the spikes of all threads out to its own targets (4),
+// delivers them (5) and goes on to the next step without waiting, since nothing it touches until
+// the next meeting belongs to another thread. What makes that safe: the crossings of two steps
+// are kept (by step parity), so a thread can find step n + 1's while another still reads step n's;
+// each thread keeps its own step counter and ring position; Poisson and generator inputs are drawn
+// per target. Worker 0 publishes the step, merges the spike lists (in worker order = ascending
+// ids, the order of a one-thread run) and calls hooks that read only spikes. The threads meet
+// three times instead only on the steps that need a serial point: a hook that reads state, a
+// spike policy (before the write-out), a non-finite V (the guard), or a change of step currents.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <string>
+
+#include "einet/core/error.hpp"
+#include "einet/engine/spiking_engine.hpp"
+#include "spin_barrier.hpp"
+
+namespace einet::engine {
+
+void spiking_engine::worker_clock::set(std::uint64_t s, std::size_t ring_now, std::size_t slots) {
+    step = s;
+    now = ring_now;
+    slot_of.resize((slots + 15) / 16 * 16);  // whole line pairs: no other thread's data beside it
+    for (std::size_t d = 0; d < slots; ++d) slot_of[d] = (ring_now + d) % slots;
+}
+
+void spiking_engine::partition(std::size_t workers) {
+    // Each population is split into `workers` contiguous ranges starting at multiples of 16 (whole
+    // cache lines of flags and counters); rings are partitioned the same way.
+    workers_ = workers;
+    bounds_.assign(pops_.size(), {});
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        const std::size_t n = net_.populations[p].n;
+        for (std::size_t w = 0; w <= workers; ++w) {
+            bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
+        }
+        for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
+        for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
+    }
+    for (std::size_t par = 0; par < 2; ++par) {
+        found_[par].assign(pops_.size(), std::vector<padded<std::vector<std::uint32_t>>>(workers));
+        found_timing_[par].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
+    }
+    for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
+    row_scratch_.assign(workers, {});
+    clock_.assign(workers, {});
+    spike_input_next_.assign(workers, {std::vector<std::size_t>(spike_input_steps_.size(), 0)});
+    nonfinite_.assign(2 * workers, 0);
+}
+
+bool spiking_engine::any_nonfinite(std::size_t parity) const {
+    return std::any_of(nonfinite_.begin() + static_cast<std::ptrdiff_t>(parity * workers_),
+                       nonfinite_.begin() + static_cast<std::ptrdiff_t>((parity + 1) * workers_), [](char c) { return c != 0; });
+}
+
+void spiking_engine::check_finite(std::size_t parity) {
+    if (!any_nonfinite(parity)) return;
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
+            if (!std::isfinite(pops_[p].V[i])) {
+                throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
+                                      " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
+            }
+        }
+    }
+    std::fill(nonfinite_.begin() + static_cast<std::ptrdiff_t>(parity * workers_),
+              nonfinite_.begin() + static_cast<std::ptrdiff_t>((parity + 1) * workers_), 0);
+}
+
+void spiking_engine::merge_spikes(std::size_t parity) {
+    const bool timed = interpolate_ || record_crossings_;
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        spiked_[p].clear();
+        for (const auto& part : found_[parity][p]) spiked_[p].insert(spiked_[p].end(), part.v.begin(), part.v.end());
+        lags_[p].clear();
+        speeds_[p].clear();
+        if (!timed) continue;
+        for (const auto& part : found_timing_[parity][p]) {
+            for (const auto& [lag, speed] : part.v) {
+                lags_[p].push_back(lag);
+                speeds_[p].push_back(speed);
+            }
+        }
+    }
+}
+
+void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
+    if (steps == 0) return;
+    if (policy_ && (interpolate_ || record_crossings_)) {
+        throw config_error("spiking engine: a spike policy chooses among grid crossings; it cannot be combined with "
+                           "interpolated spike times or recorded crossing speeds");
+    }
+    if (threads <= 0) threads = omp_get_max_threads();
+    // Below ~min_neurons_per_thread_ neurons per thread the meeting per step costs more than the
+    // thread saves, so small networks use fewer threads (results never depend on it).
+    std::size_t total = 0;
+    for (const auto& pop : net_.populations) total += pop.n;
+    const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
+                                                        static_cast<std::size_t>(threads));
+    if (workers != workers_) partition(workers);
+    apply_currents();
+    const std::size_t done = run_steps(steps, hook);
+    if (done < steps) {  // the threads were crowded out: the rest on one thread (same results)
+        partition(1);
+        run_steps(steps - done, hook);
+    }
+}
+
+std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
+    // Barrier flags: a worker failed; a worker slept at more than 1/16 of the last 256 meetings (its
+    // partners were not running: a machine with more runnable threads than cores, where a
+    // lock-step loop of microsecond steps runs tens of times slower than one thread).
+    constexpr unsigned failed_bit = 1, crowded_bit = 2;
+    constexpr std::size_t window = 256;
+    const std::size_t workers = workers_, P = net_.populations.size();
+    for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
+    detail::spin_barrier barrier(workers);
+    std::exception_ptr failure;
+    std::size_t done = steps;
+    // Every thread meets the barrier the same number of times: the serial points of a step are
+    // decided from what all threads see alike (the step, the hook's answer, flags written before
+    // the last meeting, the barrier's flags). A thread that fails skips its work up to the next
+    // meeting, where all learn of it and leave.
+    auto work = [&](std::size_t w) {
+        auto& c = clock_[w];
+        bool failed = false;
+        std::uint64_t sleeps_before = 0;
+        auto guarded = [&](auto&& phase) {
+            if (failed) return;
+            try {
+                phase();
+            } catch (...) {
+#pragma omp critical(einet_spiking_failure)
+                if (!failure) failure = std::current_exception();
+                failed = true;
+            }
+        };
+        auto meet = [&](unsigned flags = 0) { return barrier.wait(w, flags | (failed ? failed_bit : 0u)); };
+        for (std::size_t s = 0; s < steps; ++s) {
+            const std::size_t parity = c.parity();
+            guarded([&] {
+                apply_spike_inputs(w);
+                for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
+            });
+            unsigned crowded = 0;
+            if (s % window == window - 1) {
+                crowded = barrier.sleeps(w) - sleeps_before > window / 16 ? crowded_bit : 0;
+                sleeps_before = barrier.sleeps(w);
+            }
+            const unsigned met = meet(crowded);
+            if (met & failed_bit) return;
+            const bool leave = (met & crowded_bit) && s + 1 < steps;
+            if (policy_) {
+                if (w == 0) guarded([&] {
+                    step_ = c.step + 1;  // the policy sees the crossings at their time stamp
+                    merge_spikes(parity);
+                    apply_policy();
+                });
+                if (meet() & failed_bit) return;
+            }
+            const bool currents = s + 1 < steps && currents_change(c.step + 1);
+            const bool serial = leave || currents || any_nonfinite(parity) || (hook && hook->reads_state(c.step + 1));
+            guarded([&] {
+                write_out(w);
+                deliver(w);
+            });
+            c.set(c.step + 1, (c.now + 1) % ring_slots_, ring_slots_);
+            if (serial && (meet() & failed_bit)) return;
+            if (w == 0) guarded([&] {
+                step_ = c.step;
+                ring_now_ = c.now;
+                if (!policy_) merge_spikes(parity);
+                if (hook) hook->on_step(*this);
+                if (!serial) return;
+                check_finite(parity);
+                if (currents) apply_currents();
+            });
+            if (serial && (meet() & failed_bit)) return;
+            if (leave) {  // every worker has finished the step: the caller goes on with one
+                if (w == 0) done = s + 1;
+                return;
+            }
+        }
+    };
+    if (workers == 1) {
+        work(0);
+    } else {
+#pragma omp parallel num_threads(static_cast<int>(workers))
+        work(static_cast<std::size_t>(omp_get_thread_num()));
+    }
+    if (failure) std::rethrow_exception(failure);
+    return done;
+}
+
+}  // namespace einet::engine

@@ -1,0 +1,155 @@
+// The spiking engine's threaded step loop (src/engine/spiking_run.cpp): with hooks that read only
+// spikes the threads meet once per step and run up to a step apart. These tests hold the paths
+// that then need care to the results of one thread: a spike policy, a non-finite V in another
+// thread's range, and errors thrown in any thread or in a hook.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "einet/core/error.hpp"
+#include "einet/engine/spiking_engine.hpp"
+#include "spiking_test_networks.hpp"
+
+using namespace einet;
+
+namespace {
+
+constexpr std::size_t n_e = 300, n_i = 75;  // two threads split E at neuron 144
+
+// Spikes as (step, population, id), reading nothing else: the engine may skip the meeting around it.
+struct spikes_only final : engine::spike_hook {
+    std::vector<std::array<std::uint64_t, 3>> spikes;
+    std::uint64_t throw_at = 0;     // throw when the engine reaches this step (0: never)
+    std::uint64_t slow_until = 0;   // before this step, take 1 ms per call (a partner that is not running)
+    void on_step(engine::spiking_engine& e) override {
+        if (e.step() == throw_at) throw std::runtime_error("hook failed at step " + std::to_string(e.step()));
+        if (e.step() < slow_until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        for (std::size_t p = 0; p < 2; ++p) {
+            for (auto i : e.spikes(p)) spikes.push_back({e.step(), p, i});
+        }
+    }
+    bool reads_state(std::uint64_t) const override { return false; }
+};
+
+// Zero noise except: NaN into V of E neurons ≥ 250 from step 200 on (no refractory period hides
+// all of them), and an exception for the ranges not starting at 0 at step `throw_at`.
+struct faulty_noise final : engine::noise_source {
+    std::uint64_t throw_at = std::numeric_limits<std::uint64_t>::max(), nan_from = std::numeric_limits<std::uint64_t>::max();
+    void normals(std::size_t pop, std::uint32_t stream, std::uint64_t step, std::size_t i0, std::size_t i1, double* out) override {
+        if (step == throw_at && i0 > 0) throw std::runtime_error("noise failed in a range from " + std::to_string(i0));
+        for (std::size_t i = i0; i < i1; ++i) {
+            const bool nan = pop == 0 && stream == membrane_stream && step >= nan_from && i >= 250;
+            out[i - i0] = nan ? std::numeric_limits<double>::quiet_NaN() : 0.0;
+        }
+    }
+};
+
+// At most one spike per population and step, the lowest id (a policy with a serial point).
+struct lowest_only final : engine::spike_policy {
+    void select(const engine::spiking_engine&, std::vector<std::vector<std::uint32_t>>& candidates) override {
+        for (auto& c : candidates) {
+            if (c.size() > 1) c.resize(1);
+        }
+    }
+};
+
+engine::spiking_engine make_engine() {
+    engine::spiking_engine e(einet_test::noisy_ei_network(n_e, n_i), 9);
+    e.set_min_neurons_per_thread(1);
+    return e;
+}
+
+}  // namespace
+
+TEST(spiking_threads, a_spike_policy_with_a_spikes_only_hook_is_bit_identical_for_one_two_and_three_threads) {
+    auto record = [](int threads) {
+        auto e = make_engine();
+        lowest_only policy;
+        e.set_spike_policy(&policy);
+        spikes_only log;
+        e.run(2000, &log, threads);
+        return std::make_pair(log.spikes, e.snapshot());
+    };
+    const auto one = record(1);
+    ASSERT_GT(one.first.size(), 200u);
+    for (int threads : {2, 3}) {
+        const auto many = record(threads);
+        EXPECT_EQ(one.first, many.first) << threads << " threads";
+        ASSERT_EQ(one.second.size(), many.second.size());
+        for (std::size_t k = 0; k < one.second.size(); ++k) EXPECT_EQ(one.second[k].values, many.second[k].values) << one.second[k].name;
+    }
+}
+
+TEST(spiking_threads, a_non_finite_V_in_the_second_threads_range_is_reported_as_with_one_thread) {
+    auto message = [](int threads, bool hook) {
+        auto e = make_engine();
+        faulty_noise noise;
+        noise.nan_from = 200;
+        e.set_noise_source(&noise);
+        spikes_only log;
+        try {
+            e.run(1000, hook ? &log : nullptr, threads);
+        } catch (const numerical_error& err) {
+            return std::string(err.what()) + " | step " + std::to_string(e.step());
+        }
+        return std::string("no error");
+    };
+    const auto one = message(1, true);
+    EXPECT_NE(one.find("population E (neuron 2"), std::string::npos) << one;  // one of the NaN-fed neurons 250–299
+    EXPECT_NE(one.find("t = 20.1"), std::string::npos) << one;  // the pass of step 200 ends at 20.1 ms
+    EXPECT_EQ(message(2, true), one);
+    EXPECT_EQ(message(2, false), one);
+    EXPECT_EQ(message(3, true), one);
+}
+
+TEST(spiking_threads, an_error_in_any_thread_or_in_a_spikes_only_hook_stops_every_thread) {
+    for (int threads : {1, 2, 3}) {
+        SCOPED_TRACE(std::to_string(threads) + " threads");
+        {
+            auto e = make_engine();
+            spikes_only log;
+            log.throw_at = 123;
+            EXPECT_THROW(e.run(1000, &log, threads), std::runtime_error);
+            EXPECT_EQ(e.step(), 123u);  // the step the hook was called for
+        }
+        if (threads == 1) continue;  // one thread's range starts at 0: the noise never throws
+        auto e = make_engine();
+        faulty_noise noise;
+        noise.throw_at = 200;  // before the first check for a crowded machine (step 255), so the threads are still split
+        e.set_noise_source(&noise);
+        spikes_only log;
+        try {
+            e.run(1000, &log, threads);
+            ADD_FAILURE() << "no error";
+        } catch (const std::runtime_error& err) {
+            EXPECT_NE(std::string(err.what()).find("noise failed in a range from "), std::string::npos) << err.what();
+        }
+        EXPECT_EQ(e.step(), 200u);  // no thread finished the failed step
+    }
+}
+
+TEST(spiking_threads, a_run_whose_threads_keep_missing_each_other_goes_on_with_one_thread_and_the_same_results) {
+    auto record = [](int threads, std::uint64_t slow_until) {
+        auto e = make_engine();
+        spikes_only log;
+        log.slow_until = slow_until;
+        e.run(1500, &log, threads);
+        return std::make_tuple(log.spikes, e.snapshot(), e.threads_used());
+    };
+    const auto [one, one_state, one_used] = record(1, 0);
+    // Thread 0 sleeps in the hook for the first 300 steps, so thread 1 waits for it asleep at
+    // every meeting: after 256 steps the run goes on with one thread.
+    const auto [two, two_state, two_used] = record(2, 300);
+    EXPECT_EQ(two_used, 1u);
+    EXPECT_EQ(one, two);
+    ASSERT_EQ(one_state.size(), two_state.size());
+    for (std::size_t k = 0; k < one_state.size(); ++k) EXPECT_EQ(one_state[k].values, two_state[k].values) << one_state[k].name;
+}
