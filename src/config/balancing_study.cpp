@@ -12,8 +12,9 @@
 
 namespace einet::config {
 
-plasticity::balance_options balancing_options_from(const resolved_config& cfg) {
+plasticity::balance_options balancing_options_from(const resolved_config& cfg, int threads) {
     plasticity::balance_options o;
+    o.threads = threads;
     o.tolerance = cfg.number("balancing.tolerance");
     o.rtol = cfg.number("balancing.rtol");
     o.atol = 1e-3 * o.rtol;
@@ -22,8 +23,8 @@ plasticity::balance_options balancing_options_from(const resolved_config& cfg) {
     return o;
 }
 
-plasticity::balance_result balance_by_method(const resolved_config& cfg, const Eigen::MatrixXd& c0, double p) {
-    const auto o = balancing_options_from(cfg);
+plasticity::balance_result balance_by_method(const resolved_config& cfg, const Eigen::MatrixXd& c0, double p, int threads) {
+    const auto o = balancing_options_from(cfg, threads);
     return cfg.string("balancing.method") == "newton" ? plasticity::balance_newton(c0, p, o) : plasticity::balance_flow(c0, p, o);
 }
 

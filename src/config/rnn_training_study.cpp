@@ -113,7 +113,7 @@ void noise_test(const resolved_config& cfg, const network::relu_rnn& trained, in
                                       ? plasticity::robustness_alpha(mu, trained.size())
                                       : Eigen::MatrixXd::Ones(trained.size(), trained.size());
     const auto c0 = plasticity::power_law_costs(trained.J, alpha, p, "balancing.");
-    const auto eq = balance_by_method(cfg, c0, p);
+    const auto eq = balance_by_method(cfg, c0, p, threads);
     if (!eq.warning.empty()) {
         std::fprintf(stderr, "einet: warning: %s\n", eq.warning.c_str());
         out.summary["balancing_warning"] = eq.warning;
