@@ -1,5 +1,7 @@
 #include "balancing_sweep.hpp"
 
+#include "einet/core/jacobi_pcg.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -110,23 +112,18 @@ void cost_view::apply(const Eigen::VectorXd& x, const Eigen::VectorXd& y, Eigen:
 Eigen::VectorXd laplacian_solve(const cost_view& view, double shift, double weight, const Eigen::VectorXd& diag,
                                 const Eigen::VectorXd& rhs, double target, Eigen::Index max_iter, long& products) {
     const Eigen::VectorXd degree = view.incoming + view.outgoing;  // Σ_k c̄_ik, diagonal included (it cancels)
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(rhs.size()), r = rhs, z = r.cwiseQuotient(diag), q = z, cq, ctq;
-    double rz = r.dot(z);
-    for (Eigen::Index k = 0; k < max_iter && r.norm() > target; ++k) {
+    Eigen::VectorXd cq, ctq;
+    auto apply = [&](const Eigen::VectorXd& q, Eigen::VectorXd& Aq) {
         view.apply(q, q, cq, ctq);
-        ++products;
-        const Eigen::VectorXd Aq = shift * q + weight * (degree.cwiseProduct(q) - cq - ctq);  // Eq. 36 applied to q
-        const double curvature = q.dot(Aq);
-        if (!(curvature > 0.0)) break;  // q ∝ 1 at shift 0, or rounding: nothing left to gain
-        const double alpha = rz / curvature;
-        x += alpha * q;
-        r -= alpha * Aq;
-        z = r.cwiseQuotient(diag);
-        const double rz_new = r.dot(z);
-        q = z + (rz_new / rz) * q;
-        rz = rz_new;
-    }
-    return x.array() - x.mean();  // Σh = 0 (Eq. 22)
+        Aq = shift * q + weight * (degree.cwiseProduct(q) - cq - ctq);  // Eq. 36 applied to q
+    };
+    // A direction without curvature is q ∝ 1 at shift 0 (or rounding): nothing left to gain.
+    core::pcg_rule rule;
+    rule.target = target;
+    rule.max_products = static_cast<std::size_t>(std::max<Eigen::Index>(max_iter, 0));
+    const core::pcg_result solved = core::jacobi_pcg(apply, diag, rhs, rule);
+    products += static_cast<long>(solved.products);
+    return solved.x.array() - solved.x.mean();  // Σh = 0 (Eq. 22)
 }
 
 }  // namespace einet::plasticity::detail

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "convex_internal.hpp"
+#include "einet/core/jacobi_pcg.hpp"
 
 namespace einet::train::detail {
 
@@ -163,27 +164,13 @@ double newton_cg_step(const convex_problem& pr, matrix& W, matrix& Z, const matr
     // forcing tolerance η‖g‖, η = min(0.1, κ) (inexact Newton).
     const double eta = std::clamp(std::sqrt(kappa), 1e-12, 0.1);
     Eigen::VectorXd keep = Eigen::VectorXd::Ones(m);  // 0: fixed (moved to zero by the step)
-    auto pcg = [&](const Eigen::VectorXd& b) {
-        Eigen::VectorXd x = Eigen::VectorXd::Zero(m), r = b.cwiseProduct(keep), z = r.cwiseQuotient(diag), p = z;
-        double rz = r.dot(z);
-        for (std::size_t k = 0; k < max_cg; ++k) {
-            const Eigen::VectorXd Hp = hv(p).cwiseProduct(keep);
-            const double pHp = p.dot(Hp);
-            if (!(pHp > 0.0)) {
-                if (k == 0) x = p;  // no curvature information: a preconditioned gradient step
-                break;
-            }
-            const double alpha = rz / pHp;
-            x += alpha * p;
-            r -= alpha * Hp;
-            if (r.norm() <= eta * gnorm) break;
-            z = r.cwiseQuotient(diag);
-            const double rz2 = r.dot(z);
-            p = z + (rz2 / rz) * p;
-            rz = rz2;
-        }
-        return x;
-    };
+    core::pcg_rule rule;
+    rule.target = eta * gnorm;
+    rule.max_products = max_cg;
+    rule.check_start = false;
+    rule.gradient_step = true;  // no curvature information: a preconditioned gradient step
+    auto apply = [&](const Eigen::VectorXd& p, Eigen::VectorXd& Hp) { Hp = hv(p).cwiseProduct(keep); };
+    auto pcg = [&](const Eigen::VectorXd& b) { return core::jacobi_pcg(apply, diag, b.cwiseProduct(keep), rule).x; };
     // Active-set rounds: a coordinate whose Newton step leaves its orthant (or an entering one
     // that would move against its sign) is fixed at zero — a move of −W on that coordinate — and
     // the step of the others re-solved given that move: H_{F'F'} x = −g_F' − H_{F'X}(−W_X).
