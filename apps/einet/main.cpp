@@ -11,6 +11,7 @@
 #include "einet/config/experiment.hpp"
 #include "einet/config/schema.hpp"
 #include "einet/core/error.hpp"
+#include "einet/core/heap_policy.hpp"
 #include "einet/plasticity/homeostatic_rule.hpp"
 
 namespace {
@@ -59,6 +60,7 @@ int list_everything() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    einet::core::prefer_heap_reuse();
     CLI::App app{"einet — excitatory–inhibitory spiking and rate networks: simulate, analyse, make plastic, train (papers 000–004)"};
     app.require_subcommand(1);
     einet::config::run_options opt;

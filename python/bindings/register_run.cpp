@@ -6,6 +6,7 @@
 #include "einet/config/experiment.hpp"
 #include "einet/config/schema.hpp"
 #include "einet/core/error.hpp"
+#include "einet/core/heap_policy.hpp"
 
 namespace py = pybind11;
 
@@ -27,6 +28,7 @@ void register_run(py::module_& m) {
             opt.threads = threads;
             opt.progress_mode = einet::progress::mode::none;
             opt.report = false;  // the Python caller writes the report itself
+            einet::core::prefer_heap_reuse();  // as the CLI does (documented in docs/python.md)
             py::gil_scoped_release release;
             return einet::config::run_experiment(cfg, opt);
         },
