@@ -1,5 +1,6 @@
 #include "einet/train/snn_trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -268,11 +269,45 @@ std::vector<std::size_t> epoch_order(std::size_t n, std::uint64_t seed, std::siz
 
 }  // namespace
 
-evaluation evaluate(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& data) {
+namespace {
+// Samples per forward pass of an evaluation: its trace (membranes and spikes of every LIF layer,
+// features, logits at every step) stays within 64 MiB. A whole test set at once took gigabytes
+// (4000 first-last-XOR sequences of T = 14: ~4 GB), mapped and zeroed afresh on every call.
+std::size_t evaluation_chunk(const snn_shape& shape, std::size_t steps) {
+    const std::size_t per_sample = std::max<std::size_t>(1, steps) * sizeof(double) *
+                                   (2 * lif_neurons(shape) + shape.p_last + shape.outputs + shape.inputs);
+    return std::max<std::size_t>(16, (std::size_t{64} << 20) / per_sample);
+}
+
+}  // namespace
+
+matrix forward_logits(const snn_params& p, const snn_options& opt, const sequence_data& data, std::size_t chunk) {
     snn_trace tr;
-    snn_forward(p, opt, data.x, data.steps, tr);
+    const std::size_t n = data.samples(), T = data.steps;
+    if (chunk == 0) chunk = evaluation_chunk(p.shape(), T);
+    if (n <= chunk) {
+        snn_forward(p, opt, data.x, T, tr);
+        return std::move(tr.logits);
+    }
+    matrix logits(data.x.rows(), static_cast<Eigen::Index>(p.shape().outputs));
+    std::vector<std::size_t> idx;
+    for (std::size_t b0 = 0; b0 < n; b0 += chunk) {
+        const std::size_t m = std::min(chunk, n - b0);
+        idx.resize(m);
+        std::iota(idx.begin(), idx.end(), b0);
+        const sequence_data part = data.subset(idx);
+        snn_forward(p, opt, part.x, T, tr);
+        for (std::size_t t = 0; t < T; ++t)
+            logits.middleRows(static_cast<Eigen::Index>(t * n + b0), static_cast<Eigen::Index>(m)) =
+                tr.logits.middleRows(static_cast<Eigen::Index>(t * m), static_cast<Eigen::Index>(m));
+    }
+    return logits;
+}
+
+evaluation evaluate(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& data) {
+    const matrix logits = forward_logits(p, opt, data);
     evaluation e;
-    e.loss = data_term(obj, tr.logits, data, nullptr, &e.accuracy);
+    e.loss = data_term(obj, logits, data, nullptr, &e.accuracy);
     return e;
 }
 

@@ -210,6 +210,30 @@ TEST(SnnTrainer, ResumeFromCheckpointIsBitIdentical) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(SnnTrainer, ChunkedForwardGivesEveryRowItsOwnLogits) {
+    // Evaluation runs the forward pass over chunks of samples; each (step, sample) row must land
+    // where one pass over the whole set puts it, for per-step and final-time data alike.
+    const auto sh = small_shape(3, 4);
+    snn_params p(sh);
+    init_uniform_fan_in(p, 5);
+    snn_options opt;
+    opt.lif = lif_params::reference();
+    for (const bool per_step : {false, true}) {
+        const auto data = seq_random_data(5, 23, 3, 4, 6, per_step);
+        snn_trace whole;
+        snn_forward(p, opt, data.x, data.steps, whole);
+        for (const std::size_t chunk : {1, 7, 23, 50}) {
+            const matrix chunked = forward_logits(p, opt, data, chunk);
+            ASSERT_EQ(chunked.rows(), whole.logits.rows());
+            EXPECT_LE((chunked - whole.logits).cwiseAbs().maxCoeff(), 1e-12 * (1.0 + whole.logits.cwiseAbs().maxCoeff()))
+                << "chunk " << chunk << (per_step ? " per step" : " final time");
+        }
+        objective_spec obj{loss_kind::ce, per_step ? supervision::per_timestep : supervision::final_time, false, 4};
+        const auto e = evaluate(p, opt, obj, data);
+        EXPECT_TRUE(std::isfinite(e.loss));
+    }
+}
+
 TEST(SnnTrainer, DivergenceIsReported) {
     const auto sh = small_shape(3, 1);
     auto train = seq_random_data(4, 8, 3, 2, 1);

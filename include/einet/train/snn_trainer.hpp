@@ -66,6 +66,9 @@ double data_term(const objective_spec& obj, const matrix& logits, const sequence
 struct evaluation {
     double loss = 0.0, accuracy = 0.0;
 };
+// Logits [T·n × C] of every (step, sample) row, from forward passes over `chunk` samples at a time
+// (0: as many as fit a 64 MiB trace). Samples are independent, so chunking only bounds memory.
+matrix forward_logits(const snn_params& p, const snn_options& opt, const sequence_data& data, std::size_t chunk = 0);
 evaluation evaluate(const snn_params& p, const snn_options& opt, const objective_spec& obj, const sequence_data& data);
 
 // Arithmetic of the network passes: f64 is the reference; f32 (parameters, Adam and the loss stay
