@@ -144,11 +144,13 @@ private:
     }
     // The Woodbury form subtracts two large terms once Δ spans many decades near the optimum;
     // when refinement cannot repair it, the n × n normal equations are factored directly from
-    // then on (the IPM stalled at a relative gap ~1e-6 without this, e.g. first-last-XOR T = 14).
+    // then on (the IPM stalled at a relative gap ~1e-6 without this, e.g. first-last-XOR T = 14),
+    // as long as that matrix stays within 2 GiB (n ≤ 16384); beyond, the Woodbury solve stands.
+    static constexpr Eigen::Index direct_limit = 16384;
     vec solve_m(const vec& r) {
         double residual = 0.0;
         vec out = refined(r, residual);
-        if (woodbury_ && !(residual <= 1e-6)) {
+        if (woodbury_ && n_ <= direct_limit && !(residual <= 1e-6)) {
             direct_only_ = true;
             factor_current(false);
             out = refined(r, residual);
