@@ -13,8 +13,11 @@ void check_costs(const cost_matrix& c0, double p);
 
 class cost_view {
 public:
-    // threads: the sweep runs over fixed row blocks, so results do not depend on it.
+    // threads: the sweep runs over fixed tiles of C⁰, so results do not depend on it.
     cost_view(const cost_matrix& c0, const Eigen::VectorXd& h, double p, int threads);
+    // Moves the view to new coordinates h, reusing its buffers (the flow calls this once per
+    // evaluation of g; no allocation once the sizes are set).
+    void update(const Eigen::VectorXd& h);
     // cx = c(h)·x and cty = c(h)ᵀ·y, both from one pass over C⁰.
     void apply(const Eigen::VectorXd& x, const Eigen::VectorXd& y, Eigen::VectorXd& cx, Eigen::VectorXd& cty) const;
     Eigen::VectorXd incoming, outgoing;  // row and column sums of c(h): the two halves of g (Eq. 17)
@@ -24,8 +27,11 @@ public:
 private:
     const double* c0_;               // column-major, leading dimension stride_
     Eigen::Index n_ = 0, stride_ = 0;
+    double p_ = 1.0;
     Eigen::MatrixXd formed_;  // c(h) itself when p·(max h − min h) could overflow the factors
     Eigen::VectorXd a_, b_;
+    mutable Eigen::VectorXd ax_, by_;   // apply's scaled inputs
+    mutable Eigen::MatrixXd parts_;     // the sweep's partial sums, one column per tile
     int threads_;
 };
 
