@@ -3,8 +3,10 @@
 // (paper 004 Eq. 14), applied without forming c(h): one sweep over C⁰ gives both c·x and cᵀ·y
 // (internal to the plasticity module).
 #include <Eigen/Dense>
+#include <memory>
 
 #include "einet/plasticity/synaptic_balancing.hpp"
+#include "sweep_team.hpp"
 
 namespace einet::plasticity::detail {
 
@@ -13,8 +15,10 @@ void check_costs(const cost_matrix& c0, double p);
 
 class cost_view {
 public:
-    // threads: the sweep runs over fixed tiles of C⁰, so results do not depend on it.
-    cost_view(const cost_matrix& c0, const Eigen::VectorXd& h, double p, int threads);
+    // threads: the sweep runs over fixed tiles of C⁰, so results do not depend on it. With a `team`
+    // (helper threads shared by the views of one run) the tiles go to whichever of its threads is
+    // awake; without one, to `threads` OpenMP threads.
+    cost_view(const cost_matrix& c0, const Eigen::VectorXd& h, double p, int threads, std::shared_ptr<sweep_team> team = nullptr);
     // Moves the view to new coordinates h, reusing its buffers (the flow calls this once per
     // evaluation of g; no allocation once the sizes are set).
     void update(const Eigen::VectorXd& h);
@@ -33,6 +37,8 @@ private:
     mutable Eigen::VectorXd ax_, by_;   // apply's scaled inputs
     mutable Eigen::MatrixXd parts_;     // the sweep's partial sums, one column per tile
     int threads_;
+    std::shared_ptr<sweep_team> team_;
+    void run_sweep(const Eigen::VectorXd& a, const Eigen::VectorXd& b, Eigen::VectorXd& in, Eigen::VectorXd& out) const;
 };
 
 // Jacobi-preconditioned conjugate gradients on (shift·I + weight·L) x = rhs, L the Laplacian of

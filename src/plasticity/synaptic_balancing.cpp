@@ -166,6 +166,8 @@ balance_result balance_flow(const cost_matrix& c0, double p, const balance_optio
     // The sweep of the last g(h) is kept: the observer reads C there (first same as last), and a
     // Rosenbrock step takes its Jacobian where g was just evaluated (the accepted point) and holds
     // it through the step's stages. A view no step holds is moved to the next h in place.
+    // Helper threads for the run's hundreds of sweeps; a sweep never waits for one to wake up.
+    const auto team = opt.threads > 1 && c0.rows() >= 256 ? std::make_shared<detail::sweep_team>(opt.threads) : nullptr;
     std::shared_ptr<detail::cost_view> last;
     std::shared_ptr<const detail::cost_view> at_step;
     Eigen::VectorXd last_h;
@@ -174,7 +176,7 @@ balance_result balance_flow(const cost_matrix& c0, double p, const balance_optio
         if (last && last.use_count() == 1)
             last->update(y);
         else
-            last = std::make_shared<detail::cost_view>(c0, y, p, opt.threads);
+            last = std::make_shared<detail::cost_view>(c0, y, p, opt.threads, team);
         last_h = y;
         return *last;
     };
