@@ -143,9 +143,9 @@ void cost_view::apply(const Eigen::VectorXd& x, const Eigen::VectorXd& y, Eigen:
         return;
     }
     // c x = a ⊙ C⁰(b ⊙ x), cᵀy = b ⊙ C⁰ᵀ(a ⊙ y)
-    ax_ = a_.cwiseProduct(y);
-    by_ = b_.cwiseProduct(x);
-    run_sweep(ax_, by_, cx, cty);
+    ay_ = a_.cwiseProduct(y);
+    bx_ = b_.cwiseProduct(x);
+    run_sweep(ay_, bx_, cx, cty);
     cx.array() *= a_.array();
     cty.array() *= b_.array();
 }

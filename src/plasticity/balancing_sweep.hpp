@@ -34,7 +34,7 @@ private:
     double p_ = 1.0;
     Eigen::MatrixXd formed_;  // c(h) itself when p·(max h − min h) could overflow the factors
     Eigen::VectorXd a_, b_;
-    mutable Eigen::VectorXd ax_, by_;   // apply's scaled inputs
+    mutable Eigen::VectorXd ay_, bx_;   // apply: a ⊙ y and b ⊙ x
     mutable Eigen::MatrixXd parts_;     // the sweep's partial sums, one column per tile
     int threads_;
     std::shared_ptr<sweep_team> team_;
