@@ -72,9 +72,11 @@ void tile_sweep(const double* c0, Eigen::Index stride, Eigen::Index r0, Eigen::I
     }
 }
 
-// The largest team a sweep can use: one thread per tile, and one thread below N = 256, where a
-// sweep is too short to hide the fork and join (≈ 1 µs against ≈ 2 µs per sweep at N = 128).
-int useful_team(Eigen::Index n) { return n >= 256 ? static_cast<int>(tiling(n).tiles()) : 1; }
+// The largest team a sweep can use: one thread per tile, from `from` rows on. A helper team hands
+// tiles over in well under a microsecond and never waits for a sleeping helper, which pays from
+// N = 256 (≈ 7 µs per sweep on one core); an OpenMP fork and join waits for every thread, which
+// pays only for longer sweeps (N = 512, and a busy machine can stall it for milliseconds).
+int useful_team(Eigen::Index n, Eigen::Index from) { return n >= from ? static_cast<int>(tiling(n).tiles()) : 1; }
 
 // in = C⁰b, out = C⁰ᵀa on `threads` OpenMP threads, or on `team` when given; `parts` is the
 // caller's workspace (n × (blocks + panels)).
@@ -92,10 +94,10 @@ void sweep(const double* c0, Eigen::Index n, Eigen::Index stride, const Eigen::V
         double* rows_out = row_target ? row_target : parts.col(t.blocks + panel).data();
         tile_sweep(c0, stride, r0, std::min(sweep_rows, n - r0), j0, j1, a.data(), b.data(), rows_out, parts.col(block).data());
     };
-    if (team && useful_team(n) > 1) {
+    if (team && useful_team(n, 256) > 1) {
         team->run(static_cast<std::uint32_t>(t.tiles()), [&](std::uint32_t k) { tile(static_cast<Eigen::Index>(k)); });
     } else {
-        const int omp_team = std::max(1, std::min(threads, useful_team(n)));
+        const int omp_team = std::max(1, std::min(threads, useful_team(n, 512)));
 #pragma omp parallel for num_threads(omp_team) schedule(static) if (omp_team > 1)
         for (Eigen::Index k = 0; k < t.tiles(); ++k) tile(k);
     }
