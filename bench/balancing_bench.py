@@ -171,8 +171,9 @@ def bench_balancing(einet, sizes, repeats, stiff=True):
                          ("flow_rodas4", dict(method="flow", integrator="rodas4")),
                          ("newton", dict(method="newton"))):
             reps = slow_repeats if name == "flow_rodas4" else repeats
-            t1, r1 = timed(lambda: einet.balance(c0, p=2.0, tolerance=1e-10, rtol=1e-10, **kw), reps)
-            t2, r2 = timed(lambda: einet.balance(c0, p=2.0, tolerance=1e-10, rtol=1e-10, threads=2, **kw), reps)
+            # the anchor's tolerances exactly (einet.balance's own default atol is 1e-3·rtol = 1e-13)
+            t1, r1 = timed(lambda: einet.balance(c0, p=2.0, tolerance=1e-10, rtol=1e-10, atol=1e-12, **kw), reps)
+            t2, r2 = timed(lambda: einet.balance(c0, p=2.0, tolerance=1e-10, rtol=1e-10, atol=1e-12, threads=2, **kw), reps)
             assert np.array_equal(r1["h"], r2["h"]), f"{name}: result depends on the thread count"
             ours[name] = r1
             row |= {f"einet_{name}_1thread_s": t1, f"einet_{name}_2threads_s": t2, f"einet_{name}_s": min(t1, t2),

@@ -1,5 +1,6 @@
 // Paper 004: the continuous-time RNN and π_h, synaptic balancing (flow, Newton, Lax dynamics),
 // its closed forms, the CDI task and the BPTT gradient. Matrices are NumPy float64 arrays.
+#include <optional>
 #include <pybind11/eigen.h>
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
@@ -77,13 +78,13 @@ py::dict result_dict(const plasticity::balance_result& r) {
 }
 
 plasticity::balance_options options(double tolerance, double t_end, std::vector<double> record_times, double rtol,
-                                    double t_max) {
+                                    double t_max, std::optional<double> atol = std::nullopt) {
     plasticity::balance_options o;
     o.tolerance = tolerance;
     o.t_end = t_end;
     o.record_times = std::move(record_times);
     o.rtol = rtol;
-    o.atol = 1e-3 * rtol;
+    o.atol = atol.value_or(1e-3 * rtol);
     o.no_equilibrium_horizon = t_max;
     return o;
 }
@@ -135,8 +136,10 @@ void register_balancing(py::module_& m) {
     m.def(
         "balance",
         [](const Eigen::Ref<const MatrixXd>& c0, double p, const std::string& method, double tolerance, double t_end,
-           std::vector<double> record_times, double rtol, double t_max, int threads, const std::string& integrator) {
-            auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max);
+           std::vector<double> record_times, double rtol, double t_max, int threads, const std::string& integrator,
+           std::optional<double> atol) {
+            if (atol && !(*atol > 0.0)) throw py::value_error("atol: expected an absolute tolerance > 0");
+            auto o = options(tolerance, t_end, std::move(record_times), rtol, t_max, atol);
             o.threads = threads;
             o.integrator = ode::method_from_name(integrator, "integrator");
             if (method == "newton") return result_dict(plasticity::balance_newton(c0, p, o));
@@ -145,10 +148,10 @@ void register_balancing(py::module_& m) {
         },
         py::arg("costs"), py::arg("p") = 2.0, py::arg("method") = "flow", py::arg("tolerance") = 1e-10, py::arg("t_end") = inf,
         py::arg("record_times") = std::vector<double>{}, py::arg("rtol") = 1e-10, py::arg("t_max") = 3000.0,
-        py::arg("threads") = 1, py::arg("integrator") = "dop853",
+        py::arg("threads") = 1, py::arg("integrator") = "dop853", py::arg("atol") = py::none(),
         "Synaptic balancing of a cost matrix (rows post, columns pre): the flow dh/dt = g (integrator: embedded "
-        "RK pair dop853 or dopri5, or the L-stable Rosenbrock rodas4 / rodas3 with the exact Jacobian) or the "
-        "equilibrium by matrix-free Newton–CG.");
+        "RK pair dop853 or dopri5, or the L-stable Rosenbrock rodas4 / rodas3 with the exact Jacobian; "
+        "tolerances rtol and atol, atol = 1e-3·rtol when not given) or the equilibrium by matrix-free Newton–CG.");
     m.def(
         "lax_flow",
         [](const MatrixXd& J0, const plasticity::lax_signal& signal, double t_end, double tolerance) {

@@ -15,12 +15,16 @@ struct start {
     double h;
     bool stop;
 };
-start begin(const rhs& f, const Eigen::VectorXd& y, Eigen::VectorXd& f0, const observer& watch, const options& opt, stats& s);
+start begin(const rhs& f, const Eigen::VectorXd& y, Eigen::VectorXd& f0, const observer& watch, const options& opt, stats& s,
+            double exponent);
 // numerical_error once opt.max_steps step attempts are spent.
 void check_budget(const stats& s, const options& opt);
 
-// opt.first_step, or Hairer's guess h = 0.01 ‖y‖/‖f(y)‖ on the scaled norm; at most opt.max_step.
-double starting_step(const Eigen::VectorXd& y, const Eigen::VectorXd& f0, const options& opt);
+// opt.first_step, or Hairer's two-stage guess (hinit of dop853.f, as SciPy's select_initial_step):
+// h0 = 0.01 ‖y‖/‖f(y)‖ on the scaled norm, then one Euler step to estimate ‖f'‖ and
+// h = min(100 h0, (0.01 / max(‖f‖, ‖f'‖))^(1/(q+1))) (one more evaluation); at most opt.max_step.
+double starting_step(const rhs& f, const Eigen::VectorXd& y, const Eigen::VectorXd& f0, const options& opt, stats& s,
+                     double exponent);
 
 // Step-size factor from the scaled error norm e (<= 1 accepts): 0.9 e^exponent within [0.2, max_growth].
 double step_factor(double e, double exponent, double max_growth);
@@ -51,11 +55,12 @@ private:
 };
 
 
-start begin(const rhs& f, const Eigen::VectorXd& y, Eigen::VectorXd& f0, const observer& watch, const options& opt, stats& s) {
+start begin(const rhs& f, const Eigen::VectorXd& y, Eigen::VectorXd& f0, const observer& watch, const options& opt, stats& s,
+            double exponent) {
     f(y, f0);
     ++s.evaluations;
     if (watch && watch(0.0, y, f0, false)) return {0.0, true};
-    return {starting_step(y, f0, opt), false};
+    return {starting_step(f, y, f0, opt, s, exponent), false};
 }
 
 void check_budget(const stats& s, const options& opt) {
@@ -63,15 +68,20 @@ void check_budget(const stats& s, const options& opt) {
         throw numerical_error("ODE integration: no convergence within " + std::to_string(opt.max_steps) + " steps");
 }
 
-double starting_step(const Eigen::VectorXd& y, const Eigen::VectorXd& f0, const options& opt) {
-    double h = opt.first_step;
-    if (h <= 0.0) {  // Hairer's starting guess: h = 0.01 ‖y‖/‖f(y)‖ on the scaled norm
-        const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs();
-        const double d0 = std::sqrt((y.array() / scale).square().mean());
-        const double d1 = std::sqrt((f0.array() / scale).square().mean());
-        h = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-    }
-    return std::min(h, opt.max_step);
+double starting_step(const rhs& f, const Eigen::VectorXd& y, const Eigen::VectorXd& f0, const options& opt, stats& s,
+                     double exponent) {
+    if (opt.first_step > 0.0) return std::min(opt.first_step, opt.max_step);
+    const Eigen::ArrayXd scale = opt.atol + opt.rtol * y.array().abs();
+    auto rms = [&](const Eigen::ArrayXd& v) { return std::sqrt((v / scale).square().mean()); };
+    const double d0 = rms(y.array()), d1 = rms(f0.array());
+    const double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+    Eigen::VectorXd f1(y.size());
+    f(y + h0 * f0, f1);  // one explicit Euler step estimates the second derivative
+    ++s.evaluations;
+    const double d2 = rms((f1 - f0).array()) / h0;
+    const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, 1e-3 * h0)
+                                                    : std::pow(0.01 / std::max(d1, d2), -exponent);  // exponent = −1/(q+1)
+    return std::min({100.0 * h0, h1, opt.max_step});
 }
 
 output_schedule::output_schedule(std::vector<double> times) : times_(std::move(times)) {
@@ -120,7 +130,7 @@ double drive(const rhs& f, Eigen::VectorXd& y, Eigen::VectorXd& f0, double t_end
              const observer& watch, const options& opt, stats& s, double exponent, double max_growth,
              const std::function<double(double step)>& attempt, const std::function<void()>& commit) {
     double t = 0.0;
-    const auto [h0, stop] = begin(f, y, f0, watch, opt, s);
+    const auto [h0, stop] = begin(f, y, f0, watch, opt, s, exponent);
     if (stop) return t;
     double h = h0;
     output_schedule outs(output_times);

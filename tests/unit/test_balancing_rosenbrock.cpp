@@ -22,6 +22,22 @@ Eigen::MatrixXd lognormal_costs(Eigen::Index n, std::uint32_t stream) {
 
 const ode::method rosenbrock[] = {ode::method::rodas4, ode::method::rodas3};
 
+// Two dense 12-unit modules joined by links scaled by 1e-4: the slowest rate of the flow (Fiedler
+// value of p L) is ~1e-4 of the fastest.
+Eigen::MatrixXd modular_costs() {
+    Eigen::MatrixXd c0 = lognormal_costs(24, 5);
+    c0.topRightCorner(12, 12) *= 1e-4;
+    c0.bottomLeftCorner(12, 12) *= 1e-4;
+    return c0;
+}
+
+balance_options loose() {  // rtol 1e-6, atol 1e-8
+    balance_options opt;
+    opt.rtol = 1e-6;
+    opt.atol = 1e-8;
+    return opt;
+}
+
 }  // namespace
 
 TEST(balancing_rosenbrock, trajectory_matches_dop853_at_sample_times) {
@@ -85,14 +101,10 @@ TEST(balancing_rosenbrock, two_neuron_closed_form) {
 }
 
 TEST(balancing_rosenbrock, stiff_cost_graph_needs_far_fewer_steps) {
-    // Two dense modules joined by weak links: the slowest rate (Fiedler value of p L) is ~1e-4 of
-    // the fastest, so an explicit pair's steps stay bounded by stability while the slow mode decays.
-    Eigen::MatrixXd c0 = lognormal_costs(24, 5);
-    c0.topRightCorner(12, 12) *= 1e-4;
-    c0.bottomLeftCorner(12, 12) *= 1e-4;
-    balance_options opt;
-    opt.rtol = 1e-6;
-    opt.atol = 1e-8;
+    // Weakly coupled modules: an explicit pair's steps stay bounded by stability while the slow
+    // mode decays.
+    const Eigen::MatrixXd c0 = modular_costs();
+    balance_options opt = loose();
     opt.tolerance = 1e-6;
     const auto explicit_run = plasticity::balance_flow(c0, 2.0, opt);
     opt.integrator = ode::method::rodas4;
@@ -100,6 +112,29 @@ TEST(balancing_rosenbrock, stiff_cost_graph_needs_far_fewer_steps) {
     ASSERT_TRUE(explicit_run.converged && implicit_run.converged);
     EXPECT_LT((implicit_run.h - explicit_run.h).cwiseAbs().maxCoeff(), 1e-3);
     EXPECT_LT(10 * implicit_run.steps, explicit_run.steps) << implicit_run.steps << " vs " << explicit_run.steps;
+}
+
+TEST(balancing_rosenbrock, explicit_pair_stops_at_its_error_floor_on_a_stiff_graph) {
+    // The modular graph above at rtol 1e-6 and a tight goal ‖g‖ <= 1e-10·C: DOP853, held at its
+    // stability limit, keeps the fast modes excited at its error tolerance, so ‖g‖ stalls on a floor
+    // ∝ rtol above the goal. The run stops there with a warning instead of running on; the L-stable
+    // RODAS4 (same tolerances) and DOP853 at rtol 1e-10 reach the goal.
+    const Eigen::MatrixXd c0 = modular_costs();
+    balance_options opt = loose();
+    const auto stalled = plasticity::balance_flow(c0, 2.0, opt);
+    EXPECT_FALSE(stalled.converged);
+    EXPECT_NE(stalled.warning.find("did not fall by 1 %"), std::string::npos) << stalled.warning;
+    EXPECT_GT(stalled.grad_norm, 1e-10 * stalled.cost);
+    EXPECT_LT(stalled.grad_norm, 1e-5 * stalled.grad_norm_initial);  // the slow mode itself has decayed
+    opt.integrator = ode::method::rodas4;
+    const auto implicit_run = plasticity::balance_flow(c0, 2.0, opt);
+    EXPECT_TRUE(implicit_run.converged && implicit_run.warning.empty());
+    opt.integrator = ode::method::dop853;
+    opt.rtol = 1e-10;
+    opt.atol = 1e-12;
+    const auto tight = plasticity::balance_flow(c0, 2.0, opt);
+    EXPECT_TRUE(tight.converged && tight.warning.empty());
+    EXPECT_LT((tight.h - implicit_run.h).cwiseAbs().maxCoeff(), 1e-6);
 }
 
 TEST(balancing_rosenbrock, lax_signal_has_no_jacobian) {

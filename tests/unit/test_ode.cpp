@@ -71,6 +71,26 @@ TEST(ode, eighth_order_pair_needs_fewer_evaluations_at_tight_tolerance) {
     EXPECT_LT(2 * s8.evaluations, s5.evaluations);  // order 8 against order 5 at rtol 1e-12
 }
 
+TEST(ode, first_step_is_hairers_two_stage_guess) {
+    // y' = −y from y = 1, rtol 1e-6, atol 1e-9 (hinit of dop853.f, SciPy's select_initial_step):
+    // scaled norms d0 = d1 = 1/s, s = 1e-9 + 1e-6, so h0 = 0.01; the Euler step gives d2 = d1, and
+    // h = min(100 h0, (0.01 / d1)^(1/(q+1))) with q the estimator's order (4 for 5(4), 7 for 8(5,3)).
+    auto decay = [](const Eigen::VectorXd& y, Eigen::VectorXd& dy) { dy = -y; };
+    const double d1 = 1.0 / (1e-9 + 1e-6);
+    for (auto [m, q] : {std::pair{ode::method::dopri5, 4.0}, std::pair{ode::method::dop853, 7.0}}) {
+        double first = 0.0;
+        auto watch = [&](double t, const Eigen::VectorXd&, const Eigen::VectorXd&, bool) {
+            if (first == 0.0 && t > 0.0) first = t;
+            return t > 0.0;
+        };
+        Eigen::VectorXd y = Eigen::VectorXd::Ones(1);
+        ode::stats st;
+        ode::integrate(decay, y, 1.0, {}, watch, with_tolerances(m, 1e-6, 1e-9), &st);
+        EXPECT_NEAR(first, std::min(1.0, std::pow(0.01 / d1, 1.0 / (q + 1.0))), 1e-12) << q;
+        EXPECT_EQ(st.rejected, 0);
+    }
+}
+
 TEST(ode, unknown_pair_names_the_key) {
     EXPECT_EQ(ode::method_from_name("dop853", "k"), ode::method::dop853);
     try {

@@ -274,13 +274,26 @@ TEST(synaptic_balancing, bad_costs_are_refused) {
 }
 
 TEST(synaptic_balancing, blocked_sweep_matches_the_cost_matrix_and_ignores_the_thread_count) {
-    // N = 600: a full 512-row block and a partial one, and large enough for two threads.
-    const auto c0 = random_costs(600, 41);
-    const Eigen::VectorXd h = 0.3 * fixtures::normal_matrix(600, 1, 1.0, 42).col(0);
-    const Eigen::VectorXd direct = plasticity::neural_gradient(plasticity::costs_at(c0, h, 2.0));
-    const Eigen::VectorXd one = plasticity::neural_gradient_at(c0, h, 2.0, 1), two = plasticity::neural_gradient_at(c0, h, 2.0, 2);
-    EXPECT_LT((one - direct).norm(), 1e-12 * c0.sum());
-    EXPECT_TRUE(one == two);
+    // N = 600: a full 512-row block and a partial one, large enough for two threads. N = 259: one row
+    // block split into two column panels (128 + 131 columns, a 3-column tail), shared by two threads.
+    for (const Eigen::Index n : {600, 259}) {
+        const auto c0 = random_costs(n, 41);
+        const Eigen::VectorXd h = 0.3 * fixtures::normal_matrix(n, 1, 1.0, 42).col(0);
+        const Eigen::VectorXd direct = plasticity::neural_gradient(plasticity::costs_at(c0, h, 2.0));
+        const Eigen::VectorXd one = plasticity::neural_gradient_at(c0, h, 2.0, 1), two = plasticity::neural_gradient_at(c0, h, 2.0, 2);
+        EXPECT_LT((one - direct).norm(), 1e-12 * c0.sum()) << n;
+        EXPECT_TRUE(one == two) << n;
+    }
+    // The flow reuses one view per evaluation: the same bits on one and two threads, and the same
+    // equilibrium as Newton's.
+    const auto c0 = random_costs(259, 44);
+    balance_options one, two;
+    two.threads = 2;
+    const auto a = plasticity::balance_flow(c0, 2.0, one), b = plasticity::balance_flow(c0, 2.0, two);
+    ASSERT_TRUE(a.converged);
+    EXPECT_TRUE(a.h == b.h);
+    EXPECT_EQ(a.evaluations, b.evaluations);
+    EXPECT_LT((a.h - plasticity::balance_newton(c0, 2.0, one).h).cwiseAbs().maxCoeff(), 1e-8);
 }
 
 TEST(synaptic_balancing, matrix_free_newton_needs_few_sweeps_and_ignores_the_thread_count) {
