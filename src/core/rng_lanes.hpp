@@ -20,11 +20,30 @@
 
 namespace einet::rng::detail {
 
+// Operations that are plain C++ operators, the same text for a scalar lane (float, uint32_t) and for
+// GCC vector types (W floats, W unsigned 32-bit lanes): float mul/add/sub, 32-bit integer and bit ops.
+template <class F, class U>
+struct lanes_operators {
+    using f = F;
+    using u = U;
+    static f mul(f a, f b) { return a * b; }
+    static f add(f a, f b) { return a + b; }
+    static f sub(f a, f b) { return a - b; }
+    static u addu(u a, u b) { return a + b; }
+    static u andu(u a, u b) { return a & b; }
+    static u oru(u a, u b) { return a | b; }
+    static u xoru(u a, u b) { return a ^ b; }
+    static u xor3(u a, u b, u c) { return a ^ b ^ c; }
+    template <int k>
+    static u shl(u a) { return a << k; }
+    template <int k>
+    static u shr(u a) { return a >> k; }  // logical: unsigned lanes
+    static u mullo(u a, u b) { return a * b; }
+};
+
 // ---------------------------------------------------------------- scalar backend (the reference)
-struct lanes_scalar {
+struct lanes_scalar : lanes_operators<float, std::uint32_t> {
     static constexpr std::size_t width = 1;
-    using f = float;
-    using u = std::uint32_t;
     using m = bool;
     static f setf(float x) { return x; }
     static u setu(std::uint32_t x) { return x; }
@@ -33,9 +52,6 @@ struct lanes_scalar {
     static void store(std::uint32_t* p, u x) { *p = x; }
     static u lane_index() { return 0; }
     static f fma(f a, f b, f c) { return std::fma(a, b, c); }
-    static f mul(f a, f b) { return a * b; }
-    static f add(f a, f b) { return a + b; }
-    static f sub(f a, f b) { return a - b; }
     static f sqrt(f a) { return std::sqrt(a); }
     static f cvt_u32(u a) { return static_cast<float>(a); }
     static f cvt_i32(u a) { return static_cast<float>(static_cast<std::int32_t>(a)); }
@@ -49,108 +65,79 @@ struct lanes_scalar {
         std::memcpy(&a, &b, 4);
         return a;
     }
-    static u addu(u a, u b) { return a + b; }
-    static u andu(u a, u b) { return a & b; }
-    static u oru(u a, u b) { return a | b; }
-    static u xoru(u a, u b) { return a ^ b; }
-    static u xor3(u a, u b, u c) { return a ^ b ^ c; }
-    template <int k>
-    static u shl(u a) { return a << k; }
-    template <int k>
-    static u shr(u a) { return a >> k; }
     static m gt(f a, f b) { return a > b; }
     static m any_bit(u a, u bit) { return (a & bit) != 0; }
     static f select(m k, f yes, f no) { return k ? yes : no; }
-    static u mullo(u a, u b) { return a * b; }
     static u mulhi(u a, u b) { return static_cast<u>((static_cast<std::uint64_t>(a) * b) >> 32); }
 };
 
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+// ---------------------------------------------------------------- what both SIMD backends share
+// Broadcasts, loads, stores and bit casts on GCC vector types (U: W unsigned 32-bit lanes, F: W
+// floats); the backends add the operations that need an instruction set's intrinsics.
+template <class F, class U, std::size_t W>
+struct lanes_vector_ops : lanes_operators<F, U> {
+    using f = F;
+    using u = U;
+    static constexpr std::size_t width = W;
+    static f setf(float x) { return f{} + x; }
+    static u setu(std::uint32_t x) { return u{} + x; }
+    static u load(const std::uint32_t* p) {
+        u x;
+        std::memcpy(&x, p, sizeof x);
+        return x;
+    }
+    static void store(float* p, f x) { std::memcpy(p, &x, sizeof x); }
+    static void store(std::uint32_t* p, u x) { std::memcpy(p, &x, sizeof x); }
+    static u lane_index() {
+        u x{};
+        for (std::size_t i = 0; i < W; ++i) x[i] = static_cast<std::uint32_t>(i);
+        return x;
+    }
+    static u bits(f a) { return reinterpret_cast<u>(a); }
+    static f from_bits(u b) { return reinterpret_cast<f>(b); }
+};
+#endif
+
 #if defined(__AVX2__) && defined(__FMA__)
 // ---------------------------------------------------------------- AVX2 + FMA3, 8 lanes
-struct lanes_avx2 {
-    static constexpr std::size_t width = 8;
-    using f = __m256;
-    using u = __m256i;
+typedef std::uint32_t u32x8 __attribute__((vector_size(32)));
+
+struct lanes_avx2 : lanes_vector_ops<__m256, u32x8, 8> {
     using m = __m256;  // all-ones / all-zeros lanes (blendv reads the sign bit)
-    static f setf(float x) { return _mm256_set1_ps(x); }
-    static u setu(std::uint32_t x) { return _mm256_set1_epi32(static_cast<int>(x)); }
-    static u load(const std::uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-    static void store(float* p, f x) { _mm256_storeu_ps(p, x); }
-    static void store(std::uint32_t* p, u x) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), x); }
-    static u lane_index() { return _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0); }
+    static __m256i i(u a) { return reinterpret_cast<__m256i>(a); }
     static f fma(f a, f b, f c) { return _mm256_fmadd_ps(a, b, c); }
-    static f mul(f a, f b) { return _mm256_mul_ps(a, b); }
-    static f add(f a, f b) { return _mm256_add_ps(a, b); }
-    static f sub(f a, f b) { return _mm256_sub_ps(a, b); }
     static f sqrt(f a) { return _mm256_sqrt_ps(a); }
     // No unsigned conversion in AVX2: hi·2^16 (exact) + lo (exact), one rounding in the add, as vcvtudq2ps.
-    static f cvt_u32(u a) {
-        const f hi = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(a, 16)), _mm256_set1_ps(65536.0f));
-        return _mm256_add_ps(hi, _mm256_cvtepi32_ps(_mm256_and_si256(a, _mm256_set1_epi32(0xffff))));
-    }
-    static f cvt_i32(u a) { return _mm256_cvtepi32_ps(a); }
-    static u bits(f a) { return _mm256_castps_si256(a); }
-    static f from_bits(u b) { return _mm256_castsi256_ps(b); }
-    static u addu(u a, u b) { return _mm256_add_epi32(a, b); }
-    static u andu(u a, u b) { return _mm256_and_si256(a, b); }
-    static u oru(u a, u b) { return _mm256_or_si256(a, b); }
-    static u xoru(u a, u b) { return _mm256_xor_si256(a, b); }
-    static u xor3(u a, u b, u c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
-    template <int k>
-    static u shl(u a) { return _mm256_slli_epi32(a, k); }
-    template <int k>
-    static u shr(u a) { return _mm256_srli_epi32(a, k); }
+    static f cvt_u32(u a) { return _mm256_add_ps(cvt_i32(a >> 16) * 65536.0f, cvt_i32(a & 0xffffu)); }
+    static f cvt_i32(u a) { return _mm256_cvtepi32_ps(i(a)); }
     static m gt(f a, f b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-    static m any_bit(u a, u bit) {
-        return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(a, bit), bit));  // bit: one set bit
-    }
+    static m any_bit(u a, u bit) { return from_bits((a & bit) == bit); }  // bit: one set bit
     static f select(m k, f yes, f no) { return _mm256_blendv_ps(no, yes, k); }
-    static u mullo(u a, u b) { return _mm256_mullo_epi32(a, b); }
     static u mulhi(u a, u b) {  // even lanes' products in 64-bit lanes, then the odd ones; high halves merged
-        const __m256i even = _mm256_mul_epu32(a, b), odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), b);
-        return _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+        const __m256i even = _mm256_mul_epu32(i(a), i(b)), odd = _mm256_mul_epu32(_mm256_srli_epi64(i(a), 32), i(b));
+        return reinterpret_cast<u>(_mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA));
     }
 };
 #endif
 
 #if defined(__AVX512F__)
 // ---------------------------------------------------------------- AVX-512F, 16 lanes
-struct lanes_avx512 {
-    static constexpr std::size_t width = 16;
-    using f = __m512;
-    using u = __m512i;
+typedef std::uint32_t u32x16 __attribute__((vector_size(64)));
+
+struct lanes_avx512 : lanes_vector_ops<__m512, u32x16, 16> {
     using m = __mmask16;
-    static f setf(float x) { return _mm512_set1_ps(x); }
-    static u setu(std::uint32_t x) { return _mm512_set1_epi32(static_cast<int>(x)); }
-    static u load(const std::uint32_t* p) { return _mm512_loadu_si512(p); }
-    static void store(float* p, f x) { _mm512_storeu_ps(p, x); }
-    static void store(std::uint32_t* p, u x) { _mm512_storeu_si512(p, x); }
-    static u lane_index() { return _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0); }
+    static __m512i i(u a) { return reinterpret_cast<__m512i>(a); }
     static f fma(f a, f b, f c) { return _mm512_fmadd_ps(a, b, c); }
-    static f mul(f a, f b) { return _mm512_mul_ps(a, b); }
-    static f add(f a, f b) { return _mm512_add_ps(a, b); }
-    static f sub(f a, f b) { return _mm512_sub_ps(a, b); }
     static f sqrt(f a) { return _mm512_sqrt_ps(a); }
-    static f cvt_u32(u a) { return _mm512_cvtepu32_ps(a); }
-    static f cvt_i32(u a) { return _mm512_cvtepi32_ps(a); }
-    static u bits(f a) { return _mm512_castps_si512(a); }
-    static f from_bits(u b) { return _mm512_castsi512_ps(b); }
-    static u addu(u a, u b) { return _mm512_add_epi32(a, b); }
-    static u andu(u a, u b) { return _mm512_and_si512(a, b); }
-    static u oru(u a, u b) { return _mm512_or_si512(a, b); }
-    static u xoru(u a, u b) { return _mm512_xor_si512(a, b); }
-    static u xor3(u a, u b, u c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
-    template <int k>
-    static u shl(u a) { return _mm512_slli_epi32(a, k); }
-    template <int k>
-    static u shr(u a) { return _mm512_srli_epi32(a, k); }
+    static f cvt_u32(u a) { return _mm512_cvtepu32_ps(i(a)); }
+    static f cvt_i32(u a) { return _mm512_cvtepi32_ps(i(a)); }
     static m gt(f a, f b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
-    static m any_bit(u a, u bit) { return _mm512_test_epi32_mask(a, bit); }
+    static m any_bit(u a, u bit) { return _mm512_test_epi32_mask(i(a), i(bit)); }
     static f select(m k, f yes, f no) { return _mm512_mask_blend_ps(k, no, yes); }
-    static u mullo(u a, u b) { return _mm512_mullo_epi32(a, b); }
     static u mulhi(u a, u b) {  // even lanes' products in 64-bit lanes, then the odd ones; high halves merged
-        const __m512i even = _mm512_mul_epu32(a, b), odd = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), b);
-        return _mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_DDBB);
+        const __m512i even = _mm512_mul_epu32(i(a), i(b)), odd = _mm512_mul_epu32(_mm512_srli_epi64(i(a), 32), i(b));
+        return reinterpret_cast<u>(_mm512_mask_shuffle_epi32(odd, 0x5555, even, _MM_PERM_DDBB));
     }
 };
 #endif
