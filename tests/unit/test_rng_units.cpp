@@ -217,8 +217,8 @@ TEST(rng_units, float_stream_has_normal_moments_distribution_and_tails) {
     double chi2 = 0;
     for (double c : count) chi2 += (c - n / bins) * (c - n / bins) / (n / bins);
     EXPECT_NEAR(chi2, 999.0, 5 * 44.7);
-    // Tails out to 5σ (two-sided): counts within 5 Poisson SDs (+1) of n·P(|z| > t).
-    for (double t : {1.0, 2.0, 3.0, 4.0, 4.5, 5.0}) {
+    // Tails (two-sided): counts within 5 Poisson SDs (+1) of n·P(|z| > t); 5σ and beyond below.
+    for (double t : {1.0, 2.0, 3.0, 4.0}) {
         double beyond = 0;
         for (float z : series) beyond += std::abs(z) > t ? 1.0 : 0.0;
         const double want = n * std::erfc(t / std::numbers::sqrt2);
@@ -233,6 +233,29 @@ TEST(rng_units, float_stream_has_normal_moments_distribution_and_tails) {
     const double half = 0.5 * n * std::erfc(4.0 / std::numbers::sqrt2);
     EXPECT_NEAR(up, half, 5.0 * std::sqrt(half));
     EXPECT_NEAR(down, half, 5.0 * std::sqrt(half));
+}
+
+TEST(rng_units, float_stream_has_normal_tails_out_to_5_5_sigma) {
+    // 2^27 (1.3·10⁸) normals, 512 draws × 4 slots per counter block: enough for 77 expected beyond 5σ.
+    const std::size_t draws = 512, blocks = std::size_t{1} << 16;
+    const double thresholds[] = {4.0, 4.5, 5.0, 5.5};
+    double beyond[4] = {}, n = 0;
+    std::vector<float> z[4];
+    for (auto& v : z) v.resize(draws);
+    for (std::size_t blk = 0; blk < blocks; ++blk) {
+        normals_draws<float>(seed, purpose::rate_noise, 11, blk, 0, draws, z[0].data(), z[1].data(), z[2].data(), z[3].data());
+        for (const auto& v : z) {
+            for (float x : v) {
+                const float a = std::abs(x);
+                for (int t = 0; t < 4; ++t) beyond[t] += a > static_cast<float>(thresholds[t]) ? 1.0 : 0.0;
+            }
+        }
+        n += 4.0 * draws;
+    }
+    for (int t = 0; t < 4; ++t) {
+        const double want = n * std::erfc(thresholds[t] / std::numbers::sqrt2);  // 8505, 910, 77, 5.1
+        EXPECT_NEAR(beyond[t], want, 5.0 * std::sqrt(want) + 1.0) << "|z| > " << thresholds[t];
+    }
 }
 
 TEST(rng_units, float_stream_has_no_correlations_between_draws_units_steps_or_pairs) {
