@@ -7,8 +7,9 @@
 // and gives the same bits on every backend: only operations whose IEEE-754 result is fully
 // specified are used (fused multiply-add, add, multiply, sqrt, int/uint -> float conversion, all
 // round-to-nearest-even; integer and bit operations), and every multiply whose product feeds an
-// addition is an explicit fma, so -ffp-contract=fast has nothing left to contract. Tested bit for
-// bit (tests/unit/test_rng_units.cpp) on every backend the build compiles.
+// addition is an explicit fma or exact (scaling by a power of two), so whatever -ffp-contract=fast
+// fuses gives the same result. Tested bit for bit (tests/unit/test_rng_units.cpp) on every backend
+// the build compiles.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
