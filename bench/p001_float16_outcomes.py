@@ -2,7 +2,10 @@
 """Outcome statistics of a paper-001 multi-unit sweep run with model.weight_storage = "float16"
 against the same networks of the float32 sweep (same seeds: same initial weights, noise and kicks).
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/p001_float16_outcomes.py F16_RUN F32_RUN [F32_RUN ...]
+    PYTHONPATH=build/python /usr/bin/python3 bench/p001_float16_outcomes.py [--label TEXT] F16_RUN F32_RUN [F32_RUN ...]
+
+Also used for any other run of the same networks against the float32 chunks, e.g. a float32 run
+of a build with another noise stream (session 9: `--label "new vs old float32 noise stream"`).
 
 The float32 run directories are chunks of one sweep, joined with einet.concat_runs; the float16
 run must cover networks inside them. Prints, for the common networks: runs converged (final
@@ -34,17 +37,21 @@ def outcomes(arrays: dict, summary: dict) -> dict:
 
 
 def main() -> int:
-    f16 = einet.load(sys.argv[1])
-    f32 = einet.concat_runs(sys.argv[2:])
+    args = sys.argv[1:]
+    label = "float16 vs float32 weight storage"
+    if args[:1] == ["--label"]:
+        label, args = args[1], args[2:]
+    f16 = einet.load(args[0])
+    f32 = einet.concat_runs(args[1:])
     first = int(f16.config["run"].get("first_network", 0))
-    first32 = min(int(einet.load(d).config["run"].get("first_network", 0)) for d in sys.argv[2:])
+    first32 = min(int(einet.load(d).config["run"].get("first_network", 0)) for d in args[1:])
     n = f16.array("final_rates").shape[0]
     sel = slice(first - first32, first - first32 + n)
     names = ("final_rates", "final_unit_rates_E", "final_unit_rates_I", "weights", "first_self_sustained_trial")
     a16 = {k: f16.array(k) for k in names}
     a32 = {k: (f32.arrays[k][:, sel] if k == "weights" else f32.arrays[k][sel]) for k in names}
     o16, o32 = outcomes(a16, f16.summary), outcomes(a32, f16.summary)
-    print(f"networks {first}-{first + n - 1} ({n}), float16 vs float32 weight storage")
+    print(f"networks {first}-{first + n - 1} ({n}), {label}")
     print(f"  converged: {o16['converged']} vs {o32['converged']} of {n}")
     for p, pop in enumerate("EI"):
         print(f"  final {pop}: {o16['mean'][p]:.6f} ± {o16['sem'][p]:.6f} vs {o32['mean'][p]:.6f} ± {o32['sem'][p]:.6f} Hz;"

@@ -2,84 +2,172 @@
 
 #include <algorithm>
 
-#if defined(__AVX512F__) && defined(__AVX512VL__)
-#include <immintrin.h>
-#endif
+#include "rng_lanes.hpp"
 
 namespace einet::rng {
 namespace {
 
-constexpr std::size_t max_draws = 512;  // draws buffered per call (a multiple of 16); larger requests are split
+using namespace detail;
 
-// Philox4x32-10 words of counters {c0, c1, c2, c3base | (draw0 + d) << 8} for d < n. AVX-512: eight
-// counters per vector (32x32->64 multiplies in 64-bit lanes, as rng_block.cpp), the last one masked;
-// without AVX-512 philox_raw. Integer arithmetic only: every path gives the same bits.
-void philox_draws(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::uint32_t c1v, std::uint32_t c2v,
-                  std::uint32_t c3base, std::uint32_t draw0, std::size_t n, std::uint32_t* w0, std::uint32_t* w1,
-                  std::uint32_t* w2, std::uint32_t* w3) {
-    std::size_t i = 0;
-#if defined(__AVX512F__) && defined(__AVX512VL__)
-    const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL), m0 = _mm512_set1_epi64(0xD2511F53u),
-                  m1 = _mm512_set1_epi64(0xCD9E8D57u);
-    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    for (; i < n; i += 8) {  // a partial last vector computes other draws' counters in the spare lanes, not stored
-        const __m512i draw = _mm512_add_epi64(_mm512_set1_epi64(static_cast<std::int64_t>(draw0) + static_cast<std::int64_t>(i)), lane);
-        __m512i c3 = _mm512_and_si512(_mm512_or_si512(_mm512_set1_epi64(c3base), _mm512_slli_epi64(draw, 8)), lo32);
-        __m512i c0 = _mm512_set1_epi64(c0v), c1 = _mm512_set1_epi64(c1v), c2 = _mm512_set1_epi64(c2v);
-        std::uint32_t a = k0, b = k1;
-        for (int round = 0; round < 10; ++round) {
-            const __m512i p0 = _mm512_mul_epu32(c0, m0), p1 = _mm512_mul_epu32(c2, m1);
-            c0 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p1, 32), c1), _mm512_set1_epi64(a));
-            c1 = _mm512_and_si512(p1, lo32);
-            c2 = _mm512_xor_si512(_mm512_xor_si512(_mm512_srli_epi64(p0, 32), c3), _mm512_set1_epi64(b));
-            c3 = _mm512_and_si512(p0, lo32);
-            a += 0x9E3779B9u;
-            b += 0xBB67AE85u;
-        }
-        const auto keep = static_cast<__mmask8>(n - i >= 8 ? 0xff : (1u << (n - i)) - 1u);
-        _mm256_mask_storeu_epi32(w0 + i, keep, _mm512_cvtepi64_epi32(c0));
-        _mm256_mask_storeu_epi32(w1 + i, keep, _mm512_cvtepi64_epi32(c1));
-        _mm256_mask_storeu_epi32(w2 + i, keep, _mm512_cvtepi64_epi32(c2));
-        _mm256_mask_storeu_epi32(w3 + i, keep, _mm512_cvtepi64_epi32(c3));
-    }
+constexpr std::size_t max_draws = 512;  // items buffered per pass (a multiple of 16); larger requests are split
+
+#if defined(__AVX512F__)
+using widest = lanes_avx512;
+constexpr simd_lanes widest_lanes = simd_lanes::avx512;
+#elif defined(__AVX2__) && defined(__FMA__)
+using widest = lanes_avx2;
+constexpr simd_lanes widest_lanes = simd_lanes::avx2;
+#else
+using widest = lanes_scalar;
+constexpr simd_lanes widest_lanes = simd_lanes::scalar;
 #endif
-    for (; i < n; ++i) {
-        std::uint32_t u[4];
-        philox_raw(c0v, c1v, c2v, c3base | ((draw0 + static_cast<std::uint32_t>(i)) << 8), k0, k1, u);
-        w0[i] = u[0];
-        w1[i] = u[1];
-        w2[i] = u[2];
-        w3[i] = u[3];
+
+// Philox4x32-10 words of the counters {c0, c1, c2, c3base | (draw0 + i) << 8} for i < n (n a
+// multiple of L::width), two vectors at a time so that their multiply chains overlap.
+template <class L>
+void philox_draw_words(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::uint32_t c1v, std::uint32_t c2v,
+                       std::uint32_t c3base, std::uint32_t draw0, std::size_t n, std::uint32_t* const* w) {
+    using u = typename L::u;
+    constexpr std::size_t W = L::width;
+    const u lane = L::lane_index();
+    auto words = [&]<int V>(std::size_t i) {
+        u c0[V], c1[V], c2[V], c3[V];
+        for (int v = 0; v < V; ++v) {
+            const u draw = L::addu(L::setu(draw0 + static_cast<std::uint32_t>(i + v * W)), lane);
+            c0[v] = L::setu(c0v);
+            c1[v] = L::setu(c1v);
+            c2[v] = L::setu(c2v);
+            c3[v] = L::oru(L::setu(c3base), L::template shl<8>(draw));
+        }
+        philox_lanes<L, V>(k0, k1, c0, c1, c2, c3);
+        for (int v = 0; v < V; ++v) {
+            L::store(w[0] + i + v * W, c0[v]);
+            L::store(w[1] + i + v * W, c1[v]);
+            L::store(w[2] + i + v * W, c2[v]);
+            L::store(w[3] + i + v * W, c3[v]);
+        }
+    };
+    std::size_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) words.template operator()<2>(i);
+    for (; i < n; i += W) words.template operator()<1>(i);
+}
+
+// Four float normals per counter (words 0, 1 -> z0, z1; words 2, 3 -> z2, z3), n a multiple of L::width.
+template <class L>
+void box_muller_words(std::size_t n, std::uint32_t* const* w, float* const* z) {
+    for (std::size_t i = 0; i < n; i += L::width) {
+        typename L::f a, b, c, d;
+        box_muller_lanes<L>(L::load(w[0] + i), L::load(w[1] + i), a, b);
+        box_muller_lanes<L>(L::load(w[2] + i), L::load(w[3] + i), c, d);
+        L::store(z[0] + i, a);
+        L::store(z[1] + i, b);
+        L::store(z[2] + i, c);
+        L::store(z[3] + i, d);
+    }
+}
+
+// Words of counters {entity, step, p | (draw0 + d) << 8} for d in [d0, d0 + m_pad) (m_pad a multiple
+// of L::width; draws past the request are computed and dropped by the caller).
+template <class L>
+void draw_words(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
+                std::size_t d0, std::size_t m_pad, std::uint32_t* const* w) {
+    philox_draw_words<L>(static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), entity,
+                         static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32),
+                         static_cast<std::uint32_t>(p), draw0 + static_cast<std::uint32_t>(d0), m_pad, w);
+}
+
+template <class L>
+void normals_f32(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
+                 std::size_t n, float* const* out) {
+    alignas(64) std::uint32_t w[4][max_draws];
+    alignas(64) float z[4][max_draws];
+    std::uint32_t* const wp[4] = {w[0], w[1], w[2], w[3]};
+    float* const zp[4] = {z[0], z[1], z[2], z[3]};
+    for (std::size_t d0 = 0; d0 < n; d0 += max_draws) {
+        const std::size_t m = std::min(n - d0, max_draws), m_pad = (m + 15) / 16 * 16;
+        draw_words<L>(seed, p, entity, step, draw0, d0, m_pad, wp);
+        box_muller_words<L>(m_pad, wp, zp);
+        for (int k = 0; k < 4; ++k) std::copy_n(z[k], m, out[k] + d0);
     }
 }
 
 }  // namespace
 
-template <class T>
-void normals_draws(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
-                   std::size_t n, T* z0, T* z1, T* z2, T* z3) {
-    // Words and normals for whole vectors of 16 draws (the spare ones are other draws' counters,
-    // computed and dropped), so Box–Muller never runs a scalar remainder loop.
-    alignas(64) std::uint32_t w[4][max_draws];
-    alignas(64) T z[4][max_draws];
-    T* out[4] = {z0, z1, z2, z3};
-    for (std::size_t d0 = 0; d0 < n; d0 += max_draws) {
-        const std::size_t m = n - d0 < max_draws ? n - d0 : max_draws, m_pad = (m + 15) / 16 * 16;
-        philox_draws(static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), entity,
-                     static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32), static_cast<std::uint32_t>(p),
-                     draw0 + static_cast<std::uint32_t>(d0), m_pad, w[0], w[1], w[2], w[3]);
-#pragma omp simd
-        for (std::size_t i = 0; i < m_pad; ++i) {
-            box_muller(w[0][i], w[1][i], z[0][i], z[1][i]);
-            box_muller(w[2][i], w[3][i], z[2][i], z[3][i]);
-        }
-        for (int k = 0; k < 4; ++k) std::copy_n(z[k], m, out[k] + d0);
+std::vector<simd_lanes> compiled_lanes() {
+    std::vector<simd_lanes> all = {simd_lanes::scalar};
+#if defined(__AVX2__) && defined(__FMA__)
+    all.push_back(simd_lanes::avx2);
+#endif
+#if defined(__AVX512F__)
+    all.push_back(simd_lanes::avx512);
+#endif
+    return all;
+}
+
+void normals_draws_f32(simd_lanes lanes, std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step,
+                       std::uint32_t draw0, std::size_t n, float* z0, float* z1, float* z2, float* z3) {
+    float* const out[4] = {z0, z1, z2, z3};
+    switch (lanes) {
+#if defined(__AVX512F__)
+        case simd_lanes::avx512: normals_f32<lanes_avx512>(seed, p, entity, step, draw0, n, out); return;
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+        case simd_lanes::avx2: normals_f32<lanes_avx2>(seed, p, entity, step, draw0, n, out); return;
+#endif
+        default: normals_f32<lanes_scalar>(seed, p, entity, step, draw0, n, out); return;
     }
 }
 
-template void normals_draws<float>(std::uint64_t, purpose, std::uint32_t, std::uint64_t, std::uint32_t, std::size_t,
-                                   float*, float*, float*, float*);
-template void normals_draws<double>(std::uint64_t, purpose, std::uint32_t, std::uint64_t, std::uint32_t, std::size_t,
-                                    double*, double*, double*, double*);
+void box_muller_words_f32(simd_lanes lanes, const std::uint32_t* a, const std::uint32_t* b, std::size_t n, float* z0,
+                          float* z1) {
+    auto run = [&]<class L>() {
+        std::size_t i = 0;
+        for (; i + L::width <= n; i += L::width) {
+            typename L::f x, y;
+            box_muller_lanes<L>(L::load(a + i), L::load(b + i), x, y);
+            L::store(z0 + i, x);
+            L::store(z1 + i, y);
+        }
+        for (; i < n; ++i) box_muller_lanes<lanes_scalar>(a[i], b[i], z0[i], z1[i]);
+    };
+    switch (lanes) {
+#if defined(__AVX512F__)
+        case simd_lanes::avx512: run.template operator()<lanes_avx512>(); return;
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+        case simd_lanes::avx2: run.template operator()<lanes_avx2>(); return;
+#endif
+        default: run.template operator()<lanes_scalar>(); return;
+    }
+}
+
+float log_unit_f32(float x) { return log_lanes<lanes_scalar>(x); }
+
+void sincos_word_f32(std::uint32_t b, float& c, float& s) { sincos_word_lanes<lanes_scalar>(b, c, s); }
+
+void box_muller_f32(std::uint32_t a, std::uint32_t b, float& z0, float& z1) { box_muller_lanes<lanes_scalar>(a, b, z0, z1); }
+
+template <>
+void normals_draws<float>(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
+                          std::size_t n, float* z0, float* z1, float* z2, float* z3) {
+    normals_draws_f32(widest_lanes, seed, p, entity, step, draw0, n, z0, z1, z2, z3);
+}
+
+template <>
+void normals_draws<double>(std::uint64_t seed, purpose p, std::uint32_t entity, std::uint64_t step, std::uint32_t draw0,
+                           std::size_t n, double* z0, double* z1, double* z2, double* z3) {
+    // The double Box–Muller of rng.hpp on the same words: the same bits as normals4 / normals_block.
+    alignas(64) std::uint32_t w[4][max_draws];
+    std::uint32_t* const wp[4] = {w[0], w[1], w[2], w[3]};
+    for (std::size_t d0 = 0; d0 < n; d0 += max_draws) {
+        const std::size_t m = std::min(n - d0, max_draws), m_pad = (m + 15) / 16 * 16;
+        draw_words<widest>(seed, p, entity, step, draw0, d0, m_pad, wp);
+#pragma omp simd
+        for (std::size_t i = 0; i < m; ++i) {
+            box_muller(w[0][i], w[1][i], z0[d0 + i], z1[d0 + i]);
+            box_muller(w[2][i], w[3][i], z2[d0 + i], z3[d0 + i]);
+        }
+    }
+}
 
 }  // namespace einet::rng
