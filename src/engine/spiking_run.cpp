@@ -44,7 +44,10 @@ void spiking_engine::partition(std::size_t workers) {
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     for (std::size_t par = 0; par < 2; ++par) {
-        found_[par].assign(pops_.size(), std::vector<padded<std::vector<std::uint32_t>>>(workers));
+        found_[par].assign(pops_.size(), std::vector<padded<spike_list>>(workers));
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            for (std::size_t w = 0; w < workers; ++w) found_[par][p][w].v.buf.resize(bounds_[p][w + 1] - bounds_[p][w]);
+        }
         found_timing_[par].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
     }
     for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
