@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-// The AVX-512 pass is compiled where the build targets AVX-512F and VL (e.g. -march=native on Zen 4/5).
-#if defined(__AVX512F__) && defined(__AVX512VL__)
+// The AVX-512 pass is compiled where the build targets AVX-512F, VL and DQ (e.g. -march=native on Zen 4/5).
+#if defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512DQ__)
 #define EINET_PASS_AVX512 1
 #else
 #define EINET_PASS_AVX512 0
