@@ -114,7 +114,9 @@ static pass_result run(const pass_view& w, std::size_t i0, std::size_t i1) {
         for (std::size_t j = i; j < end; ++j) any |= flags[j];
         if (any == 0) continue;
         for (std::size_t j = i; j < end; ++j) {
-            if (flags[j]) w.ids[found++] = static_cast<std::uint32_t>(j);
+            if (!flags[j]) continue;
+            w.ids[found++] = static_cast<std::uint32_t>(j);
+            prefetch_rows(w.tables, w.n_tables, j);
         }
     }
     return {spikes, std::isfinite(v_sum)};

@@ -39,6 +39,30 @@ inline step_stamp stamp_after_spike(std::uint64_t step, step_count ref_steps) {
 // falls 2^31 steps behind the clock and wraps into "frozen"; called every 2^28 steps.
 void refresh_frozen_until(step_stamp* until, std::size_t i0, std::size_t i1, std::uint64_t step);
 
+// An outgoing synapse table of the population (spiking_engine write-out, step 4): the rows of
+// the neurons that fire are prefetched as the pass finds them, so their memory latency overlaps
+// the rest of the pass instead of stalling the write-out (rows mostly sit outside L2).
+struct row_prefetch {
+    const std::uint64_t* row_ptr;
+    const std::uint32_t* target;
+    const float* weight;
+    const std::uint16_t* delay;  // nullptr when the projection's synapses share one delay
+};
+constexpr std::size_t max_prefetch_tables = 8;
+inline void prefetch_rows(const row_prefetch* tables, std::size_t count, std::size_t j) {
+    for (std::size_t t = 0; t < count; ++t) {
+        const auto& r = tables[t];
+        const std::uint64_t k0 = r.row_ptr[j], k1 = r.row_ptr[j + 1];
+        for (std::uint64_t k = k0; k < k1; k += 16) {  // 64-byte lines of 4-byte entries
+            __builtin_prefetch(r.target + k);
+            __builtin_prefetch(r.weight + k);
+        }
+        if (r.delay) {
+            for (std::uint64_t k = k0; k < k1; k += 32) __builtin_prefetch(r.delay + k);
+        }
+    }
+}
+
 // Pointers and constants of one population's pass (K channels, adaptation last when adaptive).
 // With `uniform`, every per-neuron parameter array (drive, decay, th, reset, ref_steps, v_amp,
 // to_v, v_from_x) is read at index 0 only: one value for the whole population, kept in registers.
@@ -50,6 +74,8 @@ struct pass_view {
     const step_count* ref_steps;
     std::uint32_t* ids;       // out: the crossing neurons' ids (ascending), room for the whole range
     std::uint64_t* scratch;   // room for the whole range (the portable pass's per-neuron flags)
+    const row_prefetch* tables;  // the population's outgoing synapse tables (prefetch_rows)
+    std::size_t n_tables;
     double* x[max_channels];
     const double* to_v[max_channels];
     const double* xi[max_channels];

@@ -59,6 +59,8 @@ struct avx512 {
         const double *const v_amp = w.v_amp, *const v_xi = w.v_xi, *const jump = w.jump;
         const step_count* const rsteps = w.ref_steps;
         std::uint32_t* const ids = w.ids;
+        const row_prefetch* const tables = w.tables;
+        const std::size_t n_tables = w.n_tables;
         unsigned nonfinite = 0;  // lanes that held a NaN or ±inf (a mask OR: no chain of adds)
         std::uint32_t found = 0;
         // Eight neurons from i; m: the lanes inside the range (all but in the last block).
@@ -112,6 +114,7 @@ struct avx512 {
             for (unsigned bits = fire; bits != 0; bits &= bits - 1) {  // rare: the neurons that fire
                 const std::size_t j = i + static_cast<std::size_t>(__builtin_ctz(bits));
                 ids[found++] = static_cast<std::uint32_t>(j);
+                prefetch_rows(tables, n_tables, j);
                 if (reset_on) until[j] = stamp_after_spike(step, UNIFORM ? ref0 : rsteps[j]);
             }
         };

@@ -1,6 +1,7 @@
 #include "einet/engine/spiking_engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -331,6 +332,15 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.jump = st.adaptive ? st.adapt_jump.data() : nullptr;
     w.ref_steps = st.ref_steps.data();
     w.ids = out.buf.data();
+    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
+    for (std::size_t q = 0; q < net_.projections.size() && w.n_tables < tables.size(); ++q) {
+        const auto& pr = net_.projections[q];
+        if (pr.pre != p || pr.synapses.size() == 0) continue;
+        const auto& syn = pr.synapses;
+        tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
+                                common_delay_[q] >= 0 ? nullptr : syn.delay_steps.data()};
+    }
+    w.tables = tables.data();
     w.scratch = scratch_.data() + scratch_offset_[p];
     for (std::size_t k = 0; k < K; ++k) {
         auto& c = st.channels[k];
@@ -467,8 +477,6 @@ void spiking_engine::write_out(std::size_t w) {
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
         auto& st = pops_[pr.post];
         auto& ring = st.ring[pr.receptor];
-        const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
-        const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
@@ -484,12 +492,11 @@ void spiking_engine::write_out(std::size_t w) {
         const bool sub_step = interpolate_ && !st.v_ring.empty();
         const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
         const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
+        // Where each worker's stretch of row j begins (from partition(): no searches per spike).
+        const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
         for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
-            std::uint64_t k0 = syn.row_begin(j), k1 = syn.row_end(j);
-            if (split) {
-                k0 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, lo) - target);
-                k1 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, hi) - target);
-            }
+            const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
+            const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
             if (k0 == k1) return;
             // The whole row: its first line alone leaves the rest to the hardware prefetcher,
             // which starts too late for rows of a few lines.

@@ -242,6 +242,9 @@ private:
     };
     std::vector<padded<std::vector<row_task>>> row_scratch_;  // [worker]: rows to write
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
+    // [projection][w·(n_pre + 1) + j]: the first synapse of row j onto worker w's targets (w = workers:
+    // the row's end), so a worker finds its stretch of a row without searching; empty on one worker.
+    std::vector<std::vector<std::uint64_t>> row_split_;
     std::vector<std::vector<padded<std::vector<std::pair<double, double>>>>> found_timing_[2];  // [parity][pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
