@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "../../src/engine/neuron_pass.hpp"  // internal to engine/: the pass and its stamps
@@ -88,13 +89,8 @@ struct pass_state {
             w.x_amp[k] = 0.3;
         }
         w.channels = K;
-        w.noise = noise;
-        w.adapt = adapt;
-        w.uniform = uniform;
-        w.strict = strict;
-        w.defer = defer;
-        w.keep_v = keep_v;
-        w.clamp_to_th = clamp;
+        std::tie(w.noise, w.adapt, w.uniform, w.strict, w.defer, w.keep_v, w.clamp_to_th) =
+            std::tuple{noise, adapt, uniform, strict, defer, keep_v, clamp};
         return w;
     }
 };
