@@ -81,6 +81,7 @@ struct pass_view {
     const double* xi[max_channels];
     const double* v_from_x[max_channels];  // V's share of channel k's noise (exact integrator; else zeros)
     double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
+    bool channel_noise[max_channels];  // false: xi[k], v_from_x[k] and x_amp[k] are zeros (the pass may skip them)
     std::size_t channels;
     bool noise, adapt, uniform, strict, defer;
     bool keep_v;       // a spike leaves V as it is (spiking_population::reset == none)

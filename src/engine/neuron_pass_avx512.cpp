@@ -38,6 +38,7 @@ struct avx512 {
         __m512d xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1], vx0[K + 1];
         double* xs[K + 1];
         const double *tv[K + 1], *xn[K + 1], *vx[K + 1];
+        bool noisy[K + 1];
         for (std::size_t k = 0; k < K; ++k) {
             xd[k] = _mm512_set1_pd(w.x_decay[k]);
             xf[k] = _mm512_set1_pd(w.x_feed[k]);
@@ -48,6 +49,7 @@ struct avx512 {
             tv[k] = w.to_v[k];
             xn[k] = w.xi[k];
             vx[k] = w.v_from_x[k];
+            noisy[k] = w.channel_noise[k];
         }
         const __m256i now = _mm256_set1_epi32(static_cast<int>(static_cast<step_stamp>(w.step)));
         const std::uint64_t step = w.step;
@@ -80,6 +82,7 @@ struct avx512 {
             if constexpr (NOISE) {
                 v = _mm512_fmadd_pd(UNIFORM ? amp0 : load(v_amp), load(v_xi), v);
                 for (std::size_t k = 0; k < K; ++k) {
+                    if (!noisy[k]) continue;  // its ξ and V's share are zeros: v + 0·0 = v
                     xi[k] = load(xn[k]);
                     v = _mm512_fmadd_pd(UNIFORM ? vx0[k] : load(vx[k]), xi[k], v);
                 }
@@ -91,17 +94,20 @@ struct avx512 {
             // Downwards, so that x_{k−1} is still the old value when x_k reads it. The sum
             // decay·x + feed·x_{k−1} + amp·ξ (+ jump) is rounded as GCC contracts the portable
             // pass's: the first product fused with the second term, later products fused onto
-            // the sum, the jump added (fused with decay·x when it is the only other term).
+            // the sum, the jump added (fused with decay·x when it is the only other term). A
+            // noiseless channel of a noisy pass skips amp·ξ = 0·0 (same value up to the sign of a zero).
             for (std::size_t k = K; k-- > 0;) {
-                const bool feed = k > 0, jumps = ADAPT && k == K - 1;
+                const bool feed = k > 0, jumps = ADAPT && k == K - 1, with_xi = NOISE && noisy[k];
                 __m512d x;
-                if (feed || NOISE) {
-                    x = _mm512_fmadd_pd(xd[k], x_old[k], feed ? _mm512_mul_pd(xf[k], x_old[feed ? k - 1 : 0]) : _mm512_mul_pd(xa[k], xi[k]));
-                    if (feed && NOISE) x = _mm512_fmadd_pd(xa[k], xi[k], x);
-                    if (jumps && reset) x = _mm512_mask_add_pd(x, reset, x, _mm512_maskz_loadu_pd(reset, jump + i));
+                if (feed) {
+                    x = _mm512_fmadd_pd(xd[k], x_old[k], _mm512_mul_pd(xf[k], x_old[feed ? k - 1 : 0]));
+                    if (with_xi) x = _mm512_fmadd_pd(xa[k], xi[k], x);
                 } else {
-                    x = _mm512_mul_pd(xd[k], x_old[k]);
-                    if (jumps && reset) x = _mm512_mask_mov_pd(x, reset, _mm512_fmadd_pd(xd[k], x_old[k], _mm512_maskz_loadu_pd(reset, jump + i)));
+                    x = with_xi ? _mm512_fmadd_pd(xd[k], x_old[k], _mm512_mul_pd(xa[k], xi[k])) : _mm512_mul_pd(xd[k], x_old[k]);
+                }
+                if (jumps && reset) {
+                    const __m512d c = _mm512_maskz_loadu_pd(reset, jump + i);
+                    x = feed || NOISE ? _mm512_mask_add_pd(x, reset, x, c) : _mm512_mask_mov_pd(x, reset, _mm512_fmadd_pd(xd[k], x_old[k], c));
                 }
                 _mm512_mask_storeu_pd(xs[k] + i, m, x);
             }

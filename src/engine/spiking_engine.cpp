@@ -351,6 +351,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         w.x_decay[k] = c.decay;
         w.x_feed[k] = c.feed;
         w.x_amp[k] = c.noise_amp;
+        w.channel_noise[k] = !c.noise.empty();
     }
     w.channels = K;
     w.noise = noisy;

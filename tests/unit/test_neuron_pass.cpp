@@ -23,6 +23,7 @@ struct pass_state {
     std::vector<std::uint32_t> ids;
     std::vector<std::uint64_t> scratch;
     std::vector<std::vector<double>> x, to_v, xi, v_from_x;
+    std::vector<double> zeros;
 
     pass_state(std::size_t n_, std::size_t K, bool uniform, std::uint64_t step, std::mt19937_64& rng) : n(n_) {
         std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -50,6 +51,7 @@ struct pass_state {
         until.resize(n);
         for (auto& t : until) t = static_cast<step_stamp>(step + (rng() % 7)) - 3;  // frozen or not
         ids.assign(n, 0);
+        zeros.assign(n, 0.0);
         scratch.assign(n, 0);
         for (std::size_t k = 0; k < K; ++k) {
             std::vector<double> xk(n);
@@ -87,6 +89,11 @@ struct pass_state {
             w.x_decay[k] = 0.9 + 0.01 * static_cast<double>(k);
             w.x_feed[k] = k > 0 ? 0.05 : 0.0;
             w.x_amp[k] = 0.3;
+            w.channel_noise[k] = k != 1;  // channel 1 noiseless, as the engine hands it over: zeros
+            if (k == 1) {
+                w.x_amp[k] = 0.0;
+                w.xi[k] = w.v_from_x[k] = zeros.data();
+            }
         }
         w.channels = K;
         std::tie(w.noise, w.adapt, w.uniform, w.strict, w.defer, w.keep_v, w.clamp_to_th) =
