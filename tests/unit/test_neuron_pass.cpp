@@ -87,7 +87,7 @@ struct pass_state {
             w.xi[k] = xi[k].data();
             w.v_from_x[k] = v_from_x[k].data();
             w.x_decay[k] = 0.9 + 0.01 * static_cast<double>(k);
-            w.x_feed[k] = k > 0 ? 0.05 : 0.0;
+            w.x_feed[k] = k == 1 ? 0.05 : 0.0;  // channel 1 fed by channel 0 (a biexponential s), channel 2 not
             w.x_amp[k] = 0.3;
             w.channel_noise[k] = k != 1;  // channel 1 noiseless, as the engine hands it over: zeros
             if (k == 1) {
