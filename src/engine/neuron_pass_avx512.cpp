@@ -52,18 +52,12 @@ struct avx512 {
             noisy[k] = w.channel_noise[k];
         }
         const __m256i now = _mm256_set1_epi32(static_cast<int>(static_cast<step_stamp>(w.step)));
-        const std::uint64_t step = w.step;
         const bool reset_on = !w.defer, move_v = !w.keep_v, clamp = w.clamp_to_th;
-        const step_count ref0 = w.ref_steps[0];
         double* const V = w.V;
         step_stamp* const until = w.frozen_until;
         const double *const drv = w.drive, *const dec = w.decay, *const th = w.th, *const rs = w.reset;
         const double *const v_amp = w.v_amp, *const v_xi = w.v_xi, *const jump = w.jump;
-        const step_count* const rsteps = w.ref_steps;
-        std::uint32_t* const ids = w.ids;
-        const row_prefetch* const tables = w.tables;
-        const std::size_t n_tables = w.n_tables;
-        unsigned nonfinite = 0;  // lanes that held a NaN or ±inf (a mask OR: no chain of adds)
+        __mmask8 nonfinite = 0;  // lanes that held a NaN or ±inf (a mask OR: no chain of adds)
         std::uint32_t found = 0;
         // Eight neurons from i; m: the lanes inside the range (all but in the last block).
         auto block = [&](std::size_t i, __mmask8 m) __attribute__((always_inline)) {
@@ -115,19 +109,26 @@ struct avx512 {
                 const __m512d to = UNIFORM ? (clamp ? threshold : rs0) : _mm512_mask_loadu_pd(v, reset, (clamp ? th : rs) + i);
                 v = _mm512_mask_mov_pd(v, reset, to);
             }
-            nonfinite |= _mm512_mask_fpclass_pd_mask(m, v, 0x99);  // QNaN | +inf | −inf | SNaN
+            nonfinite = _kor_mask8(nonfinite, _mm512_mask_fpclass_pd_mask(m, v, 0x99));  // QNaN | ±inf | SNaN
             _mm512_mask_storeu_pd(V + i, m, v);
-            for (unsigned bits = fire; bits != 0; bits &= bits - 1) {  // rare: the neurons that fire
-                const std::size_t j = i + static_cast<std::size_t>(__builtin_ctz(bits));
-                ids[found++] = static_cast<std::uint32_t>(j);
-                prefetch_rows(tables, n_tables, j);
-                if (reset_on) until[j] = stamp_after_spike(step, UNIFORM ? ref0 : rsteps[j]);
-            }
+            if (fire) found = fired(w, fire, i, found);
         };
         std::size_t i = i0;
         for (; i + 8 <= i1; i += 8) block(i, 0xFF);
         if (i < i1) block(i, static_cast<__mmask8>((1u << (i1 - i)) - 1));
         return {found, nonfinite == 0};
+    }
+
+    // The neurons of the block at i that fire (rare): ids, their rows prefetched, stamps. Out of
+    // line, so the loop keeps its registers for the common path.
+    __attribute__((noinline, cold)) static std::uint32_t fired(const pass_view& w, unsigned bits, std::size_t i, std::uint32_t found) {
+        for (; bits != 0; bits &= bits - 1) {
+            const std::size_t j = i + static_cast<std::size_t>(__builtin_ctz(bits));
+            w.ids[found++] = static_cast<std::uint32_t>(j);
+            prefetch_rows(w.tables, w.n_tables, j);
+            if (!w.defer) w.frozen_until[j] = stamp_after_spike(w.step, w.ref_steps[UNIFORM ? 0 : j]);
+        }
+        return found;
     }
 };
 
