@@ -1,5 +1,6 @@
 #include "neuron_pass.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <utility>
@@ -23,17 +24,19 @@ inline step_count choose(bool c, step_count a, step_count b) {
 // One step of every neuron in [i0, i1): (1) V from the state at t_n unless refractory (exact or
 // EM: the coefficients say which), (2) channels x_k ← decay·x_k + feed·x_{k−1} + amp·ξ from old
 // values, (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory
-// count, adaptation jump.
+// stamp, adaptation jump. Then the flagged ids are collected (skipping silent blocks of 16).
 template <std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
-pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
+struct portable {
+static pass_result run(const pass_view& w, std::size_t i0, std::size_t i1) {
     double* __restrict V = w.V;
-    step_count* __restrict ref = w.ref;
+    step_stamp* __restrict until = w.frozen_until;
+    const step_stamp now = static_cast<step_stamp>(w.step);
     const double* __restrict dec = w.decay;
     const double* __restrict drv = w.drive;
     const double* __restrict th = w.th;
     const double* __restrict rs = w.reset;
     const step_count* __restrict rsteps = w.ref_steps;
-    flag_word* __restrict flags = w.flags;
+    std::uint64_t* __restrict flags = w.scratch;
     // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
     // vectorise only one copy.
     const bool at_equal = !w.strict, no_defer = !w.defer, move_v = !w.keep_v, clamp = w.clamp_to_th;
@@ -72,8 +75,9 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
         const double v_old = V[i];
         const double drive = UNIFORM ? drv0 : drv[i], decay = UNIFORM ? dec0 : dec[i];
         const double threshold = UNIFORM ? th0 : th[i], v_reset = UNIFORM ? rs0 : rs[i];
-        const step_count ref_now = ref[i], ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
-        const bool refractory = ref_now > 0;
+        const step_stamp stamp = until[i];
+        const step_count ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
+        const bool refractory = static_cast<std::int32_t>(stamp - now) > 0;  // frozen_at
         double v = drive + (v_old - drive) * decay;
         for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * (UNIFORM ? tv0[k] : tv[k][i]);
         if constexpr (NOISE) {
@@ -95,40 +99,47 @@ pass_result pass(const pass_view& w, std::size_t i0, std::size_t i1) {
             }
             xs[k][i] = x;
         }
-        ref[i] = choose(refractory, ref_now - 1, choose(reset, ref_after_spike, 0));
+        const step_stamp fired = static_cast<step_stamp>(now + 1 + static_cast<step_stamp>(ref_after_spike));  // stamp_after_spike
+        until[i] = static_cast<step_stamp>(choose(reset, static_cast<step_count>(fired), static_cast<step_count>(stamp)));
         v = choose(reset & move_v, choose(clamp, threshold, v_reset), v);
-        flags[i] = static_cast<flag_word>(fire) * flag_spike | static_cast<flag_word>(refractory) * flag_frozen;
+        flags[i] = static_cast<std::uint64_t>(fire);
         v_sum += v;
         spikes += static_cast<std::uint32_t>(fire);
         V[i] = v;
     }
+    std::uint32_t found = 0;
+    for (std::size_t i = i0; i < i1 && found < spikes; i += 16) {
+        const std::size_t end = std::min(i + 16, i1);
+        std::uint64_t any = 0;
+        for (std::size_t j = i; j < end; ++j) any |= flags[j];
+        if (any == 0) continue;
+        for (std::size_t j = i; j < end; ++j) {
+            if (!flags[j]) continue;
+            w.ids[found++] = static_cast<std::uint32_t>(j);
+            prefetch_rows(w.tables, w.n_tables, j);
+        }
+    }
     return {spikes, std::isfinite(v_sum)};
 }
-
-using pass_fn = pass_result (*)(const pass_view&, std::size_t, std::size_t);
-
-template <std::size_t K>
-pass_fn pick(bool noise, bool adapt, bool uniform) {
-    // Four feature bits → one of eight instantiations for this K.
-    constexpr pass_fn table[8] = {&pass<K, false, false, false>, &pass<K, false, false, true>,
-                                  &pass<K, false, true, false>,  &pass<K, false, true, true>,
-                                  &pass<K, true, false, false>,  &pass<K, true, false, true>,
-                                  &pass<K, true, true, false>,   &pass<K, true, true, true>};
-    return table[(noise ? 4 : 0) | (adapt ? 2 : 0) | (uniform ? 1 : 0)];
-}
-
-template <std::size_t... Ks>
-pass_fn pick_for(std::size_t K, bool noise, bool adapt, bool uniform, std::index_sequence<Ks...>) {
-    pass_fn f = nullptr;
-    ((K == Ks ? (f = pick<Ks>(noise, adapt, uniform), true) : false) || ...);
-    return f;
-}
+};
 
 }  // namespace
 
-pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) {
-    if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
-    return pick_for(w.channels, w.noise, w.adapt, w.uniform, std::make_index_sequence<max_channels + 1>{})(w, i0, i1);
+void refresh_frozen_until(step_stamp* until, std::size_t i0, std::size_t i1, std::uint64_t step) {
+    const auto now = static_cast<step_stamp>(step);
+    for (std::size_t i = i0; i < i1; ++i) {
+        if (static_cast<std::int32_t>(until[i] - now) < 0) until[i] = now;
+    }
 }
+
+pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1) {
+    if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
+    return pick_pass<portable>(w)(w, i0, i1);
+}
+
+#if !EINET_PASS_AVX512
+bool neuron_pass_has_avx512() { return false; }
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return neuron_pass_portable(w, i0, i1); }
+#endif
 
 }  // namespace einet::engine::detail

@@ -1,6 +1,7 @@
 #include "einet/engine/spiking_engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -22,9 +23,10 @@ namespace {
 
 constexpr std::size_t npos = network::spiking_population::npos;
 using detail::window_step;
-using detail::flag_frozen;
-using detail::flag_spike;
-static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v<detail::flag_word, std::uint64_t>, "spiking_engine.hpp stores them as such");
+using detail::frozen_at;
+using detail::stamp_after_spike;
+static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v<detail::step_stamp, std::uint32_t>,
+              "spiking_engine.hpp stores them as such");
 using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
 
@@ -96,7 +98,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         auto& st = pops_[p];
         const std::size_t n = pop.n, R = pop.receptors.size();
         st.V.assign(pop.V0.begin(), pop.V0.end());
-        st.ref_left.assign(n, 0);
+        st.frozen_until.assign(n, 0);
         st.ref_steps.resize(n);
         st.v_decay.resize(n);
         st.v_drive.resize(n);
@@ -220,8 +222,8 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             }
         }
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
-        flags_offset_.push_back(flags_.size());
-        flags_.resize(flags_.size() + n);  // one flag per neuron of every population: ranges never overlap
+        scratch_offset_.push_back(scratch_.size());
+        scratch_.resize(scratch_.size() + n);  // one entry per neuron of every population: ranges never overlap
         spiked_.emplace_back();
         lags_.emplace_back();
         speeds_.emplace_back();
@@ -300,7 +302,6 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     const std::uint64_t step = clock_[worker].step;
     const std::size_t parity = clock_[worker].parity();
     auto& out = found_[parity][p][worker].v;
-    out.clear();
     const auto& pop = net_.populations[p];
     auto& st = pops_[p];
     const std::size_t n = pop.n, K = st.channels.size();
@@ -313,13 +314,15 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         fill_noise(p, static_cast<std::uint32_t>(k), c.noise.data(), i0, i1, step);
     }
     if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1, step);
+    if (step % (std::uint64_t{1} << 28) == 0) detail::refresh_frozen_until(st.frozen_until.data(), i0, i1, step);
     if (interpolate_) {  // the step's start, for the interpolant of each crossing
         std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
         for (std::size_t k = 0; k < K; ++k) std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
     }
     detail::pass_view w{};
     w.V = st.V.data();
-    w.ref = st.ref_left.data();
+    w.frozen_until = st.frozen_until.data();
+    w.step = step;
     w.decay = st.v_decay.data();
     w.drive = st.v_drive.data();
     w.th = pop.lif.V_th.data();
@@ -328,7 +331,17 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.v_xi = st.v_noise.empty() ? zeros_.data() : st.v_noise.data() + phase * n;
     w.jump = st.adaptive ? st.adapt_jump.data() : nullptr;
     w.ref_steps = st.ref_steps.data();
-    w.flags = flags_.data() + flags_offset_[p];
+    w.ids = out.buf.data();
+    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
+    for (std::size_t q = 0; q < net_.projections.size() && w.n_tables < tables.size(); ++q) {
+        const auto& pr = net_.projections[q];
+        if (pr.pre != p || pr.synapses.size() == 0) continue;
+        const auto& syn = pr.synapses;
+        tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
+                                common_delay_[q] >= 0 ? nullptr : syn.delay_steps.data()};
+    }
+    w.tables = tables.data();
+    w.scratch = scratch_.data() + scratch_offset_[p];
     for (std::size_t k = 0; k < K; ++k) {
         auto& c = st.channels[k];
         w.x[k] = c.x.data();
@@ -338,6 +351,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         w.x_decay[k] = c.decay;
         w.x_feed[k] = c.feed;
         w.x_amp[k] = c.noise_amp;
+        w.channel_noise[k] = !c.noise.empty();
     }
     w.channels = K;
     w.noise = noisy;
@@ -348,31 +362,15 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.keep_v = pop.reset == network::spike_reset::none;
     w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
     const auto result = detail::neuron_pass(w, i0, i1);
-    const bool finite = result.finite;
-    // Collect the flagged ids: skip blocks of sixteen without a crossing, stop after the last.
-    const std::size_t first = out.size();
-    const std::uint64_t* flags = w.flags;
-    std::uint32_t left = result.crossings;
-    for (std::size_t i = i0; i < i1 && left > 0; i += 16) {
-        const std::size_t end = std::min(i + 16, i1);
-        std::uint64_t any = 0;
-        for (std::size_t j = i; j < end; ++j) any |= flags[j];
-        if ((any & flag_spike) == 0) continue;
-        for (std::size_t j = i; j < end; ++j) {
-            if (flags[j] & flag_spike) {
-                out.push_back(static_cast<std::uint32_t>(j));
-                --left;
-            }
-        }
-    }
+    out.n = result.crossings;
     if (interpolate_ || record_crossings_) {
         found_timing_[parity][p][worker].v.clear();
-        time_crossings(p, out.data() + first, out.size() - first, found_timing_[parity][p][worker].v);
+        time_crossings(p, out.buf.data(), out.n, step, found_timing_[parity][p][worker].v);
     }
-    if (!finite) nonfinite_[parity * workers_ + worker] = 1;  // read by all after the step's meeting
+    if (!result.finite) nonfinite_[parity * workers_ + worker] = 1;  // read by all after the step's meeting
 }
 
-void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count,
+void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::uint64_t step,
                                     std::vector<std::pair<double, double>>& out) {
     // Crossing speed A = τ_m dV/dt at V_th (spec 003 Remark 2.1), dV/dt = (V∞ − V)/τ_m + Σ_k c_k x_k
     // with c_k = ±R/τ_m on the current-carrying channels. On the grid it is taken from the state at
@@ -424,7 +422,7 @@ void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std
             const double in_mean = 0.5 * ((1.0 - theta) * in_old + theta * in_new + in_new);
             st.V[i] = pop.lif.V_reset[i] * decay + (drive + tau * in_mean) * (1.0 - decay);
         }
-        st.ref_left[i] = st.ref_steps[i];
+        st.frozen_until[i] = stamp_after_spike(step, st.ref_steps[i]);
         if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
         out.emplace_back(rest, tau * slope);
     }
@@ -437,8 +435,6 @@ void spiking_engine::apply_policy() {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
-        std::uint64_t* flags = flags_.data() + flags_offset_[p];
-        for (auto i : spiked_[p]) flags[i] = 0;  // dropped crossings: not spikes
         std::sort(candidates[p].begin(), candidates[p].end());
         candidates[p].erase(std::unique(candidates[p].begin(), candidates[p].end()), candidates[p].end());
         for (auto i : candidates[p]) {
@@ -447,9 +443,8 @@ void spiking_engine::apply_policy() {
             }
             if (pop.reset == network::spike_reset::to_V_reset) st.V[i] = pop.lif.V_reset[i];
             if (pop.reset == network::spike_reset::to_threshold) st.V[i] = pop.lif.V_th[i];
-            st.ref_left[i] = st.ref_steps[i];
+            st.frozen_until[i] = stamp_after_spike(step_ - 1, st.ref_steps[i]);  // the pass of step_ − 1 found it
             if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
-            flags[i] = flag_spike;
         }
         spiked_[p] = std::move(candidates[p]);
     }
@@ -483,8 +478,6 @@ void spiking_engine::write_out(std::size_t w) {
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
         auto& st = pops_[pr.post];
         auto& ring = st.ring[pr.receptor];
-        const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
-        const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
@@ -500,12 +493,11 @@ void spiking_engine::write_out(std::size_t w) {
         const bool sub_step = interpolate_ && !st.v_ring.empty();
         const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
         const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
+        // Where each worker's stretch of row j begins (from partition(): no searches per spike).
+        const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
         for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
-            std::uint64_t k0 = syn.row_begin(j), k1 = syn.row_end(j);
-            if (split) {
-                k0 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, lo) - target);
-                k1 = static_cast<std::uint64_t>(std::lower_bound(target + k0, target + k1, hi) - target);
-            }
+            const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
+            const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
             if (k0 == k1) return;
             // The whole row: its first line alone leaves the rest to the hardware prefetcher,
             // which starts too late for rows of a few lines.
@@ -613,16 +605,16 @@ void spiking_engine::deliver(std::size_t w) {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
-        const std::uint64_t* flags = flags_.data() + flags_offset_[p];
+        // Closed to delta input: frozen in this step's pass, or fired in it with t_ref ≥ dt (Brian2):
+        // both are a stamp beyond the pass's step.
+        const std::uint32_t* until = st.frozen_until.data();
+        const std::uint64_t n = clock_[w].step;
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 double* V = st.V.data();
-                const std::int64_t* ref_steps = st.ref_steps.data();
                 st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x) {
-                    // Dropped while frozen, and in the spike's own step when t_ref ≥ dt (Brian2).
-                    const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
-                    if (!closed) V[i] += x;
+                    if (!frozen_at(until[i], n)) V[i] += x;
                 });
             } else {
                 double* x = st.channels[k].x.data();
@@ -630,10 +622,8 @@ void spiking_engine::deliver(std::size_t w) {
                 st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     double* V = st.V.data();
-                    const std::int64_t* ref_steps = st.ref_steps.data();
                     st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {
-                        const bool closed = (flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0);
-                        if (!closed) V[i] += x_v;
+                        if (!frozen_at(until[i], n)) V[i] += x_v;
                     });
                 }
             }
@@ -654,18 +644,22 @@ void spiking_engine::deliver_lowrank(std::size_t w) {
         const std::size_t lo = bounds_[pr.post][w], hi = bounds_[pr.post][w + 1];
         const double* E = pr.encoders.data();
         const std::size_t k = st.input_channel[pr.receptor];
-        const std::uint64_t* flags = flags_.data() + flags_offset_[pr.post];
-        const std::int64_t* ref_steps = st.ref_steps.data();
+        const std::uint32_t* until = st.frozen_until.data();
         double* target = k == npos ? st.V.data() : st.channels[k].x.data();
         const double scale = k == npos ? 1.0 : st.input_scale[pr.receptor];
         for (std::size_t i = lo; i < hi; ++i) {
             double v = 0.0;
             for (std::size_t m = 0; m < r; ++m) v += E[i * r + m] * z[m];
-            if (k == npos && ((flags[i] & flag_frozen) || ((flags[i] & flag_spike) && ref_steps[i] >= 0))) continue;
+            if (k == npos && frozen_at(until[i], clock_[w].step)) continue;  // closed, as in deliver()
             target[i] += scale * v;
         }
         std::fill(z, z + r, 0.0);
     }
+}
+
+std::int64_t spiking_engine::refractory_steps_left(std::size_t pop, std::size_t i) const {
+    // The passes of steps step_, step_ + 1, … that still hold neuron i.
+    return std::max<std::int64_t>(0, static_cast<std::int32_t>(pops_[pop].frozen_until[i] - static_cast<std::uint32_t>(step_)));
 }
 
 std::vector<state_array> spiking_engine::snapshot() const {
@@ -676,7 +670,9 @@ std::vector<state_array> spiking_engine::snapshot() const {
         const auto& st = pops_[p];
         const std::string pre = net_.populations[p].name + "/";
         out.push_back({pre + "V", {st.V.begin(), st.V.end()}});
-        out.push_back({pre + "refractory_steps_left", {st.ref_left.begin(), st.ref_left.end()}});
+        std::vector<double> left(net_.populations[p].n);
+        for (std::size_t i = 0; i < left.size(); ++i) left[i] = static_cast<double>(refractory_steps_left(p, i));
+        out.push_back({pre + "refractory_steps_left", std::move(left)});
         for (std::size_t k = 0; k < st.channels.size(); ++k) {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
@@ -716,7 +712,8 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
         const auto& V = find(pre + "V", pop.n);
         std::copy(V.begin(), V.end(), st.V.begin());
         const auto& ref = find(pre + "refractory_steps_left", pop.n);
-        for (std::size_t i = 0; i < pop.n; ++i) st.ref_left[i] = static_cast<std::int64_t>(ref[i]);
+        // Frozen in the passes of steps step_ … step_ + left − 1.
+        for (std::size_t i = 0; i < pop.n; ++i) st.frozen_until[i] = static_cast<std::uint32_t>(step_ + static_cast<std::uint64_t>(static_cast<std::int64_t>(ref[i])));
         for (std::size_t k = 0; k < st.channels.size(); ++k) {
             const auto& x = find(pre + "channel" + std::to_string(k), pop.n);
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());

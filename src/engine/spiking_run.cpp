@@ -44,8 +44,26 @@ void spiking_engine::partition(std::size_t workers) {
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     for (std::size_t par = 0; par < 2; ++par) {
-        found_[par].assign(pops_.size(), std::vector<padded<std::vector<std::uint32_t>>>(workers));
+        found_[par].assign(pops_.size(), std::vector<padded<spike_list>>(workers));
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            for (std::size_t w = 0; w < workers; ++w) found_[par][p][w].v.buf.resize(bounds_[p][w + 1] - bounds_[p][w]);
+        }
         found_timing_[par].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
+    }
+    row_split_.assign(net_.projections.size(), {});
+    for (std::size_t q = 0; workers > 1 && q < net_.projections.size(); ++q) {
+        const auto& pr = net_.projections[q];
+        const auto& syn = pr.synapses;
+        const std::size_t rows = syn.row_ptr.size();
+        auto& cut = row_split_[q];
+        cut.assign((workers + 1) * rows, syn.row_ptr.back());
+        for (std::size_t w = 0; w <= workers; ++w) {
+            const auto lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
+            for (std::size_t j = 0; j + 1 < rows; ++j) {
+                const std::uint32_t* t = syn.target.data();
+                cut[w * rows + j] = static_cast<std::uint64_t>(std::lower_bound(t + syn.row_ptr[j], t + syn.row_ptr[j + 1], lo) - t);
+            }
+        }
     }
     for (auto& copies : latent_ring_) copies.assign(workers, copies.front());  // the copies are identical
     row_scratch_.assign(workers, {});

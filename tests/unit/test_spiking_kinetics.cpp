@@ -762,8 +762,8 @@ TEST(spiking_kinetics, spike_policy_keeps_one_spike_per_step_and_dropped_candida
             EXPECT_EQ(e.adaptation(0)[0], 0.0);
             EXPECT_EQ(e.adaptation(0)[1], 5.0);
             EXPECT_EQ(e.adaptation(0)[2], 0.0);
-            EXPECT_EQ(e.refractory_steps_left(0)[0], 0);
-            EXPECT_EQ(e.refractory_steps_left(0)[2], 0);
+            EXPECT_EQ(e.refractory_steps_left(0, 0), 0);
+            EXPECT_EQ(e.refractory_steps_left(0, 2), 0);
             e.run(9, &log, 1);
             const std::vector<double> expected = {10, 100, 1, 0, 0, 0, 0, 0, 0, 0};
             EXPECT_EQ(log.s, expected);

@@ -3,10 +3,10 @@
 // weight of the spikes that arrive s steps after the ring's current position (exact for linear
 // kinetics, no per-synapse state). Targets are split into parts (the threads' neuron ranges);
 // each slot keeps, per part, the list of targets it holds input for, so a delivery visits events,
-// not neurons, and a part with input for every target is delivered as a dense vector. A target
-// enters its list when its entry goes from 0 to non-zero (an entry that cancels to exactly 0 and
-// is written again appears twice: the second visit adds 0). Parts never share memory, so the
-// threads write and deliver their own targets without synchronisation.
+// not neurons, and a part whose list fills up (as many events as targets) is delivered as a
+// dense vector. Every event appends its target, so a target with several events in a slot is
+// listed several times: the first visit delivers the sum and clears it, later ones add 0. Parts
+// never share memory, so the threads write and deliver their own targets without synchronisation.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -52,16 +52,15 @@ public:
         std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
         std::size_t* count;   // the part's count in slot 0 (slot s at + s)
         std::size_t n, cap;
-        // Branch-free: at the event densities of recurrent networks "is the entry still 0?" is a
-        // coin flip, and a mispredicted branch per event costs more than the unconditional store.
-        // The target is always written at the list's end (at cap − 1 once the list is full, where
-        // drain reads the part densely and ignores the list) and counted only if new.
+        // Every event appends its target (at cap − 1 once the list is full, where drain reads the
+        // part densely and ignores the list), whether or not the entry already held input: a
+        // count that waited for "was the entry 0?" chained every event to the previous one's
+        // value load. A target listed twice receives its sum the first time and 0 after.
         void add(std::size_t s, std::uint32_t target, double w) const {
-            double& e = value[s * n + target];
             std::size_t& c = count[s];
             list[s * n + std::min(c, cap - 1)] = target;
-            c += static_cast<std::size_t>((e == 0.0) & (c < cap));
-            e += w;
+            c += static_cast<std::size_t>(c < cap);
+            value[s * n + target] += w;
         }
         // add(s, target[k], sign·weight[k]) for k in [k0, k1), with the count held in a register
         // (through memory it would chain every event to the previous one's store).
@@ -73,7 +72,7 @@ public:
             for (std::uint64_t k = k0; k < k1; ++k) {
                 const std::uint32_t t = target[k];
                 l[std::min(c, cap - 1)] = t;
-                c += static_cast<std::size_t>((v[t] == 0.0) & (c < cap));
+                c += static_cast<std::size_t>(c < cap);
                 v[t] += sign * static_cast<double>(weight[k]);
             }
             count[s] = c;
@@ -89,7 +88,7 @@ public:
         double* v = value_.data() + s * n_;
         std::size_t& c = count_[part * stride_ + s];
         const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
-        if (c == b1 - b0) {  // every target of the part listed (or more): dense
+        if (c == b1 - b0) {  // the list is full (as many events as targets): dense
             for (std::size_t i = b0; i < b1; ++i) {
                 f(static_cast<std::uint32_t>(i), v[i]);
                 v[i] = 0.0;

@@ -117,8 +117,8 @@ public:
     double* receptor_state(std::size_t pop, std::size_t r);  // the same state, writable
     // The adaptation current I_a of `pop`, or nullptr when the population does not adapt.
     const double* adaptation(std::size_t pop) const;
-    // Steps each neuron of `pop` is still frozen (0: integrating).
-    const std::int64_t* refractory_steps_left(std::size_t pop) const { return pops_[pop].ref_left.data(); }
+    // Steps neuron i of `pop` is still frozen (0: integrating).
+    std::int64_t refractory_steps_left(std::size_t pop, std::size_t i) const;
     // Ids (ascending) of the neurons of `pop` that spiked in the last step, at time().
     const std::vector<std::uint32_t>& spikes(std::size_t pop) const { return spiked_[pop]; }
     // Per spike of spikes(pop): how long before time() it happened (ms; 0 on the grid integrators)
@@ -145,7 +145,8 @@ private:
     };
     struct population_state {
         aligned_vector<double> V, v_decay, v_drive, v_noise_amp, I_e_base, v_drive_base, R;
-        aligned_vector<std::int64_t> ref_left, ref_steps;  // detail::step_count
+        aligned_vector<std::uint32_t> frozen_until;     // detail::step_stamp: frozen in the passes of steps before it
+        aligned_vector<std::int64_t> ref_steps;         // detail::step_count
         aligned_vector<double> adapt_jump;
         aligned_vector<double> v_noise;                 // 4 steps of normals, or empty
         std::vector<channel> channels;                  // adaptation last (when adaptive)
@@ -183,7 +184,8 @@ private:
     void partition(std::size_t workers);
     std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
     void advance_neurons(std::size_t p, std::size_t worker);
-    void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::vector<std::pair<double, double>>& out);
+    void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::uint64_t step,
+                        std::vector<std::pair<double, double>>& out);
     void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
     void refresh_block_noise(std::size_t p);
@@ -213,8 +215,8 @@ private:
     bool interpolate_ = false;                 // exact_interpolated
     std::vector<population_state> pops_;
     std::vector<char> nonfinite_;              // [parity · workers + worker]: the pass saw a non-finite V
-    aligned_vector<std::uint64_t> flags_;      // scratch: bit 0 spike, bit 1 closed to delta input
-    std::vector<std::size_t> flags_offset_;    // first flag of each population
+    aligned_vector<std::uint64_t> scratch_;    // the portable neuron pass's flags, one per neuron of every population
+    std::vector<std::size_t> scratch_offset_;  // first entry of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
     std::size_t ring_slots_ = 1;
     std::vector<worker_clock> clock_;          // [worker]
@@ -222,7 +224,16 @@ private:
     std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
     // [step parity][pop][worker]: crossings of the step. Two steps' lists, so a worker can find
     // step n + 1's crossings while another still writes step n's spikes out.
-    std::vector<std::vector<padded<std::vector<std::uint32_t>>>> found_[2];
+    // A worker's crossings of one step: ids (ascending) in a buffer sized for its whole range.
+    struct spike_list {
+        std::vector<std::uint32_t> buf;
+        std::size_t n = 0;
+        const std::uint32_t* begin() const { return buf.data(); }
+        const std::uint32_t* end() const { return buf.data() + n; }
+        std::size_t size() const { return n; }
+        std::uint32_t operator[](std::size_t k) const { return buf[k]; }
+    };
+    std::vector<std::vector<padded<spike_list>>> found_[2];
     // A presynaptic row to write: synapses [k0, k1), and what one unit of weight adds to the
     // receptor state and (exact_interpolated: arrival inside the step) directly to V.
     struct row_task {
@@ -231,6 +242,9 @@ private:
     };
     std::vector<padded<std::vector<row_task>>> row_scratch_;  // [worker]: rows to write
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
+    // [projection][w·(n_pre + 1) + j]: the first synapse of row j onto worker w's targets (w = workers:
+    // the row's end), so a worker finds its stretch of a row without searching; empty on one worker.
+    std::vector<std::vector<std::uint64_t>> row_split_;
     std::vector<std::vector<padded<std::vector<std::pair<double, double>>>>> found_timing_[2];  // [parity][pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
