@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from brian2_models import upstate_intervals  # noqa: E402  (spec §5.5 reference detector, NumPy only)
 
-FULL_LENGTH_MS = 1300.0  # an Up state from the kick (≈ 140 ms) to the trial end (1.5 s) lasts 1360–1370 ms
+FULL_LENGTH_MS = 1300.0  # (1.5-s training trials) an Up state from the kick (≈ 140 ms) to the trial end (1.5 s) lasts 1360–1370 ms
 CHECKPOINT_NAMES = {"mse": "trainer%2Fmse.npy", "up": "trainer%2Fup_duration_ms.npy"}
 
 
@@ -75,10 +76,18 @@ def window_table(mse, up_ms, window):
     return rows
 
 
-def stored_trial_ends(run_dir, beta_nA_ms, tau_ms=500.0, n_exc=1600, n_inh=400, t_stop_ms=1500.0):
+def trial_length_ms(run_dir):
+    """run.duration of the run's resolved config.toml (one trial), in ms."""
+    with open(Path(run_dir) / "config.toml", "rb") as f:
+        value, unit = tomllib.load(f)["run"]["duration"].split()
+    return float(value) * {"s": 1e3, "ms": 1.0}[unit]
+
+
+def stored_trial_ends(run_dir, beta_nA_ms, tau_ms=500.0, n_exc=1600, n_inh=400):
     """For each stored trial k of the run: Up-state intervals and the mean E adaptation current at
     the end of the last one (NaN without an Up state)."""
     arrays = Path(run_dir) / "arrays"
+    t_stop_ms = trial_length_ms(run_dir)
     rows = []
     for f in sorted(arrays.glob("trial*_spike_times_I.npy"), key=lambda p: int(p.name[5:].split("_")[0])):
         k = int(f.name[5:].split("_")[0])
