@@ -82,3 +82,31 @@ def test_readers_on_a_finished_and_an_interrupted_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither arrays/training_mse.npy nor a checkpoint"):
         f7l.load_trials(tmp_path)
     assert f7l.main([str(tmp_path / "done"), "--window", "2", "--json"]) == 0
+
+
+def test_scaled_copy_of_a_trained_network_runs_with_one_class_scaled(tmp_path):
+    # tools/scale_trained_projection.py: E→E × 1.5, every other array byte-identical; einet reads the
+    # copy and, with every term list empty (frozen weights), trains nothing: class means = trained × (1.5, 1, 1, 1).
+    import scale_trained_projection as stp
+    run_quick("p001_fig7", tmp_path / "t", *ACTIVE, "training.trials=1", "training.record_trials=[1]",
+              "training.preset=stored_run", "training.save_network=true")
+    net = stp.scale_trained_projection(tmp_path / "t", tmp_path / "s", 0, 1.5)
+    a, b = tmp_path / "t" / "arrays", tmp_path / "s" / "arrays"
+    np.testing.assert_array_equal(np.load(b / "trained_projection0_weights.npy"),
+                                  1.5 * np.load(a / "trained_projection0_weights.npy"))
+    for f in sorted(b.glob("*.npy")):
+        if f.name != "trained_projection0_weights.npy":
+            np.testing.assert_array_equal(np.load(f), np.load(a / f.name), err_msg=f.name)
+    frozen = ["training.trials=1", "training.rule=custom", *(f"training.terms.{c}=[]" for c in ("EE", "EI", "IE", "II"))]
+    args = ["run", net, "--out", tmp_path / "f", "--quiet", "--no-report"]
+    for s in frozen:
+        args += ["--set", s]
+    subprocess.run([str(EINET_BIN), *map(str, args)], check=True, capture_output=True, timeout=300)
+    w = np.load(tmp_path / "f" / "arrays" / "training_weight_mean.npy")
+    trained = np.load(a / "trained_projection0_weights.npy").mean()
+    np.testing.assert_allclose(w[0, 0], 1.5 * trained, rtol=1e-6)
+    np.testing.assert_array_equal(w[0], w[-1])  # frozen
+    with pytest.raises(ValueError, match="projections 0..3"):
+        stp.scale_trained_projection(tmp_path / "t", tmp_path / "x", 4, 2.0)
+    with pytest.raises(FileNotFoundError, match="training.save_network"):
+        stp.scale_trained_projection(tmp_path / "f", tmp_path / "y", 0, 2.0)
