@@ -362,12 +362,14 @@ def test_fig7i_paradoxical_effect(tmp_path):
 # (T_up ≈ 1.37 s), ≈ 25 Hz² for one of 0.27 s. ÷ 10 needs an initial MSE ≥ ≈ 50 Hz² and a last trial
 # with a full-length Up state within ≈ 20 % of that floor.
 FIG7L_NOT_REPRODUCED = {
-    1: "Up states at the set-point rates but ending after ≈ 0.27 s (count noise ≈ 25 Hz²): MSE 58.8 → 40.4; "
-       "3000 trials 25.3 (÷ 2.3); without the sensor clip, or with the paper preset, it runs away and ends silent",
+    1: "Up states whose averages sit at the set points but which are decaying kick-evoked waves of ≈ 0.27 s "
+       "(count noise ≈ 25 Hz²): MSE 58.8 → 40.4; seeds 2–5 the same (÷ 1.4–2.5); 3000 trials 25.3 (÷ 2.3); "
+       "without the sensor clip, or with the paper preset, it runs away and ends silent",
     2: "converged by trial 370 but MSE 58.4 → 8.4 is ÷ 7.0 (median of the last 100 ÷ 8.9; 8 % of its last 500 "
        "trials reach ÷ 10): the ≈ 5-Hz² count-noise floor plus ≈ 1.8 Hz² of unit spread leaves a silent start near ÷ 9",
-    5: "Up states lengthen only slowly (median 0.35 s → 0.57 s over 3000 trials): MSE 58.5 → 21.3 at 1500 "
-       "trials (29.4 after the clip-order fix), 10.2 at 3000 (÷ 5.7), tracking the count-noise floor",
+    5: "Up states ended by E adaptation lengthen only slowly (median 0.35 s → 0.57 s over 3000 trials): MSE "
+       "58.5 → 29.4 at 1500 trials, 10.2 at 3000 (÷ 5.7), tracking the count-noise floor; ÷ 10 only at ≈ 5000–6000 "
+       "trials (trial 6000: ÷ 10.0, median of the last 100 ÷ 14.7)",
     6: "starts self-sustained (MSE 30.8 < 10 × the ≈ 5-Hz² count-noise floor): converged by trial 206 to 4.7, "
        "÷ 10 is out of reach under SI Eq. 18",
     7: "no self-sustained Up state in 1500 trials (final E 0.2 Hz; the first comes at trial 1512, ÷ 9.4 at 3000)",
