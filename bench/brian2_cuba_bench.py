@@ -19,7 +19,7 @@ einet can load). The paper-001 model (`--p001`) is `brian2_models.p001_network`:
 adaptive LIF, forward Euler-Maruyama, 1 M synapses with delays, kick at 100 ms, 1.5 s.
 
 Usage:  /usr/bin/python3 bench/brian2_cuba_bench.py [--t-stop-ms 10000] [--repeats 5] [--p001]
-                                                    [--json PATH]
+                                                    [--float32] [--json PATH]
 """
 from __future__ import annotations
 
@@ -96,6 +96,8 @@ def main(argv=None) -> int:
     ap.add_argument("--p001-t-stop-ms", type=float, default=1500.0)
     ap.add_argument("--no-cuba", action="store_true")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--float32", action="store_true",
+                    help="Brian2 state in float32 (prefs.core.default_float_dtype): the anchor for a float32 engine")
     args = ap.parse_args(argv)
     if args.repeats < 3:
         ap.error("--repeats: at least 3 runs of the compiled binary")
@@ -103,6 +105,8 @@ def main(argv=None) -> int:
     import brian2  # noqa: PLC0415
 
     brian2.prefs.logging.console_log_level = "ERROR"
+    if args.float32:
+        brian2.prefs.core.default_float_dtype = np.float32
     rows = []
     if not args.no_cuba:
         conn = (bm.cuba_connectivity(args.n, seed=args.seed)
@@ -124,6 +128,7 @@ def main(argv=None) -> int:
     print(_table(rows))
     if args.json:
         meta = {"brian2": brian2.__version__, "numpy": np.__version__,
+                "float_dtype": "float32" if args.float32 else "float64",
                 "device": "cpp_standalone", "openmp_threads": 0,
                 "compile_args": list(brian2.prefs.codegen.cpp.extra_compile_args_gcc),
                 "machine": platform.machine(), "cpus": os.cpu_count(),
