@@ -86,6 +86,12 @@ struct pass_view {
     bool noise, adapt, uniform, strict, defer;
     bool keep_v;       // a spike leaves V as it is (spiking_population::reset == none)
     bool clamp_to_th;  // a spike sets V to the threshold instead of V_reset (reset == to_threshold)
+    // Walk the range from its top down (the AVX-512 pass; ids still come out ascending). A worker
+    // whose range has another worker's range just above it walks down, so that its core's
+    // hardware stream prefetcher runs away from that range instead of into it: ascending, it
+    // pulled the neighbour's lines over every step, and the neighbour's pass ran 1.6-5x slower
+    // per neuron (CUBA on two threads, docs/design/spiking-engine.md).
+    bool descending = false;
 };
 
 struct pass_result {

@@ -14,6 +14,7 @@
 #if EINET_PASS_AVX512
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "einet/core/error.hpp"
@@ -113,9 +114,15 @@ struct avx512 {
             _mm512_mask_storeu_pd(V + i, m, v);
             if (fire) found = fired(w, fire, i, found);
         };
-        std::size_t i = i0;
-        for (; i + 8 <= i1; i += 8) block(i, 0xFF);
-        if (i < i1) block(i, static_cast<__mmask8>((1u << (i1 - i)) - 1));
+        const std::size_t top = i0 + (i1 - i0) / 8 * 8;  // [top, i1): the partial block, if any
+        if (!w.descending) {
+            for (std::size_t i = i0; i < top; i += 8) block(i, 0xFF);
+            if (top < i1) block(top, static_cast<__mmask8>((1u << (i1 - top)) - 1));
+        } else {
+            if (top < i1) block(top, static_cast<__mmask8>((1u << (i1 - top)) - 1));
+            for (std::size_t i = top; i > i0;) block(i -= 8, 0xFF);
+            std::sort(w.ids, w.ids + found);  // the same ascending ids as the upward walk
+        }
         return {found, nonfinite == 0};
     }
 

@@ -361,6 +361,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.defer = policy_ != nullptr || interpolate_;
     w.keep_v = pop.reset == network::spike_reset::none;
     w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
+    w.descending = worker % 2 == 0 && worker + 1 < workers_;  // a neighbour's range lies just above
     const auto result = detail::neuron_pass(w, i0, i1);
     out.n = result.crossings;
     if (interpolate_ || record_crossings_) {

@@ -1,5 +1,5 @@
-// The neuron pass's two implementations (AVX-512 intrinsics and the portable loop) give the same
-// numbers bit for bit, for every variant, on states with frozen, firing and silent neurons; and
+// The neuron pass's two implementations (AVX-512 intrinsics, walking its range upwards or top-down,
+// and the portable loop) give the same numbers and ascending ids bit for bit, for every variant, on states with frozen, firing and silent neurons; and
 // the refractory stamps compare correctly across the 2^32 wrap of the step counter.
 #include <gtest/gtest.h>
 
@@ -115,10 +115,20 @@ TEST(neuron_pass, avx512_and_portable_passes_agree_bit_for_bit) {
             const std::uint64_t step = (bits % 2 == 0) ? 1000 : (std::uint64_t{1} << 32) - 2;
             const std::size_t n = 16 + 61, i0 = 16;
             pass_state a(n, K, uniform, step, rng);
-            pass_state b = a;
+            pass_state b = a, c = a;
             const auto ra = neuron_pass(a.view(K, step, noise, adapt, uniform, strict, defer, keep_v, clamp), i0, n);
             const auto rb = neuron_pass_portable(b.view(K, step, noise, adapt, uniform, strict, defer, keep_v, clamp), i0, n);
+            auto down = c.view(K, step, noise, adapt, uniform, strict, defer, keep_v, clamp);
+            down.descending = true;  // a worker with a neighbour above walks its range top-down
+            const auto rc = neuron_pass(down, i0, n);
             SCOPED_TRACE("K " + std::to_string(K) + " bits " + std::to_string(bits));
+            ASSERT_EQ(rc.crossings, rb.crossings);
+            EXPECT_EQ(rc.finite, rb.finite);
+            EXPECT_EQ(std::vector<std::uint32_t>(c.ids.begin(), c.ids.begin() + rc.crossings),
+                      std::vector<std::uint32_t>(b.ids.begin(), b.ids.begin() + rb.crossings));  // ascending ids
+            EXPECT_EQ(c.V, b.V);
+            EXPECT_EQ(c.until, b.until);
+            EXPECT_EQ(c.x, b.x);
             ASSERT_EQ(ra.crossings, rb.crossings);
             EXPECT_EQ(ra.finite, rb.finite);
             EXPECT_EQ(std::vector<std::uint32_t>(a.ids.begin(), a.ids.begin() + ra.crossings),
