@@ -143,6 +143,15 @@ struct lanes_avx512 : lanes_vector_ops<__m512, u32x16, 16> {
 };
 #endif
 
+// The widest backend this build compiles.
+#if defined(__AVX512F__)
+using lanes_widest = lanes_avx512;
+#elif defined(__AVX2__) && defined(__FMA__)
+using lanes_widest = lanes_avx2;
+#else
+using lanes_widest = lanes_scalar;
+#endif
+
 // ---------------------------------------------------------------- algorithms, one text for every backend
 
 // Philox4x32-10 (Random123; the rounds of rng::philox_raw) on V independent vectors of counters

@@ -11,16 +11,8 @@ using namespace detail;
 
 constexpr std::size_t max_draws = 512;  // items buffered per pass (a multiple of 16); larger requests are split
 
-#if defined(__AVX512F__)
-using widest = lanes_avx512;
-constexpr simd_lanes widest_lanes = simd_lanes::avx512;
-#elif defined(__AVX2__) && defined(__FMA__)
-using widest = lanes_avx2;
-constexpr simd_lanes widest_lanes = simd_lanes::avx2;
-#else
-using widest = lanes_scalar;
-constexpr simd_lanes widest_lanes = simd_lanes::scalar;
-#endif
+using widest = lanes_widest;
+constexpr simd_lanes widest_lanes = widest::width == 16 ? simd_lanes::avx512 : widest::width == 8 ? simd_lanes::avx2 : simd_lanes::scalar;
 
 // Philox4x32-10 words of the counters {c0, c1, c2, c3base | (draw0 + i) << 8} for i < n (n a
 // multiple of L::width), two vectors at a time so that their multiply chains overlap.

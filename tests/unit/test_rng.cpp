@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "einet/core/rng.hpp"
+#include "einet/core/rng_block.hpp"
 
 using namespace einet::rng;
 
@@ -141,4 +142,28 @@ TEST(rng, normals4_are_standard_normal) {
     EXPECT_LT(std::abs(cross / (N / 2)), 5.0 / std::sqrt(N / 2));  // pair members uncorrelated
     // A 32-bit uniform bounds |z| by sqrt(-2 ln 2^-33).
     EXPECT_LE(zmax, std::sqrt(-2.0 * std::log(0x1p-33)));
+}
+
+TEST(rng, philox_block_equals_philox_raw_for_every_entity) {
+    // The vector path (whole 16- or 8-lane vectors, two at a time) and the scalar tail both give
+    // philox_raw's words, across the 2^32 wrap of the entity counter and for lengths off the width.
+    const std::uint64_t seed = 0x0123456789ABCDEFull, step = 0x1122334455ull;
+    for (const std::uint32_t entity0 : {0u, 1000u, 0xFFFFFFF0u}) {
+        for (const std::size_t n : {std::size_t{1}, std::size_t{15}, std::size_t{37}, std::size_t{100}}) {
+            std::vector<std::uint32_t> w0(n), w1(n), w2(n), w3(n);
+            einet::rng::philox_block(seed, einet::rng::purpose::connectivity, entity0, step, 3, n, w0.data(), w1.data(),
+                                     w2.data(), w3.data());
+            for (std::size_t i = 0; i < n; ++i) {
+                std::uint32_t u[4];
+                einet::rng::philox_raw(entity0 + static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(step),
+                                       static_cast<std::uint32_t>(step >> 32),
+                                       static_cast<std::uint32_t>(einet::rng::purpose::connectivity) | (3u << 8),
+                                       static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32), u);
+                ASSERT_EQ(w0[i], u[0]) << "entity0 " << entity0 << " i " << i;
+                ASSERT_EQ(w1[i], u[1]);
+                ASSERT_EQ(w2[i], u[2]);
+                ASSERT_EQ(w3[i], u[3]);
+            }
+        }
+    }
 }

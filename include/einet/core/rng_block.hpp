@@ -1,7 +1,8 @@
 #pragma once
-// Philox4x32-10 for many consecutive entities at once, with an explicit SIMD path (AVX-512 or
-// AVX2 32x32->64 multiplies, which compilers do not find on their own) and the scalar
-// philox_raw for the rest. Integer arithmetic only: every path gives the same bits.
+// Philox4x32-10 for many consecutive entities at once: whole vectors on the widest lane backend of
+// src/core/rng_lanes.hpp (16 or 8 lanes of 32x32->64 multiplies, which compilers do not find on
+// their own) and the scalar philox_raw for the rest. Integer arithmetic only: every path gives the
+// same bits.
 #include <cstddef>
 #include <cstdint>
 
