@@ -7,36 +7,21 @@
 namespace einet::rng {
 namespace {
 
-// Philox words of the counters {entity0 + i, c1, c2, c3} for i < n rounded down to whole vectors,
-// on the widest lane backend (rng_lanes.hpp, the same rounds as philox_raw), two vectors at a time
-// so that their multiply chains overlap. Returns how many were done; philox_raw does the rest.
+// Philox words of the counters {entity0 + i, c1, c2, c3} on the widest lane backend (rng_lanes.hpp,
+// the same rounds as philox_raw), whole vectors only. Returns how many were done; philox_raw does the rest.
 std::size_t philox_vectors(std::uint32_t k0, std::uint32_t k1, std::uint32_t entity0, std::uint32_t c1v,
                            std::uint32_t c2v, std::uint32_t c3v, std::size_t n, std::uint32_t* w0, std::uint32_t* w1,
                            std::uint32_t* w2, std::uint32_t* w3) {
     using L = detail::lanes_widest;
     using u = typename L::u;
-    constexpr std::size_t W = L::width;
     const u lane = L::lane_index();
-    auto words = [&]<int V>(std::size_t i) {
-        u c0[V], c1[V], c2[V], c3[V];
-        for (int v = 0; v < V; ++v) {
-            c0[v] = L::addu(L::setu(entity0 + static_cast<std::uint32_t>(i + v * W)), lane);
-            c1[v] = L::setu(c1v);
-            c2[v] = L::setu(c2v);
-            c3[v] = L::setu(c3v);
-        }
-        detail::philox_lanes<L, V>(k0, k1, c0, c1, c2, c3);
-        for (int v = 0; v < V; ++v) {
-            L::store(w0 + i + v * W, c0[v]);
-            L::store(w1 + i + v * W, c1[v]);
-            L::store(w2 + i + v * W, c2[v]);
-            L::store(w3 + i + v * W, c3[v]);
-        }
-    };
-    std::size_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) words.template operator()<2>(i);
-    for (; i + W <= n; i += W) words.template operator()<1>(i);
-    return i;
+    std::uint32_t* const w[4] = {w0, w1, w2, w3};
+    return detail::philox_words<L>(k0, k1, n, [&](std::size_t i, u& c0, u& c1, u& c2, u& c3) {
+        c0 = L::addu(L::setu(entity0 + static_cast<std::uint32_t>(i)), lane);
+        c1 = L::setu(c1v);
+        c2 = L::setu(c2v);
+        c3 = L::setu(c3v);
+    }, w);
 }
 
 }  // namespace

@@ -175,6 +175,30 @@ inline void philox_lanes(std::uint32_t k0, std::uint32_t k1, typename L::u (&c0)
     }
 }
 
+// Philox words of the items i < n rounded down to whole vectors, two vectors at a time so that their
+// multiply chains overlap: counters(i, c0, c1, c2, c3) sets the counters of items i .. i + W − 1, and
+// word j of item i goes to w[j][i]. Returns the number of items done.
+template <class L, class Counters>
+inline std::size_t philox_words(std::uint32_t k0, std::uint32_t k1, std::size_t n, Counters&& counters,
+                                std::uint32_t* const* w) {
+    constexpr std::size_t W = L::width;
+    auto words = [&]<int V>(std::size_t i) {
+        typename L::u c0[V], c1[V], c2[V], c3[V];
+        for (int v = 0; v < V; ++v) counters(i + v * W, c0[v], c1[v], c2[v], c3[v]);
+        philox_lanes<L, V>(k0, k1, c0, c1, c2, c3);
+        for (int v = 0; v < V; ++v) {
+            L::store(w[0] + i + v * W, c0[v]);
+            L::store(w[1] + i + v * W, c1[v]);
+            L::store(w[2] + i + v * W, c2[v]);
+            L::store(w[3] + i + v * W, c3[v]);
+        }
+    };
+    std::size_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) words.template operator()<2>(i);
+    for (; i + W <= n; i += W) words.template operator()<1>(i);
+    return i;
+}
+
 // ln x for x in [2^-126, 1]. x = 2^e m exactly (bit fields), m in [sqrt(1/2), sqrt(2)) (the
 // halving is exact), f = m - 1 (exact, Sterbenz), ln m = f - f²/2 + f³·P(f) with P of degree 8
 // (Cephes logf coefficients), ln x = fma(e, ln 2, ln m).

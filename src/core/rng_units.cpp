@@ -15,33 +15,18 @@ using widest = lanes_widest;
 constexpr simd_lanes widest_lanes = widest::width == 16 ? simd_lanes::avx512 : widest::width == 8 ? simd_lanes::avx2 : simd_lanes::scalar;
 
 // Philox4x32-10 words of the counters {c0, c1, c2, c3base | (draw0 + i) << 8} for i < n (n a
-// multiple of L::width), two vectors at a time so that their multiply chains overlap.
+// multiple of L::width).
 template <class L>
 void philox_draw_words(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0v, std::uint32_t c1v, std::uint32_t c2v,
                        std::uint32_t c3base, std::uint32_t draw0, std::size_t n, std::uint32_t* const* w) {
     using u = typename L::u;
-    constexpr std::size_t W = L::width;
     const u lane = L::lane_index();
-    auto words = [&]<int V>(std::size_t i) {
-        u c0[V], c1[V], c2[V], c3[V];
-        for (int v = 0; v < V; ++v) {
-            const u draw = L::addu(L::setu(draw0 + static_cast<std::uint32_t>(i + v * W)), lane);
-            c0[v] = L::setu(c0v);
-            c1[v] = L::setu(c1v);
-            c2[v] = L::setu(c2v);
-            c3[v] = L::oru(L::setu(c3base), L::template shl<8>(draw));
-        }
-        philox_lanes<L, V>(k0, k1, c0, c1, c2, c3);
-        for (int v = 0; v < V; ++v) {
-            L::store(w[0] + i + v * W, c0[v]);
-            L::store(w[1] + i + v * W, c1[v]);
-            L::store(w[2] + i + v * W, c2[v]);
-            L::store(w[3] + i + v * W, c3[v]);
-        }
-    };
-    std::size_t i = 0;
-    for (; i + 2 * W <= n; i += 2 * W) words.template operator()<2>(i);
-    for (; i < n; i += W) words.template operator()<1>(i);
+    philox_words<L>(k0, k1, n, [&](std::size_t i, u& c0, u& c1, u& c2, u& c3) {
+        c0 = L::setu(c0v);
+        c1 = L::setu(c1v);
+        c2 = L::setu(c2v);
+        c3 = L::oru(L::setu(c3base), L::template shl<8>(L::addu(L::setu(draw0 + static_cast<std::uint32_t>(i)), lane)));
+    }, w);
 }
 
 // Four float normals per counter (words 0, 1 -> z0, z1; words 2, 3 -> z2, z3), n a multiple of L::width.
