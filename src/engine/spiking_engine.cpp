@@ -523,6 +523,18 @@ void spiking_engine::write_out(std::size_t w) {
         const std::uint32_t pulse = st.pulse_steps[pr.receptor];
         const std::size_t* slot_of = clock_[w].slot_of.data();
         if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
+            const std::size_t channel = st.input_channel[pr.receptor];
+            if (common_delay_[q] == 0 && channel != npos) {
+                // Delay 0 arrives in this step's delivery: add straight into the receptor state
+                // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
+                // fixed order per target (projection, spike, row) for any number of workers.
+                double* x = st.channels[channel].x.data();
+                const double factor = sign * st.input_scale[pr.receptor];
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<double>(weight[k]);
+                }
+                continue;
+            }
             const auto out = ring.writer(w);
             if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
                 const std::size_t slot = slot_of[common_delay_[q]];

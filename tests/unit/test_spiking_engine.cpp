@@ -2,6 +2,7 @@
 // f–I curve, PSP shapes of exponential and delta synapses, delays, and thread invariance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -119,6 +120,27 @@ TEST(spiking_engine, exponential_psp_has_the_closed_form_shape_after_the_delay) 
     }
 }
 
+// A projection of delay 0 adds into the receptor state in the write-out (no ring); one of delay
+// d goes through the ring. The same spike must give the same trace, d steps later, bit for bit —
+// for each kinetics with an input channel (biexponential: into u, scaled by κ/τ_r).
+TEST(spiking_engine, delay_zero_write_equals_the_ring_path_shifted) {
+    for (kinetics kind : {kinetics::exponential, kinetics::biexponential}) {
+        std::vector<double> trace[2];
+        for (std::uint16_t d : {std::uint16_t{0}, std::uint16_t{3}}) {
+            auto net = psp_net(kind, 2.5, d, network::integrator::exact);
+            net.populations[1].receptors[0].tau_rise = 2.0;
+            net.populations[1].receptors[0].kappa = 1.5;
+            engine::spiking_engine e(std::move(net), 1);
+            spike_log log;
+            log.pop = 1;
+            e.run(300, &log, 1);
+            trace[d == 0 ? 0 : 1] = log.v0;
+        }
+        ASSERT_GT(*std::max_element(trace[0].begin(), trace[0].end()), 0.01);
+        for (std::size_t n = 0; n + 3 < trace[0].size(); ++n) ASSERT_EQ(trace[0][n], trace[1][n + 3]) << "step " << n;
+    }
+}
+
 TEST(spiking_engine, delta_synapse_jumps_V_at_the_arrival_time) {
     engine::spiking_engine e(psp_net(kinetics::delta, 1.5, 2, network::integrator::exact), 1);
     spike_log log;
@@ -156,6 +178,52 @@ TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
     const auto one = record(1);
     ASSERT_GT(one.first.size(), 100u);  // the network is active
     for (int repeat = 0; repeat < 3; ++repeat) {  // repeated: a race would show as a difference
+        const auto two = record(2);
+        EXPECT_EQ(one.first, two.first);
+        EXPECT_EQ(one.second, two.second);
+    }
+}
+
+// Projections whose synapses all have delay 0 add straight into the receptor state in the
+// write-out (no ring); a delayed projection onto the same receptor still goes through the ring.
+// Both kinds together must stay bit-identical for any thread count.
+TEST(spiking_engine, delay_zero_projections_are_bit_identical_for_any_thread_count) {
+    auto build = [] {
+        network::spiking_network net;
+        net.dt = 0.1;
+        net.method = network::integrator::exact;
+        auto e = network::spiking_population::uniform("E", 300, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 18.0);
+        auto i = network::spiking_population::uniform("I", 75, false, 10.0, 0.0, 20.0, 10.0, 1.0, 1.0, 18.0);
+        for (auto* p : {&e, &i}) {
+            p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
+        }
+        net.populations = {e, i};
+        einet_test::connect_e_and_i(net, 0.1, {{0.4, 0.4}, {2.0, 2.0}}, {10, 10}, 5);
+        for (auto& pr : net.projections) {
+            if (pr.pre == 0) std::fill(pr.synapses.delay_steps.begin(), pr.synapses.delay_steps.end(), std::uint16_t{0});
+        }
+        network::spiking_projection extra;  // delayed E→E input onto the same receptor
+        extra.pre = 0;
+        extra.post = 0;
+        extra.receptor = 0;
+        extra.synapses = network::fixed_probability(300, 300, 0.05, false, 7, 9);
+        network::initialise_weights(extra.synapses, network::weight_distribution::normal_cv(0.2, 0.2), 7, 9);
+        network::initialise_delays(extra.synapses, network::delay_distribution::uniform_steps(1, 5), 7, 9);
+        net.projections.push_back(std::move(extra));
+        return net;
+    };
+    auto record = [&](int threads) {
+        engine::spiking_engine e(build(), 43);
+        e.set_min_neurons_per_thread(16);
+        spike_log log;
+        e.run(3000, &log, threads);
+        std::vector<double> state(e.receptor_state(0, 0), e.receptor_state(0, 0) + 300);
+        state.insert(state.end(), e.V(0), e.V(0) + 300);
+        return std::make_pair(log.spikes, state);
+    };
+    const auto one = record(1);
+    ASSERT_GT(one.first.size(), 100u);
+    for (int repeat = 0; repeat < 3; ++repeat) {
         const auto two = record(2);
         EXPECT_EQ(one.first, two.first);
         EXPECT_EQ(one.second, two.second);

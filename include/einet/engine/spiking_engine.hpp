@@ -14,7 +14,9 @@
 //   4. write-out: every spike adds its synapses' signed weights into the targets' delay ring at
 //      slot (now + delay), in projection, source and target order (a fixed summation order);
 //      low-rank projections add the step's latent increment z = Σ_j D_j to a rank-r ring instead,
-//      and self terms (self_weight) go into the neuron's own receptor.
+//      and self terms (self_weight) go into the neuron's own receptor. A projection whose
+//      synapses all have delay 0 onto a receptor with kinetics adds straight into the receptor
+//      state instead (it would be delivered in this very step; no ring list to write and drain).
 //   5. delivery: the ring slot of t_{n+1} is added to the receptors' input states (delta: to V
 //      unless refractory) and cleared. A delay of 0 steps therefore acts on the next step's
 //      update, as Brian2's default and spec 003 Eq. 2.4; a delay of d steps d steps later.
