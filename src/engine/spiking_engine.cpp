@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <span>
 #include <type_traits>
 
 #include "einet/core/error.hpp"
@@ -29,6 +30,12 @@ static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v
               "spiking_engine.hpp stores them as such");
 using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
+
+// Distance (doubles) between the four steps' rows of a noise buffer: the row rounded up to whole
+// lines plus a 4 KiB gap. Rows laid end to end put worker 1's part of row r right before worker
+// 0's part of row r + 1, and each worker's hardware prefetcher, streaming over its own part, ran
+// into the other's lines every step (as in the pass itself, pass_view::descending).
+std::size_t noise_row_stride(std::size_t n) { return (n + 7) / 8 * 8 + 512; }
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
 
@@ -163,7 +170,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 if (noisy) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
                     const double tau = -1.0 / m.A[0][0];
                     c.noise_amp = exact ? noise_sigma * std::sqrt(0.5 * tau * (1.0 - c.decay * c.decay)) : noise_sigma * std::sqrt(h);
-                    c.noise.assign(4 * n, 0.0);
+                    c.noise.assign(4 * noise_row_stride(n), 0.0);
                 }
                 st.channels.push_back(std::move(c));
             }
@@ -197,7 +204,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 const double sd = v_noise_sd[i];
                 st.v_noise_amp[i] = receptor_v_noise ? std::sqrt(sd * sd + v_noise_var[i]) : sd;
             }
-            st.v_noise.assign(4 * n, 0.0);
+            st.v_noise.assign(4 * noise_row_stride(n), 0.0);
         }
         if (interpolate_) {
             st.V_before.resize(n);
@@ -209,13 +216,15 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                                std::to_string(st.channels.size()));
         }
         update_uniform(p);
-        st.ring.assign(R, detail::delay_ring(ring_slots_, n));
+        st.ring.clear();
+        for (std::size_t r = 0; r < R; ++r) st.ring.emplace_back(ring_slots_, n, dense_ring(p, r));
         st.receptor_tau.assign(R, 0.0);
         for (std::size_t r = 0; r < R; ++r) {
             if (pop.receptors[r].kind == network::kinetics::exponential) st.receptor_tau[r] = pop.receptors[r].tau;
         }
         if (interpolate_) {  // arrivals inside the step also move V (write_out); one τ_m and R per population
-            st.v_ring.assign(R, detail::delay_ring(ring_slots_, n));
+            st.v_ring.clear();
+            for (std::size_t r = 0; r < R; ++r) st.v_ring.emplace_back(ring_slots_, n, dense_ring(p, r));
             if (!all_equal(pop.lif.tau_m) || !all_equal(pop.lif.R)) {
                 throw config_error("populations." + pop.name + ": the exact_interpolated integrator needs one tau_m and R per "
                                    "population (synaptic arrivals inside a step are integrated with them)");
@@ -261,13 +270,25 @@ const double* spiking_engine::adaptation(std::size_t pop) const {
     return pops_[pop].adaptive ? pops_[pop].channels.back().x.data() : nullptr;
 }
 
+bool spiking_engine::dense_ring(std::size_t p, std::size_t r) const {
+    // Dense delivery (delay_ring.hpp) from 32 incoming synapses per target on the receptor: at a
+    // few Hz per source and dt = 0.1 ms that is ≳ 0.01–0.1 events per target and step, where an
+    // event costs as much as walking ≈ 30 targets densely. A fixed property of the network, so the
+    // choice is the same for any thread count and after a restore.
+    std::uint64_t synapses = 0;
+    for (const auto& pr : net_.projections) {
+        if (pr.post == p && pr.receptor == r) synapses += pr.synapses.size();
+    }
+    return synapses >= 32 * static_cast<std::uint64_t>(net_.populations[p].n);
+}
+
 void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1,
                                    std::uint64_t block) {
-    const std::size_t n = net_.populations[p].n;
+    const std::size_t row = noise_row_stride(net_.populations[p].n);
     // Counter {neuron, block = step / 4, neuron_noise | (population, stream) << 8}: four steps per call.
     rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), block,
-                       static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + n + i0, buf + 2 * n + i0,
-                       buf + 3 * n + i0);
+                       static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + row + i0, buf + 2 * row + i0,
+                       buf + 3 * row + i0);
 }
 
 void spiking_engine::refresh_block_noise(std::size_t p) {
@@ -289,9 +310,9 @@ void spiking_engine::reseed(std::uint64_t seed) {
 
 void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step) {
     // The buffer holds four steps; Philox fills all four at a block's first step, a source one step at a time.
-    const std::size_t n = net_.populations[p].n, phase = step % 4;
+    const std::size_t row = noise_row_stride(net_.populations[p].n), phase = step % 4;
     if (source_) {
-        source_->normals(p, stream, step, i0, i1, buf + phase * n + i0);
+        source_->normals(p, stream, step, i0, i1, buf + phase * row + i0);
     } else if (phase == 0) {
         refresh_noise(p, stream, buf, i0, i1, step / 4);
     }
@@ -328,7 +349,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
     w.th = pop.lif.V_th.data();
     w.reset = pop.lif.V_reset.data();
     w.v_amp = st.v_noise.empty() ? zeros_.data() : st.v_noise_amp.data();
-    w.v_xi = st.v_noise.empty() ? zeros_.data() : st.v_noise.data() + phase * n;
+    w.v_xi = st.v_noise.empty() ? zeros_.data() : st.v_noise.data() + phase * noise_row_stride(n);
     w.jump = st.adaptive ? st.adapt_jump.data() : nullptr;
     w.ref_steps = st.ref_steps.data();
     w.ids = out.buf.data();
@@ -346,7 +367,7 @@ void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
         auto& c = st.channels[k];
         w.x[k] = c.x.data();
         w.to_v[k] = c.to_v.data();
-        w.xi[k] = c.noise.empty() ? zeros_.data() : c.noise.data() + phase * n;
+        w.xi[k] = c.noise.empty() ? zeros_.data() : c.noise.data() + phase * noise_row_stride(n);
         w.v_from_x[k] = c.v_from_x.empty() ? zeros_.data() : c.v_from_x.data();
         w.x_decay[k] = c.decay;
         w.x_feed[k] = c.feed;
@@ -472,92 +493,118 @@ void spiking_engine::write_out(std::size_t w) {
     // Worker w writes only the synapses onto its own targets: rows are sorted by target, so its
     // share of a row is one contiguous stretch. Every target therefore receives its inputs in the
     // same order (projection, spike, row) for any number of workers.
-    const bool split = workers_ > 1;
+    // Rows of a step's spikes are short and scattered (mostly outside L2, and on two threads half
+    // of them were found by the other worker, so its pass did not prefetch them here): find and
+    // prefetch the rows of every projection first, so all their memory latencies overlap instead
+    // of adding up once per projection.
+    auto& scratch = row_scratch_[w].v;
+    scratch.rows.clear();
+    scratch.first.clear();
     for (std::size_t q = 0; q < net_.projections.size(); ++q) {
-        const auto& pr = net_.projections[q];
-        const auto& syn = pr.synapses;
-        const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
-        auto& st = pops_[pr.post];
-        auto& ring = st.ring[pr.receptor];
-        const std::uint32_t* target = syn.target.data();
-        const float* weight = syn.weight.data();
-        const std::uint16_t* delay = syn.delay_steps.data();
-        auto& rows = row_scratch_[w].v;
-        rows.clear();
-        // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
-        // all of them first, so their memory latencies overlap instead of adding up.
-        // exact_interpolated: a spike `lag` before the step's end arrives inside the step, so by
-        // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
-        // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
-        // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
-        const double tau_r = st.receptor_tau[pr.receptor];
-        const bool sub_step = interpolate_ && !st.v_ring.empty();
-        const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
-        const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
-        // Where each worker's stretch of row j begins (from partition(): no searches per spike).
-        const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
-        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
-            const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
-            const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
-            if (k0 == k1) return;
-            // The whole row: its first line alone leaves the rest to the hardware prefetcher,
-            // which starts too late for rows of a few lines.
-            constexpr std::uint64_t line = 64;
-            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint32_t)) {
-                __builtin_prefetch(target + k);
-                __builtin_prefetch(weight + k);
-            }
-            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint16_t)) __builtin_prefetch(delay + k);
-            double to_x = 1.0, to_v = 0.0;
-            if (sub_step && lag > 0) {
-                if (tau_r > 0) {
-                    const double a = 1.0 / tau_m, b = 1.0 / tau_r;
-                    to_x = std::exp(-b * lag);
-                    to_v = rate * (std::abs(a - b) < 1e-12 * a ? lag * std::exp(-a * lag) : (to_x - std::exp(-a * lag)) / (a - b));
-                } else if (st.input_channel[pr.receptor] == npos) {  // delta: straight into V
-                    to_x = std::exp(-lag / tau_m);
-                }
-            }
-            rows.push_back({k0, k1, to_x, to_v});
-        });
-        const std::uint32_t pulse = st.pulse_steps[pr.receptor];
-        const std::size_t* slot_of = clock_[w].slot_of.data();
-        if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
-            const std::size_t channel = st.input_channel[pr.receptor];
-            if (common_delay_[q] == 0 && channel != npos) {
-                // Delay 0 arrives in this step's delivery: add straight into the receptor state
-                // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
-                // fixed order per target (projection, spike, row) for any number of workers.
-                double* x = st.channels[channel].x.data();
-                const double factor = sign * st.input_scale[pr.receptor];
-                for (const auto& row : rows) {
-                    for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<double>(weight[k]);
-                }
-                continue;
-            }
-            const auto out = ring.writer(w);
-            if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
-                const std::size_t slot = slot_of[common_delay_[q]];
-                for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
-            } else {
-                for (const auto& row : rows) {
-                    for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
-                }
-            }
-            continue;
-        }
-        for (const auto& row : rows) {
-            for (std::uint64_t k = row.k0; k < row.k1; ++k) {
-                const double value = sign * static_cast<double>(weight[k]);
-                ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
-                if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
-                // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
-                if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
-            }
-        }
+        scratch.first.push_back(scratch.rows.size());
+        collect_rows(q, w, scratch.rows);
+    }
+    scratch.first.push_back(scratch.rows.size());
+    for (std::size_t q = 0; q < net_.projections.size(); ++q) {
+        write_rows(q, w, scratch.rows.data() + scratch.first[q], scratch.rows.data() + scratch.first[q + 1]);
     }
     write_out_lowrank(w);
     write_out_self(w);
+}
+
+void spiking_engine::collect_rows(std::size_t q, std::size_t w, std::vector<row_task>& rows) const {
+    const auto& pr = net_.projections[q];
+    const auto& syn = pr.synapses;
+    const auto& st = pops_[pr.post];
+    const std::uint32_t* target = syn.target.data();
+    const float* weight = syn.weight.data();
+    const std::uint16_t* delay = syn.delay_steps.data();
+    // exact_interpolated: a spike `lag` before the step's end arrives inside the step, so by
+    // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
+    // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
+    // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
+    const double tau_r = st.receptor_tau[pr.receptor];
+    const bool sub_step = interpolate_ && !st.v_ring.empty();
+    const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
+    const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
+    // Where each worker's stretch of row j begins (from partition(): no searches per spike).
+    const bool split = workers_ > 1;
+    const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
+    const bool delays = common_delay_[q] < 0;
+    for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
+        const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
+        const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
+        if (k0 == k1) return;
+        // The whole stretch: its first line alone leaves the rest to the hardware prefetcher,
+        // which starts too late for rows of a few lines.
+        constexpr std::uint64_t line = 64;
+        for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint32_t)) {
+            __builtin_prefetch(target + k);
+            __builtin_prefetch(weight + k);
+        }
+        if (delays) {
+            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint16_t)) __builtin_prefetch(delay + k);
+        }
+        double to_x = 1.0, to_v = 0.0;
+        if (sub_step && lag > 0) {
+            if (tau_r > 0) {
+                const double a = 1.0 / tau_m, b = 1.0 / tau_r;
+                to_x = std::exp(-b * lag);
+                to_v = rate * (std::abs(a - b) < 1e-12 * a ? lag * std::exp(-a * lag) : (to_x - std::exp(-a * lag)) / (a - b));
+            } else if (st.input_channel[pr.receptor] == npos) {  // delta: straight into V
+                to_x = std::exp(-lag / tau_m);
+            }
+        }
+        rows.push_back({k0, k1, to_x, to_v});
+    });
+}
+
+void spiking_engine::write_rows(std::size_t q, std::size_t w, const row_task* begin, const row_task* end) {
+    const auto& pr = net_.projections[q];
+    const auto& syn = pr.synapses;
+    const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
+    auto& st = pops_[pr.post];
+    auto& ring = st.ring[pr.receptor];
+    const std::uint32_t* target = syn.target.data();
+    const float* weight = syn.weight.data();
+    const std::uint16_t* delay = syn.delay_steps.data();
+    const std::uint32_t pulse = st.pulse_steps[pr.receptor];
+    const bool sub_step = interpolate_ && !st.v_ring.empty();
+    const std::size_t* slot_of = clock_[w].slot_of.data();
+    const std::span<const row_task> rows(begin, end);
+    if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
+        const std::size_t channel = st.input_channel[pr.receptor];
+        if (common_delay_[q] == 0 && channel != npos) {
+            // Delay 0 arrives in this step's delivery: add straight into the receptor state
+            // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
+            // fixed order per target (projection, spike, row) for any number of workers.
+            double* x = st.channels[channel].x.data();
+            const double factor = sign * st.input_scale[pr.receptor];
+            for (const auto& row : rows) {
+                for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<double>(weight[k]);
+            }
+            return;
+        }
+        const auto out = ring.writer(w);
+        if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
+            const std::size_t slot = slot_of[common_delay_[q]];
+            for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
+        } else {
+            for (const auto& row : rows) {
+                for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+            }
+        }
+        return;
+    }
+    for (const auto& row : rows) {
+        for (std::uint64_t k = row.k0; k < row.k1; ++k) {
+            const double value = sign * static_cast<double>(weight[k]);
+            ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
+            if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
+            // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
+            if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+        }
+    }
 }
 
 void spiking_engine::write_out_lowrank(std::size_t w) {
@@ -632,7 +679,7 @@ void spiking_engine::deliver(std::size_t w) {
             } else {
                 double* x = st.channels[k].x.data();
                 const double scale = st.input_scale[r];
-                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double v) { x[i] += scale * v; });
+                st.ring[r].drain_add(clock_[w].now, w, x, scale);
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     double* V = st.V.data();
                     st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {

@@ -7,6 +7,13 @@
 // dense vector. Every event appends its target, so a target with several events in a slot is
 // listed several times: the first visit delivers the sum and clears it, later ones add 0. Parts
 // never share memory, so the threads write and deliver their own targets without synchronisation.
+//
+// A dense ring keeps no lists: an event only adds its value (and marks the part's slot as
+// touched), and a delivery walks the part's whole slot, vectorised, if anything arrived. For
+// targets with many incoming synapses (paper 001: hundreds per neuron, a fifth of the targets hit
+// per step) that is cheaper than an append per event, whose count is a loop-carried chain, plus a
+// second walk of the list. Both kinds deliver the same values (a dense walk adds 0 to untouched
+// targets: x + 0 = x, up to the sign of a zero).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -19,9 +26,11 @@ namespace einet::engine::detail {
 class delay_ring {
 public:
     delay_ring() = default;
-    delay_ring(std::size_t slots, std::size_t n) : slots_(slots), n_(n), value_(slots * n, 0.0), list_(slots * n) {
+    delay_ring(std::size_t slots, std::size_t n, bool dense = false)
+        : slots_(slots), n_(n), dense_(dense), value_(slots * n, 0.0), list_(dense ? 0 : slots * n) {
         partition({0, n});
     }
+    bool dense() const { return dense_; }
 
     std::size_t slots() const { return slots_; }
     std::size_t size() const { return n_; }
@@ -52,11 +61,17 @@ public:
         std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
         std::size_t* count;   // the part's count in slot 0 (slot s at + s)
         std::size_t n, cap;
+        bool dense;
         // Every event appends its target (at cap − 1 once the list is full, where drain reads the
         // part densely and ignores the list), whether or not the entry already held input: a
         // count that waited for "was the entry 0?" chained every event to the previous one's
         // value load. A target listed twice receives its sum the first time and 0 after.
         void add(std::size_t s, std::uint32_t target, double w) const {
+            if (dense) {
+                count[s] = 1;  // touched (a constant store: no chain from event to event)
+                value[s * n + target] += w;
+                return;
+            }
             std::size_t& c = count[s];
             list[s * n + std::min(c, cap - 1)] = target;
             c += static_cast<std::size_t>(c < cap);
@@ -67,6 +82,11 @@ public:
         void add_row(std::size_t s, const std::uint32_t* target, const float* weight, std::uint64_t k0,
                      std::uint64_t k1, double sign) const {
             double* v = value + s * n;
+            if (dense) {
+                for (std::uint64_t k = k0; k < k1; ++k) v[target[k]] += sign * static_cast<double>(weight[k]);
+                if (k1 > k0) count[s] = 1;
+                return;
+            }
             std::uint32_t* l = list + s * n;
             std::size_t c = count[s];
             for (std::uint64_t k = k0; k < k1; ++k) {
@@ -79,7 +99,8 @@ public:
         }
     };
     part_writer writer(std::size_t part) {
-        return {value_.data(), list_.data() + bounds_[part], count_.data() + part * stride_, n_, bounds_[part + 1] - bounds_[part]};
+        return {value_.data(), list_.data() + (dense_ ? 0 : bounds_[part]), count_.data() + part * stride_, n_,
+                bounds_[part + 1] - bounds_[part], dense_};
     }
 
     // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.
@@ -88,7 +109,8 @@ public:
         double* v = value_.data() + s * n_;
         std::size_t& c = count_[part * stride_ + s];
         const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
-        if (c == b1 - b0) {  // the list is full (as many events as targets): dense
+        if (c == 0) return;
+        if (dense_ || c == b1 - b0) {  // a dense ring, or a full list (as many events as targets)
             for (std::size_t i = b0; i < b1; ++i) {
                 f(static_cast<std::uint32_t>(i), v[i]);
                 v[i] = 0.0;
@@ -101,6 +123,24 @@ public:
             }
         }
         c = 0;
+    }
+
+    // drain(s, part, x[i] += scale·value): the common delivery, with a dense walk the compiler
+    // vectorises (the generic drain's callback could alias the ring).
+    void drain_add(std::size_t s, std::size_t part, double* __restrict x, double scale) {
+        const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
+        std::size_t& c = count_[part * stride_ + s];
+        if (c == 0) return;
+        if (dense_ || c == b1 - b0) {
+            double* __restrict v = value_.data() + s * n_;
+            for (std::size_t i = b0; i < b1; ++i) {
+                x[i] += scale * v[i];
+                v[i] = 0.0;
+            }
+            c = 0;
+            return;
+        }
+        drain(s, part, [&](std::uint32_t i, double value) { x[i] += scale * value; });
     }
 
     // Replaces the contents (a checkpoint); the lists are rebuilt from the non-zero entries.
@@ -116,18 +156,24 @@ private:
                 std::size_t& c = count_[q * stride_ + s];
                 c = 0;
                 for (std::size_t i = bounds_[q]; i < bounds_[q + 1]; ++i) {
-                    if (value_[s * n_ + i] != 0.0) list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
+                    if (value_[s * n_ + i] == 0.0) continue;
+                    if (dense_) {
+                        c = 1;
+                        break;
+                    }
+                    list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
                 }
             }
         }
     }
 
     std::size_t slots_ = 0, n_ = 0;
+    bool dense_ = false;
     aligned_vector<double> value_;
     aligned_vector<std::uint32_t> list_;
     std::vector<std::size_t> bounds_;
     std::size_t stride_ = 0;
-    aligned_vector<std::size_t> count_;  // [part * stride_ + slot]
+    aligned_vector<std::size_t> count_;  // [part * stride_ + slot]: list length (dense: 1 when touched)
 };
 
 }  // namespace einet::engine::detail
