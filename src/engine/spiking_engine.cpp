@@ -737,10 +737,10 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].values().begin(), st.ring[r].values().end()}});
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, st.ring[r].values()});
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
-            out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, {st.v_ring[r].values().begin(), st.v_ring[r].values().end()}});
+            out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, st.v_ring[r].values()});
         }
     }
     for (std::size_t q = 0; q < latent_ring_.size(); ++q) out.push_back({"lowrank" + std::to_string(q) + "/latent_ring", latent_ring_[q].front()});

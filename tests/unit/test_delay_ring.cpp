@@ -54,7 +54,7 @@ replay run(bool dense, std::vector<std::size_t> bounds, std::uint32_t seed) {
             twin.drain(now, part, [&](std::uint32_t i, double v) { out.y[i] += 0.5 * v; });
         }
         if (step == steps / 2) {  // a checkpoint restore in the middle keeps the pending input
-            const std::vector<double> pending(ring.values().begin(), ring.values().end());
+            const std::vector<double> pending = ring.values();
             ring.assign(pending);
         }
     }

@@ -27,14 +27,19 @@ class delay_ring {
 public:
     delay_ring() = default;
     delay_ring(std::size_t slots, std::size_t n, bool dense = false)
-        : slots_(slots), n_(n), dense_(dense), value_(slots * n, 0.0), list_(dense ? 0 : slots * n) {
+        : slots_(slots), n_(n), row_((n + 7) / 8 * 8 + 512), dense_(dense), value_(slots * row_, 0.0), list_(dense ? 0 : slots * n) {
         partition({0, n});
     }
     bool dense() const { return dense_; }
 
     std::size_t slots() const { return slots_; }
     std::size_t size() const { return n_; }
-    const aligned_vector<double>& values() const { return value_; }
+    // Pending input, [slot][target] without the gaps (a checkpoint).
+    std::vector<double> values() const {
+        std::vector<double> out(slots_ * n_);
+        for (std::size_t s = 0; s < slots_; ++s) std::copy_n(value_.begin() + static_cast<std::ptrdiff_t>(s * row_), n_, out.begin() + static_cast<std::ptrdiff_t>(s * n_));
+        return out;
+    }
 
     // Splits the targets into parts at `bounds` (ascending, from 0 to n); pending input is kept.
     void partition(std::vector<std::size_t> bounds) {
@@ -60,7 +65,7 @@ public:
         double* value;
         std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
         std::size_t* count;   // the part's count in slot 0 (slot s at + s)
-        std::size_t n, cap;
+        std::size_t n, row, cap;  // row: distance between slots in value
         bool dense;
         // Every event appends its target (at cap − 1 once the list is full, where drain reads the
         // part densely and ignores the list), whether or not the entry already held input: a
@@ -69,19 +74,19 @@ public:
         void add(std::size_t s, std::uint32_t target, double w) const {
             if (dense) {
                 count[s] = 1;  // touched (a constant store: no chain from event to event)
-                value[s * n + target] += w;
+                value[s * row + target] += w;
                 return;
             }
             std::size_t& c = count[s];
             list[s * n + std::min(c, cap - 1)] = target;
             c += static_cast<std::size_t>(c < cap);
-            value[s * n + target] += w;
+            value[s * row + target] += w;
         }
         // add(s, target[k], sign·weight[k]) for k in [k0, k1), with the count held in a register
         // (through memory it would chain every event to the previous one's store).
         void add_row(std::size_t s, const std::uint32_t* target, const float* weight, std::uint64_t k0,
                      std::uint64_t k1, double sign) const {
-            double* v = value + s * n;
+            double* v = value + s * row;
             if (dense) {
                 for (std::uint64_t k = k0; k < k1; ++k) v[target[k]] += sign * static_cast<double>(weight[k]);
                 if (k1 > k0) count[s] = 1;
@@ -100,13 +105,13 @@ public:
     };
     part_writer writer(std::size_t part) {
         return {value_.data(), list_.data() + (dense_ ? 0 : bounds_[part]), count_.data() + part * stride_, n_,
-                bounds_[part + 1] - bounds_[part], dense_};
+                row_, bounds_[part + 1] - bounds_[part], dense_};
     }
 
     // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.
     template <class F>
     void drain(std::size_t s, std::size_t part, F&& f) {
-        double* v = value_.data() + s * n_;
+        double* v = value_.data() + s * row_;
         std::size_t& c = count_[part * stride_ + s];
         const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
         if (c == 0) return;
@@ -132,10 +137,19 @@ public:
         std::size_t& c = count_[part * stride_ + s];
         if (c == 0) return;
         if (dense_ || c == b1 - b0) {
-            double* __restrict v = value_.data() + s * n_;
-            for (std::size_t i = b0; i < b1; ++i) {
-                x[i] += scale * v[i];
-                v[i] = 0.0;
+            double* __restrict v = value_.data() + s * row_;
+            if (part % 2 == 0 && part + 1 < parts()) {
+                // Downwards where another part lies just above (as the neuron pass,
+                // pass_view::descending): the prefetcher then runs away from that thread's x.
+                for (std::size_t i = b1; i-- > b0;) {
+                    x[i] += scale * v[i];
+                    v[i] = 0.0;
+                }
+            } else {
+                for (std::size_t i = b0; i < b1; ++i) {
+                    x[i] += scale * v[i];
+                    v[i] = 0.0;
+                }
             }
             c = 0;
             return;
@@ -145,7 +159,7 @@ public:
 
     // Replaces the contents (a checkpoint); the lists are rebuilt from the non-zero entries.
     void assign(const std::vector<double>& values) {
-        std::copy(values.begin(), values.end(), value_.begin());
+        for (std::size_t s = 0; s < slots_; ++s) std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(s * n_), n_, value_.begin() + static_cast<std::ptrdiff_t>(s * row_));
         rebuild_lists();
     }
 
@@ -156,7 +170,7 @@ private:
                 std::size_t& c = count_[q * stride_ + s];
                 c = 0;
                 for (std::size_t i = bounds_[q]; i < bounds_[q + 1]; ++i) {
-                    if (value_[s * n_ + i] == 0.0) continue;
+                    if (value_[s * row_ + i] == 0.0) continue;
                     if (dense_) {
                         c = 1;
                         break;
@@ -167,7 +181,10 @@ private:
         }
     }
 
-    std::size_t slots_ = 0, n_ = 0;
+    // Slots lie row_ = n rounded up to whole lines plus a 4 KiB gap apart: end to end, the part of
+    // the last thread in slot s would sit right before the first thread's part in slot s + 1, and
+    // its hardware prefetcher, walking its part upwards, would pull the other's lines over.
+    std::size_t slots_ = 0, n_ = 0, row_ = 0;
     bool dense_ = false;
     aligned_vector<double> value_;
     aligned_vector<std::uint32_t> list_;
