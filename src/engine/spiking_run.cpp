@@ -79,6 +79,7 @@ bool spiking_engine::any_nonfinite(std::size_t parity) const {
 
 void spiking_engine::check_finite(std::size_t parity) {
     if (!any_nonfinite(parity)) return;
+    if (f32_) from_f32();
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
             if (!std::isfinite(pops_[p].V[i])) {
@@ -123,6 +124,18 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                                                         static_cast<std::size_t>(threads));
     if (workers != workers_) partition(workers);
     apply_currents();
+    // float32: the float state is authoritative inside the run, the doubles its mirror outside
+    // (spiking_engine.hpp); written back however the run ends.
+    struct mirror {
+        spiking_engine* e;
+        ~mirror() {
+            if (e) e->from_f32();
+        }
+    } written_back{f32_ ? this : nullptr};
+    if (f32_) {
+        for (std::size_t p = 0; p < pops_.size(); ++p) to_f32_coefficients(p);
+        to_f32_state();
+    }
     const std::size_t done = run_steps(steps, hook);
     if (done < steps) {  // the threads were crowded out: the rest on one thread (same results)
         partition(1);
@@ -183,7 +196,8 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
                 if (meet() & failed_bit) return;
             }
             const bool currents = s + 1 < steps && currents_change(c.step + 1);
-            const bool serial = leave || currents || any_nonfinite(parity) || (hook && hook->reads_state(c.step + 1));
+            const bool reads = hook && hook->reads_state(c.step + 1);
+            const bool serial = leave || currents || any_nonfinite(parity) || reads;
             guarded([&] {
                 write_out(w);
                 deliver(w);
@@ -194,10 +208,19 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
                 step_ = c.step;
                 ring_now_ = c.now;
                 if (!policy_) merge_spikes(parity);
-                if (hook) hook->on_step(*this);
+                if (hook) {
+                    if (reads && f32_) from_f32();  // the hook reads (or writes) the doubles
+                    hook->on_step(*this);
+                    if (reads && f32_) to_f32_state();
+                }
                 if (!serial) return;
                 check_finite(parity);
-                if (currents) apply_currents();
+                if (currents) {
+                    apply_currents();
+                    if (f32_) {
+                        for (std::size_t p = 0; p < pops_.size(); ++p) to_f32_coefficients(p);  // V∞ changed
+                    }
+                }
             });
             if (serial && (meet() & failed_bit)) return;
             if (leave) {  // every worker has finished the step: the caller goes on with one
