@@ -228,6 +228,12 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         const auto K = st.channels.size();
         f.x.resize(K), f.to_v.resize(K), f.noise.resize(K), f.v_from_x.resize(K);
         if (f32_) {
+            // 4 KiB of slack after each state array: a worker walking up to the end of its range
+            // runs its stream prefetcher into the slack, not into the next array's first (another
+            // worker's) lines.
+            constexpr std::size_t slack = 4096 / sizeof(float);
+            f.V.reserve(n + slack);
+            for (auto& x : f.x) x.reserve(n + slack);
             for (std::size_t k = 0; k < K; ++k) {
                 f.noise[k].assign(st.channels[k].noise.size(), 0.0f);
                 f.v_from_x[k].resize(st.channels[k].v_from_x.size());
