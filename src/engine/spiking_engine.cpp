@@ -211,7 +211,12 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                                std::to_string(st.channels.size()));
         }
         update_uniform(p);
-        st.ring.assign(R, detail::delay_ring(ring_slots_, n));
+        if (f32_) {
+            st.ring.assign(R, detail::delay_ring());  // empty: the float rings hold the input
+            st.ring32.assign(R, detail::delay_ring_t<float>(ring_slots_, n));
+        } else {
+            st.ring.assign(R, detail::delay_ring(ring_slots_, n));
+        }
         st.receptor_tau.assign(R, 0.0);
         for (std::size_t r = 0; r < R; ++r) {
             if (pop.receptors[r].kind == network::kinetics::exponential) st.receptor_tau[r] = pop.receptors[r].tau;
@@ -604,7 +609,6 @@ void spiking_engine::write_out(std::size_t w) {
         const auto& syn = pr.synapses;
         const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
         auto& st = pops_[pr.post];
-        auto& ring = st.ring[pr.receptor];
         const std::uint32_t* target = syn.target.data();
         const float* weight = syn.weight.data();
         const std::uint16_t* delay = syn.delay_steps.data();
@@ -668,26 +672,30 @@ void spiking_engine::write_out(std::size_t w) {
                 }
                 continue;
             }
-            const auto out = ring.writer(w);
-            if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
-                const std::size_t slot = slot_of[common_delay_[q]];
-                for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
-            } else {
-                for (const auto& row : rows) {
-                    for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+            with_ring(pr.post, pr.receptor, [&](auto& ring) {
+                const auto out = ring.writer(w);
+                if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
+                    const std::size_t slot = slot_of[common_delay_[q]];
+                    for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
+                } else {
+                    for (const auto& row : rows) {
+                        for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+                    }
                 }
-            }
+            });
             continue;
         }
-        for (const auto& row : rows) {
-            for (std::uint64_t k = row.k0; k < row.k1; ++k) {
-                const double value = sign * static_cast<double>(weight[k]);
-                ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
-                if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
-                // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
-                if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+        with_ring(pr.post, pr.receptor, [&](auto& ring) {
+            for (const auto& row : rows) {
+                for (std::uint64_t k = row.k0; k < row.k1; ++k) {
+                    const double value = sign * static_cast<double>(weight[k]);
+                    ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
+                    if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
+                    // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
+                    if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+                }
             }
-        }
+        });
     }
     write_out_lowrank(w);
     write_out_self(w);
@@ -716,14 +724,15 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         // The diagonal E_j·D_j leaves through the event ring of the firing neuron itself.
         const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
-        auto& ev = pops_[pr.post].ring[pr.receptor];
         const double* E = pr.encoders.data();
-        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
-            if (j < lo || j >= hi) return;
-            double self = 0.0;
-            for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
-            ev.add(slot_of[pr.delay_steps], w, j, -self);
-            if (pulse != 0) ev.add(slot_of[pr.delay_steps + pulse], w, j, self);
+        with_ring(pr.post, pr.receptor, [&](auto& ev) {
+            for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
+                if (j < lo || j >= hi) return;
+                double self = 0.0;
+                for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
+                ev.add(slot_of[pr.delay_steps], w, j, -self);
+                if (pulse != 0) ev.add(slot_of[pr.delay_steps + pulse], w, j, self);
+            });
         });
     }
 }
@@ -735,12 +744,13 @@ void spiking_engine::write_out_self(std::size_t w) {
         if (pop.self_weight.empty()) continue;
         const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[p][w]);
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
-        auto& ev = pops_[p].ring[pop.self_receptor];
         const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
-        for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
-            if (i < lo || i >= hi) return;
-            ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
-            if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);
+        with_ring(p, pop.self_receptor, [&](auto& ev) {
+            for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
+                if (i < lo || i >= hi) return;
+                ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
+                if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);
+            });
         });
     }
 }
@@ -756,8 +766,7 @@ void spiking_engine::deliver(std::size_t w) {
 template <class T>
 void spiking_engine::deliver_as(std::size_t w) {
     // Only the entries that spikes wrote to are visited (events, not neurons); a target listed
-    // twice receives its sum the first time and 0 the second. The rings hold doubles; the state
-    // receives them in its real type T.
+    // twice receives its sum the first time and 0 the second. Rings and state in the real type T.
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
@@ -766,16 +775,17 @@ void spiking_engine::deliver_as(std::size_t w) {
         const std::uint32_t* until = st.frozen_until.data();
         const std::uint64_t n = clock_[w].step;
         T* V = as_real<T>(st.V, st.f32.V);
+        auto* rings = as_real<T>(st.ring, st.ring32);  // the rings of this precision (per receptor)
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
-                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x) {
-                    if (!frozen_at(until[i], n)) V[i] += static_cast<T>(x);
+                rings[r].drain(clock_[w].now, w, [&](std::uint32_t i, T x) {
+                    if (!frozen_at(until[i], n)) V[i] += x;
                 });
             } else {
                 T* x = as_real<T>(st.channels[k].x, st.f32.x[k]);
-                const double scale = st.input_scale[r];
-                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double v) { x[i] += static_cast<T>(scale * v); });
+                const T scale = static_cast<T>(st.input_scale[r]);
+                rings[r].drain(clock_[w].now, w, [&](std::uint32_t i, T v) { x[i] += scale * v; });
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {
                         if (!frozen_at(until[i], n)) V[i] += static_cast<T>(x_v);
@@ -833,7 +843,9 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, {st.ring[r].values().begin(), st.ring[r].values().end()}});
+            const auto& values = f32_ ? std::vector<double>(st.ring32[r].values().begin(), st.ring32[r].values().end())
+                                      : std::vector<double>(st.ring[r].values().begin(), st.ring[r].values().end());
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, values});
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
             out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, {st.v_ring[r].values().begin(), st.v_ring[r].values().end()}});
@@ -875,7 +887,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            st.ring[r].assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n));
+            with_ring(p, r, [&](auto& ring) { ring.assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n)); });
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
             st.v_ring[r].assign(find(pre + "v_ring/" + pop.receptors[r].name, ring_slots_ * pop.n));

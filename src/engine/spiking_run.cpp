@@ -41,6 +41,7 @@ void spiking_engine::partition(std::size_t workers) {
             bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
         }
         for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
+        for (auto& ring : pops_[p].ring32) ring.partition(bounds_[p]);
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     for (std::size_t par = 0; par < 2; ++par) {

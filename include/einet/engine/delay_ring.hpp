@@ -7,6 +7,7 @@
 // dense vector. Every event appends its target, so a target with several events in a slot is
 // listed several times: the first visit delivers the sum and clears it, later ones add 0. Parts
 // never share memory, so the threads write and deliver their own targets without synchronisation.
+// V: the type of the summed values (double; float in the engine's float32 precision).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -16,16 +17,17 @@
 
 namespace einet::engine::detail {
 
-class delay_ring {
+template <class V>
+class delay_ring_t {
 public:
-    delay_ring() = default;
-    delay_ring(std::size_t slots, std::size_t n) : slots_(slots), n_(n), value_(slots * n, 0.0), list_(slots * n) {
+    delay_ring_t() = default;
+    delay_ring_t(std::size_t slots, std::size_t n) : slots_(slots), n_(n), value_(slots * n, V(0)), list_(slots * n) {
         partition({0, n});
     }
 
     std::size_t slots() const { return slots_; }
     std::size_t size() const { return n_; }
-    const aligned_vector<double>& values() const { return value_; }
+    const aligned_vector<V>& values() const { return value_; }
 
     // Splits the targets into parts at `bounds` (ascending, from 0 to n); pending input is kept.
     void partition(std::vector<std::size_t> bounds) {
@@ -48,7 +50,7 @@ public:
 
     // The ring as seen by one part: its bounds hoisted out of a loop of adds.
     struct part_writer {
-        double* value;
+        V* value;
         std::uint32_t* list;  // the part's list in slot 0 (slot s at + s·n)
         std::size_t* count;   // the part's count in slot 0 (slot s at + s)
         std::size_t n, cap;
@@ -60,20 +62,21 @@ public:
             std::size_t& c = count[s];
             list[s * n + std::min(c, cap - 1)] = target;
             c += static_cast<std::size_t>(c < cap);
-            value[s * n + target] += w;
+            value[s * n + target] += static_cast<V>(w);
         }
         // add(s, target[k], sign·weight[k]) for k in [k0, k1), with the count held in a register
         // (through memory it would chain every event to the previous one's store).
         void add_row(std::size_t s, const std::uint32_t* target, const float* weight, std::uint64_t k0,
                      std::uint64_t k1, double sign) const {
-            double* v = value + s * n;
+            V* v = value + s * n;
+            const V signed_one = static_cast<V>(sign);
             std::uint32_t* l = list + s * n;
             std::size_t c = count[s];
             for (std::uint64_t k = k0; k < k1; ++k) {
                 const std::uint32_t t = target[k];
                 l[std::min(c, cap - 1)] = t;
                 c += static_cast<std::size_t>(c < cap);
-                v[t] += sign * static_cast<double>(weight[k]);
+                v[t] += signed_one * static_cast<V>(weight[k]);
             }
             count[s] = c;
         }
@@ -85,19 +88,19 @@ public:
     // Calls f(i, value) for every target of `part` with pending input in slot s, then clears them.
     template <class F>
     void drain(std::size_t s, std::size_t part, F&& f) {
-        double* v = value_.data() + s * n_;
+        V* v = value_.data() + s * n_;
         std::size_t& c = count_[part * stride_ + s];
         const std::size_t b0 = bounds_[part], b1 = bounds_[part + 1];
         if (c == b1 - b0) {  // the list is full (as many events as targets): dense
             for (std::size_t i = b0; i < b1; ++i) {
                 f(static_cast<std::uint32_t>(i), v[i]);
-                v[i] = 0.0;
+                v[i] = V(0);
             }
         } else {
             const std::uint32_t* l = list_.data() + s * n_ + b0;
             for (std::size_t k = 0; k < c; ++k) {
                 f(l[k], v[l[k]]);
-                v[l[k]] = 0.0;
+                v[l[k]] = V(0);
             }
         }
         c = 0;
@@ -105,7 +108,7 @@ public:
 
     // Replaces the contents (a checkpoint); the lists are rebuilt from the non-zero entries.
     void assign(const std::vector<double>& values) {
-        std::copy(values.begin(), values.end(), value_.begin());
+        std::transform(values.begin(), values.end(), value_.begin(), [](double x) { return static_cast<V>(x); });
         rebuild_lists();
     }
 
@@ -116,18 +119,20 @@ private:
                 std::size_t& c = count_[q * stride_ + s];
                 c = 0;
                 for (std::size_t i = bounds_[q]; i < bounds_[q + 1]; ++i) {
-                    if (value_[s * n_ + i] != 0.0) list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
+                    if (value_[s * n_ + i] != V(0)) list_[s * n_ + bounds_[q] + c++] = static_cast<std::uint32_t>(i);
                 }
             }
         }
     }
 
     std::size_t slots_ = 0, n_ = 0;
-    aligned_vector<double> value_;
+    aligned_vector<V> value_;
     aligned_vector<std::uint32_t> list_;
     std::vector<std::size_t> bounds_;
     std::size_t stride_ = 0;
     aligned_vector<std::size_t> count_;  // [part * stride_ + slot]
 };
+
+using delay_ring = delay_ring_t<double>;
 
 }  // namespace einet::engine::detail

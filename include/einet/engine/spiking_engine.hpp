@@ -29,15 +29,15 @@
 //
 // Precision (network.real, run.precision): float64 (default) or float32. In float32 the state the
 // steps touch per neuron (V, receptor and adaptation states, their noise rows, the pass's
-// coefficients, the delay-0 direct input) is held and computed in float, and that float state is
+// coefficients, the delay rings and the delay-0 direct input) is held and computed in float, and that float state is
 // authoritative while run() runs. The double arrays behind V(), receptor_current(),
 // receptor_state(), adaptation() and snapshot()/restore() are its mirror: written from it when
 // run() returns (also by an exception) and before every hook call that reads_state(), and read
 // back into it when run() starts and after such a hook call (a hook may write state). Between
 // runs callers therefore read and write doubles as in float64; what they write is rounded to
 // float when the next run starts. float → double → float is exact, so the mirror never perturbs
-// the run: a snapshot restored into a float32 engine continues bit-identically. Delay rings keep
-// double sums (their values are converted when they are delivered).
+// the run: a snapshot restored into a float32 engine continues bit-identically. The delay rings
+// sum in float too (`ring32`; snapshot() widens them to double, restore() rounds back exactly).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -171,7 +171,8 @@ private:
         std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
         std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
-        std::vector<detail::delay_ring> ring;           // per receptor
+        std::vector<detail::delay_ring> ring;           // per receptor (empty rings in float32)
+        std::vector<detail::delay_ring_t<float>> ring32;  // float32 precision: per receptor, float sums
         std::vector<detail::delay_ring> v_ring;         // exact_interpolated: per receptor, V's share of arrivals
         std::vector<double> receptor_tau;               // per receptor: decay time (0: none or not exponential)
         bool adaptive = false;
@@ -234,6 +235,15 @@ private:
     template <class T>
     void deliver_lowrank(std::size_t worker);
     void add_to_ring(std::size_t worker, std::size_t pop, std::size_t r, std::uint32_t target, double value);
+    // f(ring of receptor r of population p): the double ring, or the float one in float32 precision.
+    template <class F>
+    void with_ring(std::size_t p, std::size_t r, F&& f) {
+        if (f32_) {
+            f(pops_[p].ring32[r]);
+        } else {
+            f(pops_[p].ring[r]);
+        }
+    }
     void deliver(std::size_t worker);
     template <class T>
     void deliver_as(std::size_t worker);
