@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "einet/core/error.hpp"
+#include "einet/engine/spike_policies.hpp"
 #include "einet/engine/spiking_engine.hpp"
 #include "spiking_test_networks.hpp"
 
@@ -197,6 +198,78 @@ TEST(spiking_float32, a_noisy_network_fires_at_the_rates_of_float64) {
         std::printf("population %zu: %.0f spikes (float64) %.0f (float32)\n", p, rate[0][p], rate[1][p]);
         EXPECT_GT(rate[0][p], 1000.0);
         EXPECT_NEAR(rate[1][p] / rate[0][p], 1.0, 0.03);
+    }
+}
+
+TEST(spiking_float32, a_spike_policy_reads_V_through_the_mirror_and_its_resets_reach_the_float_state) {
+    // one_spike_per_step picks the largest V − V_th, read through engine.V(): the mirror must be
+    // current at the policy's serial point, and the kept spike's reset must land in the float V.
+    auto record = [](int threads) {
+        engine::spiking_engine e(noisy(precision::float32), 2);
+        e.set_min_neurons_per_thread(1);
+        auto policy = engine::one_spike_per_step::inhibition_first(e.network());
+        e.set_spike_policy(&policy);
+        reads_v log;
+        log.watch = 0;
+        e.run(1500, &log, threads);
+        return std::make_pair(log.spikes, state_of(e));
+    };
+    const auto one = record(1), two = record(2);
+    EXPECT_EQ(one.first, two.first);
+    EXPECT_GT(one.first.size(), 100u);
+    for (std::size_t a = 0; a < one.second.size(); ++a) EXPECT_EQ(one.second[a].values, two.second[a].values) << one.second[a].name;
+    std::uint64_t last = 0;
+    for (const auto& s : one.first) {
+        EXPECT_NE(s[0], last);  // at most one spike per step
+        last = s[0];
+    }
+    // The spike's neuron shows V_reset (10) after its step, held while refractory.
+    engine::spiking_engine e(noisy(precision::float32), 2);
+    auto policy = engine::one_spike_per_step::inhibition_first(e.network());
+    e.set_spike_policy(&policy);
+    spikes_only log;
+    for (int s = 0; s < 400 && log.spikes.empty(); ++s) e.run(1, &log, 1);
+    ASSERT_FALSE(log.spikes.empty());
+    EXPECT_EQ(e.V(log.spikes[0][1])[log.spikes[0][2]], 10.0);
+}
+
+TEST(spiking_float32, a_noise_source_and_recorded_crossing_speeds_work_in_float) {
+    // A source hands out doubles (rounded to float by the engine); crossing speeds are computed from
+    // the float channel states. Against float64 on a single noisy neuron: same spike steps here, and
+    // speeds to float rounding.
+    struct constant_noise final : engine::noise_source {
+        void normals(std::size_t, std::uint32_t stream, std::uint64_t step, std::size_t i0, std::size_t i1, double* out) override {
+            for (std::size_t i = i0; i < i1; ++i) out[i - i0] = stream == membrane_stream ? 0.3 * std::sin(0.01 * static_cast<double>(step)) : 0.5;
+        }
+    };
+    struct speeds final : engine::spike_hook {
+        std::vector<std::pair<std::uint64_t, double>> seen;
+        void on_step(engine::spiking_engine& e) override {
+            for (std::size_t k = 0; k < e.spikes(0).size(); ++k) seen.emplace_back(e.step(), e.crossing_speeds(0)[k]);
+        }
+        bool reads_state(std::uint64_t) const override { return false; }
+    };
+    std::vector<std::pair<std::uint64_t, double>> got[2];
+    for (precision real : {precision::float64, precision::float32}) {
+        network::spiking_network net;
+        net.real = real;
+        auto a = network::spiking_population::uniform("A", 2, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 24.0);
+        a.receptors = {{"E", network::kinetics::exponential, 5.0, 3.0}};  // current noise σ = 3
+        a.lif.sigma_V.assign(2, 1.0);
+        net.populations = {a};
+        engine::spiking_engine e(net, 1);
+        constant_noise source;
+        e.set_noise_source(&source);
+        e.set_record_crossings(true);
+        speeds log;
+        e.run(5000, &log, 1);
+        got[real == precision::float32] = log.seen;
+    }
+    ASSERT_GT(got[0].size(), 10u);
+    ASSERT_EQ(got[0].size(), got[1].size());
+    for (std::size_t k = 0; k < got[0].size(); ++k) {
+        EXPECT_EQ(got[0][k].first, got[1][k].first);
+        EXPECT_NEAR(got[0][k].second, got[1][k].second, 1e-4 * std::abs(got[0][k].second) + 1e-4);
     }
 }
 
