@@ -413,75 +413,140 @@ auto* as_real(D& d, F& f) {
 }
 }  // namespace
 
+// One (population, worker)'s pass view and what a step changes in it: the noise rows of the step's
+// phase. On lines of its own (one worker writes it every step).
+template <class T>
+struct alignas(128) view_entry {
+    detail::pass_view_t<T> view;
+    T* v_xi0 = nullptr;                   // membrane noise rows (nullptr: none, the view reads zeros)
+    T* xi0[detail::max_channels] = {};    // each channel's noise rows (nullptr: none)
+    bool noisy = false;
+    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
+};
+
+struct spiking_engine::view_cache {
+    std::vector<view_entry<double>> v64;  // [p · workers + w], float64
+    std::vector<view_entry<float>> v32;   // float32
+    template <class T>
+    std::vector<view_entry<T>>& of() {
+        if constexpr (std::is_same_v<T, double>) {
+            return v64;
+        } else {
+            return v32;
+        }
+    }
+};
+
+namespace {
+// Fills e for population p's range of worker w (everything but step, ids and the phase's rows).
+template <class T, class State>
+void fill_view(view_entry<T>& e, State& st, const network::spiking_population& pop, const T* zeros,
+               const std::vector<network::spiking_projection>& projections, const std::vector<int>& common_delay, std::size_t p,
+               std::uint64_t* scratch, bool defer, bool descending) {
+    auto& f = st.f32;
+    const std::size_t K = st.channels.size();
+    auto& w = e.view;
+    w.n_tables = 0;
+    w.V = as_real<T>(st.V, f.V);
+    w.frozen_until = st.frozen_until.data();
+    w.step = 0;
+    w.decay = as_real<T>(st.v_decay, f.v_decay);
+    w.drive = as_real<T>(st.v_drive, f.v_drive);
+    w.th = as_real<T>(pop.lif.V_th, f.th);
+    w.reset = as_real<T>(pop.lif.V_reset, f.reset);
+    w.v_amp = st.v_noise.empty() ? zeros : as_real<T>(st.v_noise_amp, f.v_noise_amp);
+    e.v_xi0 = st.v_noise.empty() ? nullptr : as_real<T>(st.v_noise, f.v_noise);
+    w.v_xi = zeros;
+    w.jump = st.adaptive ? as_real<T>(st.adapt_jump, f.adapt_jump) : nullptr;
+    w.ref_steps = st.ref_steps.data();
+    w.ids = nullptr;
+    for (std::size_t q = 0; q < projections.size() && w.n_tables < e.tables.size(); ++q) {
+        const auto& pr = projections[q];
+        if (pr.pre != p || pr.synapses.size() == 0) continue;
+        const auto& syn = pr.synapses;
+        e.tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
+                                  common_delay[q] >= 0 ? nullptr : syn.delay_steps.data()};
+    }
+    w.tables = e.tables.data();
+    w.scratch = scratch;
+    e.noisy = !st.v_noise.empty();
+    for (std::size_t k = 0; k < K; ++k) {
+        auto& c = st.channels[k];
+        w.x[k] = as_real<T>(c.x, f.x[k]);
+        w.to_v[k] = as_real<T>(c.to_v, f.to_v[k]);
+        e.xi0[k] = c.noise.empty() ? nullptr : as_real<T>(c.noise, f.noise[k]);
+        w.xi[k] = zeros;
+        w.v_from_x[k] = c.v_from_x.empty() ? zeros : as_real<T>(c.v_from_x, f.v_from_x[k]);
+        w.x_decay[k] = static_cast<T>(c.decay);
+        w.x_feed[k] = static_cast<T>(c.feed);
+        w.x_amp[k] = static_cast<T>(c.noise_amp);
+        w.channel_noise[k] = !c.noise.empty();
+        e.noisy = e.noisy || !c.noise.empty();
+    }
+    w.channels = K;
+    w.noise = e.noisy;
+    w.adapt = st.adaptive;
+    w.uniform = st.uniform;
+    w.strict = pop.strict_threshold;
+    w.defer = defer;
+    w.keep_v = pop.reset == network::spike_reset::none;
+    w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
+    w.descending = descending;
+}
+}  // namespace
+
+void spiking_engine::build_views() {
+    // Pointers into the state arrays (which never move during a run), the coefficients, the
+    // uniform flag (step currents can change it) and the walking direction (the partition).
+    auto cache = std::make_shared<view_cache>();
+    auto build = [&](auto& entries, const auto* zeros) {
+        entries = std::remove_reference_t<decltype(entries)>(pops_.size() * workers_);
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            for (std::size_t w = 0; w < workers_; ++w) {
+                fill_view(entries[p * workers_ + w], pops_[p], net_.populations[p], zeros, net_.projections, common_delay_, p,
+                          scratch_.data() + scratch_offset_[p], policy_ != nullptr || interpolate_,
+                          w % 2 == 0 && w + 1 < workers_);  // a neighbour's range lies just above: walk down
+            }
+        }
+    };
+    if (f32_) {
+        build(cache->v32, zeros_f32_.data());
+    } else {
+        build(cache->v64, zeros_.data());
+    }
+    views_ = std::move(cache);
+}
+
 template <class T>
 void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
     const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
     const std::uint64_t step = clock_[worker].step;
     const std::size_t parity = clock_[worker].parity();
     auto& out = found_[parity][p][worker].v;
-    const auto& pop = net_.populations[p];
+    auto& e = views_->of<T>()[p * workers_ + worker];
+    auto& w = e.view;
+    w.step = step;
+    w.ids = out.buf.data();
     auto& st = pops_[p];
-    auto& f = st.f32;
-    const std::size_t n = pop.n, K = st.channels.size();
-    const std::size_t phase = step % 4;
-    const T* zeros = as_real<T>(zeros_, zeros_f32_);
-    bool noisy = !st.v_noise.empty();
-    for (std::size_t k = 0; k < K; ++k) {
-        auto& c = st.channels[k];
-        if (c.noise.empty()) continue;
-        noisy = true;
-        fill_noise(p, static_cast<std::uint32_t>(k), as_real<T>(c.noise, f.noise[k]), i0, i1, step);
+    if (e.noisy) {  // this step's rows of the 4-step noise buffers (filled at a block's first step)
+        const std::size_t n = net_.populations[p].n, phase = step % 4;
+        for (std::size_t k = 0; k < w.channels; ++k) {
+            if (!e.xi0[k]) continue;
+            fill_noise(p, static_cast<std::uint32_t>(k), e.xi0[k], i0, i1, step);
+            w.xi[k] = e.xi0[k] + phase * n;
+        }
+        if (e.v_xi0) {
+            fill_noise(p, membrane_noise_stream, e.v_xi0, i0, i1, step);
+            w.v_xi = e.v_xi0 + phase * n;
+        }
     }
-    if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, as_real<T>(st.v_noise, f.v_noise), i0, i1, step);
     if (step % (std::uint64_t{1} << 28) == 0) detail::refresh_frozen_until(st.frozen_until.data(), i0, i1, step);
     if (interpolate_) {  // the step's start, for the interpolant of each crossing (float64 only)
         std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
-        for (std::size_t k = 0; k < K; ++k) std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
+        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+            std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
+        }
     }
-    detail::pass_view_t<T> w;  // every member the pass reads is set below (no zeroing of ~0.5 KB per call)
-    w.n_tables = 0;
-    w.V = as_real<T>(st.V, f.V);
-    w.frozen_until = st.frozen_until.data();
-    w.step = step;
-    w.decay = as_real<T>(st.v_decay, f.v_decay);
-    w.drive = as_real<T>(st.v_drive, f.v_drive);
-    w.th = as_real<T>(pop.lif.V_th, f.th);
-    w.reset = as_real<T>(pop.lif.V_reset, f.reset);
-    w.v_amp = st.v_noise.empty() ? zeros : as_real<T>(st.v_noise_amp, f.v_noise_amp);
-    w.v_xi = st.v_noise.empty() ? zeros : as_real<T>(st.v_noise, f.v_noise) + phase * n;
-    w.jump = st.adaptive ? as_real<T>(st.adapt_jump, f.adapt_jump) : nullptr;
-    w.ref_steps = st.ref_steps.data();
-    w.ids = out.buf.data();
-    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables;  // [0, n_tables) set
-    for (std::size_t q = 0; q < net_.projections.size() && w.n_tables < tables.size(); ++q) {
-        const auto& pr = net_.projections[q];
-        if (pr.pre != p || pr.synapses.size() == 0) continue;
-        const auto& syn = pr.synapses;
-        tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
-                                common_delay_[q] >= 0 ? nullptr : syn.delay_steps.data()};
-    }
-    w.tables = tables.data();
-    w.scratch = scratch_.data() + scratch_offset_[p];
-    for (std::size_t k = 0; k < K; ++k) {
-        auto& c = st.channels[k];
-        w.x[k] = as_real<T>(c.x, f.x[k]);
-        w.to_v[k] = as_real<T>(c.to_v, f.to_v[k]);
-        w.xi[k] = c.noise.empty() ? zeros : as_real<T>(c.noise, f.noise[k]) + phase * n;
-        w.v_from_x[k] = c.v_from_x.empty() ? zeros : as_real<T>(c.v_from_x, f.v_from_x[k]);
-        w.x_decay[k] = static_cast<T>(c.decay);
-        w.x_feed[k] = static_cast<T>(c.feed);
-        w.x_amp[k] = static_cast<T>(c.noise_amp);
-        w.channel_noise[k] = !c.noise.empty();
-    }
-    w.channels = K;
-    w.noise = noisy;
-    w.adapt = st.adaptive;
-    w.uniform = st.uniform;
-    w.strict = pop.strict_threshold;
-    w.defer = policy_ != nullptr || interpolate_;
-    w.keep_v = pop.reset == network::spike_reset::none;
-    w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
-    w.descending = worker % 2 == 0 && worker + 1 < workers_;  // a neighbour's range lies just above
     const auto result = detail::neuron_pass(w, i0, i1);
     out.n = result.crossings;
     if (interpolate_ || record_crossings_) {

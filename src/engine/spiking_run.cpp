@@ -152,6 +152,7 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
     constexpr std::size_t window = 256;
     const std::size_t workers = workers_, P = net_.populations.size();
     for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
+    build_views();
     detail::spin_barrier barrier(workers);
     std::exception_ptr failure;
     std::size_t done = steps;
@@ -221,6 +222,7 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
                     if (f32_) {
                         for (std::size_t p = 0; p < pops_.size(); ++p) to_f32_coefficients(p);  // V∞ changed
                     }
+                    build_views();  // a population's parameters may have become (non-)uniform
                 }
             });
             if (serial && (meet() & failed_bit)) return;

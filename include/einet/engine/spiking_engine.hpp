@@ -39,6 +39,7 @@
 // the run: a snapshot restored into a float32 engine continues bit-identically. The delay rings
 // sum in float too (`ring32`; snapshot() widens them to double, restore() rounds back exactly).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -202,6 +203,10 @@ private:
         std::size_t parity() const { return static_cast<std::size_t>(step & 1); }
     };
 
+    // The neuron pass's views of every (population, worker), built once per run_steps() and after
+    // step currents change (spiking_engine.cpp); a call then sets only its step's fields.
+    struct view_cache;
+    void build_views();
     void update_uniform(std::size_t p);
     void partition(std::size_t workers);
     std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
@@ -296,6 +301,7 @@ private:
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<padded<std::vector<std::size_t>>> spike_input_next_;  // [worker][input]: next entry (cursor)
     std::vector<std::vector<std::vector<double>>> latent_ring_;  // [lowrank projection][worker]: slots × rank
+    std::shared_ptr<view_cache> views_;  // rebuilt (a new object) by each run_steps(): copies of an engine never share one in use
     // Published by worker 0 every step (for hooks and callers): lines of their own, away from
     // the members every worker reads every step.
     alignas(128) std::uint64_t step_ = 0;
