@@ -1,7 +1,9 @@
 // The Vogels–Abbott CUBA benchmark (Brette et al. 2007 #2; Brian2's examples/CUBA.py) on the
 // spiking engine: 3200 E / 800 I current-based LIF, p = 0.02, exponential currents, exact
-// integration. Usage: bench_cuba SECONDS THREADS REPEATS [NEURONS] -> one JSON line per repeat.
-// NEURONS scales the network (4:1 E/I) at a fixed 80 synapses per neuron (p = 80/NEURONS).
+// integration. Usage: bench_cuba SECONDS THREADS REPEATS [NEURONS [PRECISION]] -> one JSON line per
+// repeat. NEURONS scales the network (4:1 E/I) at a fixed 80 synapses per neuron (p = 80/NEURONS);
+// PRECISION is float64 (default) or float32 (the engine's run.precision).
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,11 +19,12 @@ struct counter final : einet::engine::spike_hook {
     bool reads_state(std::uint64_t) const override { return false; }
 };
 
-einet::network::spiking_network cuba(std::uint64_t seed, std::size_t neurons) {
+einet::network::spiking_network cuba(std::uint64_t seed, std::size_t neurons, einet::network::precision real) {
     using namespace einet::network;
     spiking_network net;
     net.dt = 0.1;
     net.method = integrator::exact;
+    net.real = real;
     // τm 20 ms, El −49 mV, Vt −50 mV, Vr −60 mV, refractory 5 ms; synapses in mV (R = 1).
     auto e = spiking_population::uniform("E", neurons * 4 / 5, true, 20.0, -49.0, -50.0, -60.0, 5.0);
     auto i = spiking_population::uniform("I", neurons - neurons * 4 / 5, false, 20.0, -49.0, -50.0, -60.0, 5.0);
@@ -58,12 +61,13 @@ int main(int argc, char** argv) {
     const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
     const std::size_t neurons = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 4000;
+    const auto real = einet::network::parse_precision(argc > 5 ? argv[5] : "float64", "PRECISION");
     for (int r = 0; r < repeats; ++r) {
         counter c;
-        const auto t = einet_bench::time_engine([&] { return cuba(1, neurons); }, 1, seconds, threads, c);
-        std::printf("{\"model\": \"cuba\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
-                    "\"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu, \"threads_used\": %zu}\n",
-                    seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n),
+        const auto t = einet_bench::time_engine([&] { return cuba(1, neurons, real); }, 1, seconds, threads, c);
+        std::printf("{\"model\": \"cuba\", \"precision\": \"%s\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, "
+                    "\"run_s\": %.4f, \"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu, \"threads_used\": %zu}\n",
+                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n),
                     static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, t.synapses, t.threads_used);
     }
     return 0;

@@ -6,7 +6,8 @@
 // membrane noise σ = 2.5 mV, Euler–Maruyama at dt = 0.1 ms, a kick of 980 pA into u of an E-type
 // channel (κ = τ_r, so u += 980 pA) of the first 100 E units at 100 ms; 1.5 s.
 // The same model as bench/brian2_models.py::p001_network (Brian2 anchor).
-// Usage: bench_p001 THREADS REPEATS [SECONDS] -> one JSON line per repeat.
+// Usage: bench_p001 THREADS REPEATS [SECONDS [PRECISION]] -> one JSON line per repeat (PRECISION:
+// float64, the default, or float32: the engine's run.precision).
 #include <cstdio>
 #include <cstdlib>
 
@@ -30,11 +31,12 @@ struct counter final : einet::engine::spike_hook {
     bool reads_state(std::uint64_t) const override { return false; }
 };
 
-einet::network::spiking_network p001(std::uint64_t seed) {
+einet::network::spiking_network p001(std::uint64_t seed, einet::network::precision real) {
     using namespace einet::network;
     spiking_network net;
     net.dt = 0.1;
     net.method = integrator::euler_maruyama;
+    net.real = real;
     // Table S1: τ_m = C_m/g_L (20 / 10 ms), R = 1/g_L = 0.1 GΩ, E_L 7.6 / 6.5 mV, V_th 20, V_reset 14 mV,
     // t_ref 5 / 2 ms, β 3 / 0 nA·ms with τ_a 500 ms (jump β/τ_a = 6 pA), σ 2.5 mV.
     auto e = spiking_population::uniform("E", 1600, true, 20.0, 7.6, 20.0, 14.0, 5.0, 0.1);
@@ -82,13 +84,14 @@ int main(int argc, char** argv) {
     const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
     const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
     const double seconds = argc > 3 ? std::atof(argv[3]) : 1.5;
+    const auto real = einet::network::parse_precision(argc > 4 ? argv[4] : "float64", "PRECISION");
     for (int r = 0; r < repeats; ++r) {
         counter c;
-        const auto t = einet_bench::time_engine([] { return p001(1); }, static_cast<std::uint64_t>(r + 1), seconds, threads, c);
+        const auto t = einet_bench::time_engine([&] { return p001(1, real); }, static_cast<std::uint64_t>(r + 1), seconds, threads, c);
         const double after = seconds - 0.1;  // rates after the kick at 100 ms
-        std::printf("{\"model\": \"p001\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
+        std::printf("{\"model\": \"p001\", \"precision\": \"%s\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
                     "\"n_spikes\": %llu, \"rate_E_hz\": %.3f, \"rate_I_hz\": %.3f, \"synaptic_events\": %llu, \"synapses\": %zu, \"threads_used\": %zu}\n",
-                    seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n[0] + c.n[1]),
+                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n[0] + c.n[1]),
                     static_cast<double>(c.after_kick[0]) / 1600.0 / after, static_cast<double>(c.after_kick[1]) / 400.0 / after,
                     static_cast<unsigned long long>(c.events), t.synapses, t.threads_used);
     }

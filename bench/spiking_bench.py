@@ -2,10 +2,11 @@
 """einet's spiking engine against Brian2 2.5.1 `cpp_standalone` (one thread, compilation excluded)
 on the same models, side by side in one job (issue 4's performance targets).
 
-    /usr/bin/python3 bench/spiking_bench.py --build build [--repeats 3] [--models cuba,p001]
+    /usr/bin/python3 bench/spiking_bench.py --build build [--repeats 3] [--models cuba,cuba_f32,p001]
 
 Models: CUBA (Vogels–Abbott, 4000 neurons, p = 0.02, exponential currents, exact integration,
-10 s at dt 0.1 ms) and the paper-001 network (1600 E / 400 I adaptive LIF, 1 M synapses with
+10 s at dt 0.1 ms), the same in float32 (cuba_f32: einet run.precision = "float32" against Brian2
+with prefs.core.default_float_dtype = float32, `brian2_cuba_bench.py --float32`) and the paper-001 network (1600 E / 400 I adaptive LIF, 1 M synapses with
 delays, biexponential currents, membrane noise, Euler–Maruyama, kick at 100 ms, 1.5 s).
 Brian2: `bench/brian2_cuba_bench.py` (models of `bench/brian2_models.py`): the compiled binary
 runs `--repeats` times, run_s is Brian2's own timing of the Network::run loop. einet:
@@ -43,6 +44,8 @@ def brian2_run(model: str, repeats: int) -> dict:
         path = Path(tmp) / "b2.json"
         cmd = [PY, str(HERE / "brian2_cuba_bench.py"), "--repeats", str(repeats), "--json", str(path)]
         cmd += ["--no-cuba", "--p001"] if model == "p001" else []
+        cmd += ["--float32"] if model.endswith("_f32") else []
+        model = model.removesuffix("_f32")
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         rows = json.loads(path.read_text())["results"]
     for row in rows:
@@ -55,7 +58,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--models", default="cuba,p001")
+    ap.add_argument("--models", default="cuba,cuba_f32,p001")
     ap.add_argument("--json", default=str(HERE / "results" / "spiking.json"))
     a = ap.parse_args()
     build = Path(a.build)
@@ -70,8 +73,9 @@ def main() -> int:
         runs = {1: [], 2: []}
         for _ in range(a.repeats):
             for threads in (1, 2):
-                if model == "cuba":
-                    runs[threads] += einet_runs(build / "bench" / "bench_cuba", ["10", str(threads), "1"], env)
+                if model.startswith("cuba"):
+                    precision = "float32" if model.endswith("_f32") else "float64"
+                    runs[threads] += einet_runs(build / "bench" / "bench_cuba", ["10", str(threads), "1", "4000", precision], env)
                 else:
                     runs[threads] += einet_runs(build / "bench" / "bench_p001", [str(threads), "1"], env)
         med = {t: statistics.median(r["run_s"] for r in runs[t]) for t in runs}

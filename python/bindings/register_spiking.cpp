@@ -259,10 +259,12 @@ void register_spiking(py::module_& m) {
     m.def(
         "run_spiking",
         [](const py::list& populations, const py::list& projections, double dt, const std::string& method, std::size_t steps,
-           std::uint64_t seed, int threads, bool record_v, const py::object& inputs, const py::object& record) {
+           std::uint64_t seed, int threads, bool record_v, const py::object& inputs, const py::object& record,
+           const std::string& precision) {
             network::spiking_network net;
             net.dt = dt;
             net.method = network::parse_integrator(method, "method");
+            net.real = network::parse_precision(precision, "precision");
             for (std::size_t k = 0; k < populations.size(); ++k) {
                 net.populations.push_back(parse_population(as_dict(populations[k], "populations[" + std::to_string(k) + "]"), k));
             }
@@ -359,7 +361,7 @@ void register_spiking(py::module_& m) {
         },
         py::arg("populations"), py::arg("projections"), py::arg("dt") = 0.1, py::arg("method") = "exact", py::arg("steps") = 1000,
         py::arg("seed") = 1, py::arg("threads") = 0, py::arg("record_v") = true, py::arg("inputs") = py::none(),
-        py::arg("record") = py::none(),
+        py::arg("record") = py::none(), py::arg("precision") = "float64",
         R"doc(Run a spiking network of current-based (adaptive) LIF populations (network/spiking_network.hpp,
 docs/design/spiking-engine.md) and return {"spikes", "V", "traces"}.
 
@@ -376,6 +378,8 @@ inputs: {step_currents: [{population, neurons, start, stop, amplitude}], poisson
 record: names recorded after every step in each population that has them: "V", "I_a", receptor
   names (their current s); default ["V"] if record_v. traces[p][name] is [steps, n]; V[p] is
   traces[p]["V"] (or [0, n]).
+precision: "float64" or "float32" (the per-neuron state and update in single precision; not with
+  method "exact_interpolated"; recorded values are the float state widened to double).
 Spike times are the grid times at which V was found above threshold (Brian2 stamps the same spikes
 one dt earlier). Bad input raises einet.ConfigError (a ValueError) naming the key.)doc");
 }

@@ -64,6 +64,12 @@ std::vector<section> build() {
                                      "exact_interpolated: exact plus spike times interpolated inside the step and the "
                                      "reset integrated from there (spec 003 §4.4)"),
                               single_integrator_studies),
+                  for_studies(choice("precision", {"float64", "float32"}, "float64",
+                                     "real type of the per-neuron state (V, receptor and adaptation states, their "
+                                     "noise) and of the neuron update: float64, or float32 (about 1.5-2x faster "
+                                     "steps, rounding ~1e-7 relative per step; not with method = "
+                                     "\"exact_interpolated\"; docs/design/spiking-engine.md)"),
+                              single_integrator_studies),
                   for_studies(unbounded(q("max_rate", "Hz", "1000 Hz", 0.0, inf,
                                           "runaway guard: the run stops (status failed) when the mean rate per "
                                           "neuron of a population over the last record.rate_bin exceeds this "

@@ -329,6 +329,7 @@ network::spiking_network build_spiking_network(const resolved_config& cfg, int t
     l.net.dt = cfg.quantity("run.dt");
     // Study "convergence" has no run.method: its integrators are listed in [convergence].
     if (cfg.has("run.method")) l.net.method = network::parse_integrator(cfg.string("run.method"), "run.method");
+    if (cfg.has("run.precision")) l.net.real = network::parse_precision(cfg.string("run.precision"), "run.precision");
     l.populations();
     l.receptors();
     l.projections();

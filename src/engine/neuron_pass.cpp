@@ -16,6 +16,10 @@ inline double choose(bool c, double a, double b) {
     const std::uint64_t m = 0 - static_cast<std::uint64_t>(c);
     return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
 }
+inline float choose(bool c, float a, float b) {
+    const std::uint32_t m = 0 - static_cast<std::uint32_t>(c);
+    return std::bit_cast<float>((std::bit_cast<std::uint32_t>(a) & m) | (std::bit_cast<std::uint32_t>(b) & ~m));
+}
 inline step_count choose(bool c, step_count a, step_count b) {
     const step_count m = -static_cast<step_count>(c);
     return (a & m) | (b & ~m);
@@ -25,27 +29,27 @@ inline step_count choose(bool c, step_count a, step_count b) {
 // EM: the coefficients say which), (2) channels x_k ← decay·x_k + feed·x_{k−1} + amp·ξ from old
 // values, (3) threshold, and unless the reset is deferred to a spike policy: reset, refractory
 // stamp, adaptation jump. Then the flagged ids are collected (skipping silent blocks of 16).
-template <std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
+template <class T, std::size_t K, bool NOISE, bool ADAPT, bool UNIFORM>
 struct portable {
-static pass_result run(const pass_view& w, std::size_t i0, std::size_t i1) {
-    double* __restrict V = w.V;
+static pass_result run(const pass_view_t<T>& w, std::size_t i0, std::size_t i1) {
+    T* __restrict V = w.V;
     step_stamp* __restrict until = w.frozen_until;
     const step_stamp now = static_cast<step_stamp>(w.step);
-    const double* __restrict dec = w.decay;
-    const double* __restrict drv = w.drive;
-    const double* __restrict th = w.th;
-    const double* __restrict rs = w.reset;
+    const T* __restrict dec = w.decay;
+    const T* __restrict drv = w.drive;
+    const T* __restrict th = w.th;
+    const T* __restrict rs = w.reset;
     const step_count* __restrict rsteps = w.ref_steps;
     std::uint64_t* __restrict flags = w.scratch;
     // Loop-invariant choices as 0/1 masks, not branches: GCC would unswitch the loop on them and
     // vectorise only one copy.
     const bool at_equal = !w.strict, no_defer = !w.defer, move_v = !w.keep_v, clamp = w.clamp_to_th;
     // Local copies: stores through x[k] must not be assumed to alias the coefficients.
-    double* xs[K + 1];
-    const double* tv[K + 1];
-    const double* xn[K + 1];
-    const double* vx[K + 1];
-    double xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1], vx0[K + 1];
+    T* xs[K + 1];
+    const T* tv[K + 1];
+    const T* xn[K + 1];
+    const T* vx[K + 1];
+    T xd[K + 1], xf[K + 1], xa[K + 1], tv0[K + 1], vx0[K + 1];
     for (std::size_t k = 0; k < K; ++k) {
         xs[k] = w.x[k];
         tv[k] = w.to_v[k];
@@ -57,28 +61,28 @@ static pass_result run(const pass_view& w, std::size_t i0, std::size_t i1) {
         xf[k] = w.x_feed[k];
         xa[k] = w.x_amp[k];
     }
-    const double* __restrict v_amp = w.v_amp;
-    const double* __restrict v_xi = w.v_xi;
-    const double* __restrict jump = w.jump;
+    const T* __restrict v_amp = w.v_amp;
+    const T* __restrict v_xi = w.v_xi;
+    const T* __restrict jump = w.jump;
     // Uniform populations: parameters in registers (the `UNIFORM ? scalar : array[i]` below
     // folds at compile time, so no per-neuron parameter is loaded).
-    const double drv0 = drv[0], dec0 = dec[0], th0 = th[0], rs0 = rs[0], amp0 = v_amp[0];
+    const T drv0 = drv[0], dec0 = dec[0], th0 = th[0], rs0 = rs[0], amp0 = v_amp[0];
     const step_count rsteps0 = rsteps[0];
     // Guards as reductions: a non-finite V makes the sum non-finite (one add per neuron instead
     // of a test), and the spike count lets the caller skip the flag scan of a silent step.
-    double v_sum = 0.0;
+    T v_sum = 0;
     std::uint32_t spikes = 0;
 #pragma omp simd reduction(+ : v_sum, spikes)
     for (std::size_t i = i0; i < i1; ++i) {
         // Every operand is loaded unconditionally: a load behind a condition is control flow
         // that stops the vectoriser.
-        const double v_old = V[i];
-        const double drive = UNIFORM ? drv0 : drv[i], decay = UNIFORM ? dec0 : dec[i];
-        const double threshold = UNIFORM ? th0 : th[i], v_reset = UNIFORM ? rs0 : rs[i];
+        const T v_old = V[i];
+        const T drive = UNIFORM ? drv0 : drv[i], decay = UNIFORM ? dec0 : dec[i];
+        const T threshold = UNIFORM ? th0 : th[i], v_reset = UNIFORM ? rs0 : rs[i];
         const step_stamp stamp = until[i];
         const step_count ref_after_spike = UNIFORM ? rsteps0 : rsteps[i];
         const bool refractory = static_cast<std::int32_t>(stamp - now) > 0;  // frozen_at
-        double v = drive + (v_old - drive) * decay;
+        T v = drive + (v_old - drive) * decay;
         for (std::size_t k = 0; k < K; ++k) v += xs[k][i] * (UNIFORM ? tv0[k] : tv[k][i]);
         if constexpr (NOISE) {
             v += (UNIFORM ? amp0 : v_amp[i]) * v_xi[i];
@@ -91,11 +95,11 @@ static pass_result run(const pass_view& w, std::size_t i0, std::size_t i1) {
         const bool reset = fire & no_defer;
         // Downwards, so that x_{k−1} is still the old value when x_k reads it.
         for (std::size_t k = K; k-- > 0;) {
-            double x = xd[k] * xs[k][i];
+            T x = xd[k] * xs[k][i];
             if (k > 0) x += xf[k] * xs[k > 0 ? k - 1 : 0][i];
             if constexpr (NOISE) x += xa[k] * xn[k][i];
             if constexpr (ADAPT) {
-                if (k == K - 1) x += choose(reset, jump[i], 0.0);
+                if (k == K - 1) x += choose(reset, jump[i], T(0));
             }
             xs[k][i] = x;
         }
@@ -132,14 +136,19 @@ void refresh_frozen_until(step_stamp* until, std::size_t i0, std::size_t i1, std
     }
 }
 
-pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1) {
+template <class T>
+pass_result portable_pass(const pass_view_t<T>& w, std::size_t i0, std::size_t i1) {
     if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
     return pick_pass<portable>(w)(w, i0, i1);
 }
 
+pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
+pass_result neuron_pass_portable(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
+
 #if !EINET_PASS_AVX512
 bool neuron_pass_has_avx512() { return false; }
-pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return neuron_pass_portable(w, i0, i1); }
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
+pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
 #endif
 
 }  // namespace einet::engine::detail

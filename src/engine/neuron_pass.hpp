@@ -2,10 +2,11 @@
 // The neuron pass of the spiking engine: one vectorised loop over a range of neurons of one
 // population that advances V and the linear channel states by one step, finds threshold
 // crossings and (unless deferred) resets the neurons that fire (spiking_engine.hpp, step 2).
-// Instantiated per channel count and per feature (noise, adaptation, uniform parameters) so that
-// each variant reads only what it needs. Two implementations with the same results: AVX-512
-// intrinsics (neuron_pass_avx512.cpp, used where the build targets AVX-512) and portable code
-// that the compiler vectorises (neuron_pass.cpp).
+// Instantiated per real type (double, or float for run.precision = "float32"), per channel count
+// and per feature (noise, adaptation, uniform parameters) so that each variant reads only what it
+// needs. Two implementations with the same results for each real type: AVX-512 intrinsics
+// (neuron_pass_avx512.cpp, 8 double or 16 float lanes, used where the build targets AVX-512) and
+// portable code that the compiler vectorises (neuron_pass.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -66,21 +67,23 @@ inline void prefetch_rows(const row_prefetch* tables, std::size_t count, std::si
 // Pointers and constants of one population's pass (K channels, adaptation last when adaptive).
 // With `uniform`, every per-neuron parameter array (drive, decay, th, reset, ref_steps, v_amp,
 // to_v, v_from_x) is read at index 0 only: one value for the whole population, kept in registers.
-struct pass_view {
-    double* V;
+// T: the real type of the state and coefficients (the arithmetic is done in it).
+template <class T>
+struct pass_view_t {
+    T* V;
     step_stamp* frozen_until;
     std::uint64_t step;  // the step being computed (n: t_n → t_{n+1})
-    const double *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
+    const T *decay, *drive, *th, *reset, *v_amp, *v_xi, *jump;
     const step_count* ref_steps;
     std::uint32_t* ids;       // out: the crossing neurons' ids (ascending), room for the whole range
     std::uint64_t* scratch;   // room for the whole range (the portable pass's per-neuron flags)
     const row_prefetch* tables;  // the population's outgoing synapse tables (prefetch_rows)
     std::size_t n_tables;
-    double* x[max_channels];
-    const double* to_v[max_channels];
-    const double* xi[max_channels];
-    const double* v_from_x[max_channels];  // V's share of channel k's noise (exact integrator; else zeros)
-    double x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
+    T* x[max_channels];
+    const T* to_v[max_channels];
+    const T* xi[max_channels];
+    const T* v_from_x[max_channels];  // V's share of channel k's noise (exact integrator; else zeros)
+    T x_decay[max_channels], x_feed[max_channels], x_amp[max_channels];
     bool channel_noise[max_channels];  // false: xi[k], v_from_x[k] and x_amp[k] are zeros (the pass may skip them)
     std::size_t channels;
     bool noise, adapt, uniform, strict, defer;
@@ -94,35 +97,41 @@ struct pass_view {
     bool descending = false;
 };
 
+using pass_view = pass_view_t<double>;
+using pass_view_f32 = pass_view_t<float>;
+
 struct pass_result {
     std::uint32_t crossings = 0;  // ids written
     bool finite = true;           // false when a non-finite V appeared
 };
 // Runs the pass over [i0, i1) with the build's best implementation.
 pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1);
+pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1);
 // The portable implementation, and whether the AVX-512 one exists (tests compare them).
 pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1);
+pass_result neuron_pass_portable(const pass_view_f32& w, std::size_t i0, std::size_t i1);
 bool neuron_pass_has_avx512();
 
-using pass_fn = pass_result (*)(const pass_view&, std::size_t, std::size_t);
-// Kernel<K, noise, adapt, uniform>::run for a view (nullptr when K > max_channels).
-template <template <std::size_t, bool, bool, bool> class Kernel, std::size_t... Ks>
-pass_fn pick_pass(const pass_view& w, std::index_sequence<Ks...>) {
-    pass_fn f = nullptr;
+template <class T>
+using pass_fn = pass_result (*)(const pass_view_t<T>&, std::size_t, std::size_t);
+// Kernel<T, K, noise, adapt, uniform>::run for a view (nullptr when K > max_channels).
+template <template <class, std::size_t, bool, bool, bool> class Kernel, class T, std::size_t... Ks>
+pass_fn<T> pick_pass(const pass_view_t<T>& w, std::index_sequence<Ks...>) {
+    pass_fn<T> f = nullptr;
     auto one = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
         // Three feature bits → one of eight instantiations for this K.
-        constexpr pass_fn table[8] = {&Kernel<K, false, false, false>::run, &Kernel<K, false, false, true>::run,
-                                      &Kernel<K, false, true, false>::run,  &Kernel<K, false, true, true>::run,
-                                      &Kernel<K, true, false, false>::run,  &Kernel<K, true, false, true>::run,
-                                      &Kernel<K, true, true, false>::run,   &Kernel<K, true, true, true>::run};
+        constexpr pass_fn<T> table[8] = {&Kernel<T, K, false, false, false>::run, &Kernel<T, K, false, false, true>::run,
+                                         &Kernel<T, K, false, true, false>::run,  &Kernel<T, K, false, true, true>::run,
+                                         &Kernel<T, K, true, false, false>::run,  &Kernel<T, K, true, false, true>::run,
+                                         &Kernel<T, K, true, true, false>::run,   &Kernel<T, K, true, true, true>::run};
         f = table[(w.noise ? 4 : 0) | (w.adapt ? 2 : 0) | (w.uniform ? 1 : 0)];
     };
     ((w.channels == Ks ? (one(std::integral_constant<std::size_t, Ks>{}), true) : false) || ...);
     return f;
 }
-template <template <std::size_t, bool, bool, bool> class Kernel>
-pass_fn pick_pass(const pass_view& w) {
-    return pick_pass<Kernel>(w, std::make_index_sequence<max_channels + 1>{});
+template <template <class, std::size_t, bool, bool, bool> class Kernel, class T>
+pass_fn<T> pick_pass(const pass_view_t<T>& w) {
+    return pick_pass<Kernel, T>(w, std::make_index_sequence<max_channels + 1>{});
 }
 
 }  // namespace einet::engine::detail

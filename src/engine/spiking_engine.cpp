@@ -14,6 +14,7 @@
 #include "einet/core/error.hpp"
 #include "einet/core/rng.hpp"
 #include "einet/core/rng_block.hpp"
+#include "einet/core/rng_units.hpp"
 #include "linear_propagator.hpp"
 #include "neuron_pass.hpp"
 #include "step_window.hpp"
@@ -85,6 +86,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     const double h = net_.dt;
     const bool exact = net_.method != network::integrator::euler_maruyama;
     interpolate_ = net_.method == network::integrator::exact_interpolated;
+    f32_ = net_.real == network::precision::float32;
     std::size_t max_delay = 0, max_pulse = 0;
     for (const auto& pr : net_.projections) {
         max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
@@ -216,8 +218,14 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                                std::to_string(st.channels.size()));
         }
         update_uniform(p);
-        st.ring.clear();
-        for (std::size_t r = 0; r < R; ++r) st.ring.emplace_back(ring_slots_, n, dense_ring(p, r));
+        if (f32_) {
+            st.ring.assign(R, detail::delay_ring());  // empty: the float rings hold the input
+            st.ring32.clear();
+            for (std::size_t r = 0; r < R; ++r) st.ring32.emplace_back(ring_slots_, n, dense_ring(p, r));
+        } else {
+            st.ring.clear();
+            for (std::size_t r = 0; r < R; ++r) st.ring.emplace_back(ring_slots_, n, dense_ring(p, r));
+        }
         st.receptor_tau.assign(R, 0.0);
         for (std::size_t r = 0; r < R; ++r) {
             if (pop.receptors[r].kind == network::kinetics::exponential) st.receptor_tau[r] = pop.receptors[r].tau;
@@ -231,6 +239,24 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
             }
         }
         zeros_.resize(std::max(zeros_.size(), n), 0.0);
+        auto& f = st.f32;  // per channel (empty arrays in float64, so indexing them is valid)
+        const auto K = st.channels.size();
+        f.x.resize(K), f.to_v.resize(K), f.noise.resize(K), f.v_from_x.resize(K);
+        if (f32_) {
+            // 4 KiB of slack after each state array: a worker walking up to the end of its range
+            // runs its stream prefetcher into the slack, not into the next array's first (another
+            // worker's) lines.
+            constexpr std::size_t slack = 4096 / sizeof(float);
+            f.V.reserve(n + slack);
+            for (auto& x : f.x) x.reserve(n + slack);
+            for (std::size_t k = 0; k < K; ++k) {
+                f.noise[k].assign(st.channels[k].noise.size(), 0.0f);
+                f.v_from_x[k].resize(st.channels[k].v_from_x.size());
+            }
+            f.v_noise.assign(st.v_noise.size(), 0.0f);
+            zeros_f32_.resize(zeros_.size(), 0.0f);
+            to_f32_coefficients(p);  // the state follows when a run starts
+        }
         scratch_offset_.push_back(scratch_.size());
         scratch_.resize(scratch_.size() + n);  // one entry per neuron of every population: ranges never overlap
         spiked_.emplace_back();
@@ -282,6 +308,44 @@ bool spiking_engine::dense_ring(std::size_t p, std::size_t r) const {
     return synapses >= 32 * static_cast<std::uint64_t>(net_.populations[p].n);
 }
 
+namespace {
+template <class A, class B>
+void convert(const A& from, B& to) {
+    to.resize(from.size());
+    std::transform(from.begin(), from.end(), to.begin(), [](auto v) { return static_cast<typename B::value_type>(v); });
+}
+}  // namespace
+
+void spiking_engine::to_f32_coefficients(std::size_t p) {
+    auto& st = pops_[p];
+    auto& f = st.f32;
+    const auto& lif = net_.populations[p].lif;
+    convert(st.v_decay, f.v_decay);
+    convert(st.v_drive, f.v_drive);
+    convert(lif.V_th, f.th);
+    convert(lif.V_reset, f.reset);
+    convert(st.v_noise_amp, f.v_noise_amp);
+    convert(st.adapt_jump, f.adapt_jump);
+    for (std::size_t k = 0; k < st.channels.size(); ++k) {
+        convert(st.channels[k].to_v, f.to_v[k]);
+        convert(st.channels[k].v_from_x, f.v_from_x[k]);
+    }
+}
+
+void spiking_engine::to_f32_state() {
+    for (auto& st : pops_) {
+        convert(st.V, st.f32.V);
+        for (std::size_t k = 0; k < st.channels.size(); ++k) convert(st.channels[k].x, st.f32.x[k]);
+    }
+}
+
+void spiking_engine::from_f32() {
+    for (auto& st : pops_) {
+        convert(st.f32.V, st.V);
+        for (std::size_t k = 0; k < st.channels.size(); ++k) convert(st.f32.x[k], st.channels[k].x);
+    }
+}
+
 void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1,
                                    std::uint64_t block) {
     const std::size_t row = noise_row_stride(net_.populations[p].n);
@@ -291,6 +355,21 @@ void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* bu
                        buf + 3 * row + i0);
 }
 
+void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, float* buf, std::size_t i0, std::size_t i1,
+                                   std::uint64_t block) {
+    // float32 precision: the same Philox words as the double normals (the same counters), through
+    // the float32 Box–Muller (rng_units.hpp: each normal within ~1e-6·(1 + |z|) of the double one).
+    const std::size_t row = noise_row_stride(net_.populations[p].n), m = i1 - i0;
+    static const rng::simd_lanes lanes = rng::compiled_lanes().back();
+    thread_local std::vector<std::uint32_t> words;
+    words.resize(4 * m);
+    std::uint32_t *w0 = words.data(), *w1 = w0 + m, *w2 = w1 + m, *w3 = w2 + m;
+    rng::philox_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), block,
+                      static_cast<std::uint32_t>(p * 256 + stream), m, w0, w1, w2, w3);
+    rng::box_muller_words_f32(lanes, w0, w1, m, buf + i0, buf + row + i0);
+    rng::box_muller_words_f32(lanes, w2, w3, m, buf + 2 * row + i0, buf + 3 * row + i0);
+}
+
 void spiking_engine::refresh_block_noise(std::size_t p) {
     // Noise of the current 4-step block is regenerated by the pass only at block starts:
     // regenerate it now so a restore (or reseed) in mid-block continues with the right numbers.
@@ -298,9 +377,19 @@ void spiking_engine::refresh_block_noise(std::size_t p) {
     const std::size_t n = net_.populations[p].n;
     if (source_) return;  // an external source hands out each step's normals itself
     for (std::size_t k = 0; k < st.channels.size(); ++k) {
-        if (!st.channels[k].noise.empty()) refresh_noise(p, k, st.channels[k].noise.data(), 0, n, step_ / 4);
+        if (st.channels[k].noise.empty()) continue;
+        if (f32_) {
+            refresh_noise(p, k, st.f32.noise[k].data(), 0, n, step_ / 4);
+        } else {
+            refresh_noise(p, k, st.channels[k].noise.data(), 0, n, step_ / 4);
+        }
     }
-    if (!st.v_noise.empty()) refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, n, step_ / 4);
+    if (st.v_noise.empty()) return;
+    if (f32_) {
+        refresh_noise(p, membrane_noise_stream, st.f32.v_noise.data(), 0, n, step_ / 4);
+    } else {
+        refresh_noise(p, membrane_noise_stream, st.v_noise.data(), 0, n, step_ / 4);
+    }
 }
 
 void spiking_engine::reseed(std::uint64_t seed) {
@@ -308,81 +397,178 @@ void spiking_engine::reseed(std::uint64_t seed) {
     for (std::size_t p = 0; p < pops_.size(); ++p) refresh_block_noise(p);
 }
 
-void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step) {
+template <class T>
+void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, T* buf, std::size_t i0, std::size_t i1, std::uint64_t step) {
     // The buffer holds four steps; Philox fills all four at a block's first step, a source one step at a time.
     const std::size_t row = noise_row_stride(net_.populations[p].n), phase = step % 4;
     if (source_) {
-        source_->normals(p, stream, step, i0, i1, buf + phase * row + i0);
+        if constexpr (std::is_same_v<T, double>) {
+            source_->normals(p, stream, step, i0, i1, buf + phase * row + i0);
+        } else {  // a source hands out doubles
+            thread_local std::vector<double> z;
+            z.resize(i1 - i0);
+            source_->normals(p, stream, step, i0, i1, z.data());
+            std::transform(z.begin(), z.end(), buf + phase * row + i0, [](double v) { return static_cast<float>(v); });
+        }
     } else if (phase == 0) {
         refresh_noise(p, stream, buf, i0, i1, step / 4);
     }
 }
 
 void spiking_engine::advance_neurons(std::size_t p, std::size_t worker) {
+    if (f32_) {
+        advance_neurons_as<float>(p, worker);
+    } else {
+        advance_neurons_as<double>(p, worker);
+    }
+}
+
+namespace {
+// The array of the precision's real type T: `d` (double) or its float32 copy `f`.
+template <class T, class D, class F>
+auto* as_real(D& d, F& f) {
+    if constexpr (std::is_same_v<T, double>) {
+        return d.data();
+    } else {
+        return f.data();
+    }
+}
+}  // namespace
+
+// One (population, worker)'s pass view and what a step changes in it: the noise rows of the step's
+// phase. On lines of its own (one worker writes it every step).
+template <class T>
+struct alignas(128) view_entry {
+    detail::pass_view_t<T> view;
+    T* v_xi0 = nullptr;                   // membrane noise rows (nullptr: none, the view reads zeros)
+    T* xi0[detail::max_channels] = {};    // each channel's noise rows (nullptr: none)
+    bool noisy = false;
+    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
+};
+
+struct spiking_engine::view_cache {
+    std::vector<view_entry<double>> v64;  // [p · workers + w], float64
+    std::vector<view_entry<float>> v32;   // float32
+    template <class T>
+    std::vector<view_entry<T>>& of() {
+        if constexpr (std::is_same_v<T, double>) {
+            return v64;
+        } else {
+            return v32;
+        }
+    }
+};
+
+namespace {
+// Fills e for population p's range of worker w (everything but step, ids and the phase's rows).
+template <class T, class State>
+void fill_view(view_entry<T>& e, State& st, const network::spiking_population& pop, const T* zeros,
+               const std::vector<network::spiking_projection>& projections, const std::vector<int>& common_delay, std::size_t p,
+               std::uint64_t* scratch, bool defer, bool descending) {
+    auto& f = st.f32;
+    const std::size_t K = st.channels.size();
+    auto& w = e.view;
+    w.n_tables = 0;
+    w.V = as_real<T>(st.V, f.V);
+    w.frozen_until = st.frozen_until.data();
+    w.step = 0;
+    w.decay = as_real<T>(st.v_decay, f.v_decay);
+    w.drive = as_real<T>(st.v_drive, f.v_drive);
+    w.th = as_real<T>(pop.lif.V_th, f.th);
+    w.reset = as_real<T>(pop.lif.V_reset, f.reset);
+    w.v_amp = st.v_noise.empty() ? zeros : as_real<T>(st.v_noise_amp, f.v_noise_amp);
+    e.v_xi0 = st.v_noise.empty() ? nullptr : as_real<T>(st.v_noise, f.v_noise);
+    w.v_xi = zeros;
+    w.jump = st.adaptive ? as_real<T>(st.adapt_jump, f.adapt_jump) : nullptr;
+    w.ref_steps = st.ref_steps.data();
+    w.ids = nullptr;
+    for (std::size_t q = 0; q < projections.size() && w.n_tables < e.tables.size(); ++q) {
+        const auto& pr = projections[q];
+        if (pr.pre != p || pr.synapses.size() == 0) continue;
+        const auto& syn = pr.synapses;
+        e.tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
+                                  common_delay[q] >= 0 ? nullptr : syn.delay_steps.data()};
+    }
+    w.tables = e.tables.data();
+    w.scratch = scratch;
+    e.noisy = !st.v_noise.empty();
+    for (std::size_t k = 0; k < K; ++k) {
+        auto& c = st.channels[k];
+        w.x[k] = as_real<T>(c.x, f.x[k]);
+        w.to_v[k] = as_real<T>(c.to_v, f.to_v[k]);
+        e.xi0[k] = c.noise.empty() ? nullptr : as_real<T>(c.noise, f.noise[k]);
+        w.xi[k] = zeros;
+        w.v_from_x[k] = c.v_from_x.empty() ? zeros : as_real<T>(c.v_from_x, f.v_from_x[k]);
+        w.x_decay[k] = static_cast<T>(c.decay);
+        w.x_feed[k] = static_cast<T>(c.feed);
+        w.x_amp[k] = static_cast<T>(c.noise_amp);
+        w.channel_noise[k] = !c.noise.empty();
+        e.noisy = e.noisy || !c.noise.empty();
+    }
+    w.channels = K;
+    w.noise = e.noisy;
+    w.adapt = st.adaptive;
+    w.uniform = st.uniform;
+    w.strict = pop.strict_threshold;
+    w.defer = defer;
+    w.keep_v = pop.reset == network::spike_reset::none;
+    w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
+    w.descending = descending;
+}
+}  // namespace
+
+void spiking_engine::build_views() {
+    // Pointers into the state arrays (which never move during a run), the coefficients, the
+    // uniform flag (step currents can change it) and the walking direction (the partition).
+    auto cache = std::make_shared<view_cache>();
+    auto build = [&](auto& entries, const auto* zeros) {
+        entries = std::remove_reference_t<decltype(entries)>(pops_.size() * workers_);
+        for (std::size_t p = 0; p < pops_.size(); ++p) {
+            for (std::size_t w = 0; w < workers_; ++w) {
+                fill_view(entries[p * workers_ + w], pops_[p], net_.populations[p], zeros, net_.projections, common_delay_, p,
+                          scratch_.data() + scratch_offset_[p], policy_ != nullptr || interpolate_,
+                          w % 2 == 0 && w + 1 < workers_);  // a neighbour's range lies just above: walk down
+            }
+        }
+    };
+    if (f32_) {
+        build(cache->v32, zeros_f32_.data());
+    } else {
+        build(cache->v64, zeros_.data());
+    }
+    views_ = std::move(cache);
+}
+
+template <class T>
+void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
     const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
     const std::uint64_t step = clock_[worker].step;
     const std::size_t parity = clock_[worker].parity();
     auto& out = found_[parity][p][worker].v;
-    const auto& pop = net_.populations[p];
-    auto& st = pops_[p];
-    const std::size_t n = pop.n, K = st.channels.size();
-    const std::size_t phase = step % 4;
-    bool noisy = !st.v_noise.empty();
-    for (std::size_t k = 0; k < K; ++k) {
-        auto& c = st.channels[k];
-        if (c.noise.empty()) continue;
-        noisy = true;
-        fill_noise(p, static_cast<std::uint32_t>(k), c.noise.data(), i0, i1, step);
-    }
-    if (!st.v_noise.empty()) fill_noise(p, membrane_noise_stream, st.v_noise.data(), i0, i1, step);
-    if (step % (std::uint64_t{1} << 28) == 0) detail::refresh_frozen_until(st.frozen_until.data(), i0, i1, step);
-    if (interpolate_) {  // the step's start, for the interpolant of each crossing
-        std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
-        for (std::size_t k = 0; k < K; ++k) std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
-    }
-    detail::pass_view w{};
-    w.V = st.V.data();
-    w.frozen_until = st.frozen_until.data();
+    auto& e = views_->of<T>()[p * workers_ + worker];
+    auto& w = e.view;
     w.step = step;
-    w.decay = st.v_decay.data();
-    w.drive = st.v_drive.data();
-    w.th = pop.lif.V_th.data();
-    w.reset = pop.lif.V_reset.data();
-    w.v_amp = st.v_noise.empty() ? zeros_.data() : st.v_noise_amp.data();
-    w.v_xi = st.v_noise.empty() ? zeros_.data() : st.v_noise.data() + phase * noise_row_stride(n);
-    w.jump = st.adaptive ? st.adapt_jump.data() : nullptr;
-    w.ref_steps = st.ref_steps.data();
     w.ids = out.buf.data();
-    std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
-    for (std::size_t q = 0; q < net_.projections.size() && w.n_tables < tables.size(); ++q) {
-        const auto& pr = net_.projections[q];
-        if (pr.pre != p || pr.synapses.size() == 0) continue;
-        const auto& syn = pr.synapses;
-        tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
-                                common_delay_[q] >= 0 ? nullptr : syn.delay_steps.data()};
+    auto& st = pops_[p];
+    if (e.noisy) {  // this step's rows of the 4-step noise buffers (filled at a block's first step)
+        const std::size_t n = net_.populations[p].n, phase = step % 4;
+        for (std::size_t k = 0; k < w.channels; ++k) {
+            if (!e.xi0[k]) continue;
+            fill_noise(p, static_cast<std::uint32_t>(k), e.xi0[k], i0, i1, step);
+            w.xi[k] = e.xi0[k] + phase * noise_row_stride(n);
+        }
+        if (e.v_xi0) {
+            fill_noise(p, membrane_noise_stream, e.v_xi0, i0, i1, step);
+            w.v_xi = e.v_xi0 + phase * noise_row_stride(n);
+        }
     }
-    w.tables = tables.data();
-    w.scratch = scratch_.data() + scratch_offset_[p];
-    for (std::size_t k = 0; k < K; ++k) {
-        auto& c = st.channels[k];
-        w.x[k] = c.x.data();
-        w.to_v[k] = c.to_v.data();
-        w.xi[k] = c.noise.empty() ? zeros_.data() : c.noise.data() + phase * noise_row_stride(n);
-        w.v_from_x[k] = c.v_from_x.empty() ? zeros_.data() : c.v_from_x.data();
-        w.x_decay[k] = c.decay;
-        w.x_feed[k] = c.feed;
-        w.x_amp[k] = c.noise_amp;
-        w.channel_noise[k] = !c.noise.empty();
+    if (step % (std::uint64_t{1} << 28) == 0) detail::refresh_frozen_until(st.frozen_until.data(), i0, i1, step);
+    if (interpolate_) {  // the step's start, for the interpolant of each crossing (float64 only)
+        std::copy(st.V.begin() + i0, st.V.begin() + i1, st.V_before.begin() + i0);
+        for (std::size_t k = 0; k < st.channels.size(); ++k) {
+            std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
+        }
     }
-    w.channels = K;
-    w.noise = noisy;
-    w.adapt = st.adaptive;
-    w.uniform = st.uniform;
-    w.strict = pop.strict_threshold;
-    w.defer = policy_ != nullptr || interpolate_;
-    w.keep_v = pop.reset == network::spike_reset::none;
-    w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
-    w.descending = worker % 2 == 0 && worker + 1 < workers_;  // a neighbour's range lies just above
     const auto result = detail::neuron_pass(w, i0, i1);
     out.n = result.crossings;
     if (interpolate_ || record_crossings_) {
@@ -410,7 +596,9 @@ void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std
         const double tau = pop.lif.tau_m[i], drive = st.v_drive[i], th = pop.lif.V_th[i];
         const double rate = st.R[i] / tau;
         double in_new = 0.0;
-        for (std::size_t k = 0; k < K; ++k) in_new += st.channels[k].slope_sign * rate * st.channels[k].x[i];
+        for (std::size_t k = 0; k < K; ++k) {
+            in_new += st.channels[k].slope_sign * rate * (f32_ ? static_cast<double>(st.f32.x[k][i]) : st.channels[k].x[i]);
+        }
         if (!interpolate_) {
             out.emplace_back(0.0, drive - th + tau * in_new);
             continue;
@@ -453,20 +641,29 @@ void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std
 void spiking_engine::apply_policy() {
     // The policy sees every crossing; the kept ones are reset here (the pass deferred it).
     std::vector<std::vector<std::uint32_t>> candidates = spiked_;
+    if (f32_) from_f32();  // the policy may read V through the double accessors
     policy_->select(*this, candidates);
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
+        auto reset = [&](auto* V, auto* I_a, std::uint32_t i) {
+            using T = std::remove_pointer_t<decltype(V)>;
+            if (pop.reset == network::spike_reset::to_V_reset) V[i] = static_cast<T>(pop.lif.V_reset[i]);
+            if (pop.reset == network::spike_reset::to_threshold) V[i] = static_cast<T>(pop.lif.V_th[i]);
+            if (I_a) I_a[i] += static_cast<T>(st.adapt_jump[i]);
+        };
         std::sort(candidates[p].begin(), candidates[p].end());
         candidates[p].erase(std::unique(candidates[p].begin(), candidates[p].end()), candidates[p].end());
         for (auto i : candidates[p]) {
             if (!std::binary_search(spiked_[p].begin(), spiked_[p].end(), i)) {
                 throw internal_error("spike policy: neuron " + std::to_string(i) + " of " + pop.name + " was not a candidate");
             }
-            if (pop.reset == network::spike_reset::to_V_reset) st.V[i] = pop.lif.V_reset[i];
-            if (pop.reset == network::spike_reset::to_threshold) st.V[i] = pop.lif.V_th[i];
+            if (f32_) {
+                reset(st.f32.V.data(), st.adaptive ? st.f32.x.back().data() : nullptr, i);
+            } else {
+                reset(st.V.data(), st.adaptive ? st.channels.back().x.data() : nullptr, i);
+            }
             st.frozen_until[i] = stamp_after_spike(step_ - 1, st.ref_steps[i]);  // the pass of step_ − 1 found it
-            if (st.adaptive) st.channels.back().x[i] += st.adapt_jump[i];
         }
         spiked_[p] = std::move(candidates[p]);
     }
@@ -564,7 +761,6 @@ void spiking_engine::write_rows(std::size_t q, std::size_t w, const row_task* be
     const auto& syn = pr.synapses;
     const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
     auto& st = pops_[pr.post];
-    auto& ring = st.ring[pr.receptor];
     const std::uint32_t* target = syn.target.data();
     const float* weight = syn.weight.data();
     const std::uint16_t* delay = syn.delay_steps.data();
@@ -573,38 +769,49 @@ void spiking_engine::write_rows(std::size_t q, std::size_t w, const row_task* be
     const std::size_t* slot_of = clock_[w].slot_of.data();
     const std::span<const row_task> rows(begin, end);
     if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
-        const std::size_t channel = st.input_channel[pr.receptor];
-        if (common_delay_[q] == 0 && channel != npos) {
+        const std::size_t into = st.input_channel[pr.receptor];
+        if (common_delay_[q] == 0 && into != npos) {
             // Delay 0 arrives in this step's delivery: add straight into the receptor state
             // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
             // fixed order per target (projection, spike, row) for any number of workers.
-            double* x = st.channels[channel].x.data();
-            const double factor = sign * st.input_scale[pr.receptor];
-            for (const auto& row : rows) {
-                for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<double>(weight[k]);
+            auto add = [&](auto* x) {  // in the precision's real type
+                using T = std::remove_pointer_t<decltype(x)>;
+                const T factor = static_cast<T>(sign * st.input_scale[pr.receptor]);
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<T>(weight[k]);
+                }
+            };
+            if (f32_) {
+                add(st.f32.x[into].data());
+            } else {
+                add(st.channels[into].x.data());
             }
             return;
         }
-        const auto out = ring.writer(w);
-        if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
-            const std::size_t slot = slot_of[common_delay_[q]];
-            for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
-        } else {
-            for (const auto& row : rows) {
-                for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+        with_ring(pr.post, pr.receptor, [&](auto& ring) {
+            const auto out = ring.writer(w);
+            if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
+                const std::size_t slot = slot_of[common_delay_[q]];
+                for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
+            } else {
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+                }
             }
-        }
+        });
         return;
     }
-    for (const auto& row : rows) {
-        for (std::uint64_t k = row.k0; k < row.k1; ++k) {
-            const double value = sign * static_cast<double>(weight[k]);
-            ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
-            if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
-            // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
-            if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+    with_ring(pr.post, pr.receptor, [&](auto& ring) {
+        for (const auto& row : rows) {
+            for (std::uint64_t k = row.k0; k < row.k1; ++k) {
+                const double value = sign * static_cast<double>(weight[k]);
+                ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
+                if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
+                // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
+                if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+            }
         }
-    }
+    });
 }
 
 void spiking_engine::write_out_lowrank(std::size_t w) {
@@ -630,14 +837,15 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         // The diagonal E_j·D_j leaves through the event ring of the firing neuron itself.
         const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[pr.post][w]);
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
-        auto& ev = pops_[pr.post].ring[pr.receptor];
         const double* E = pr.encoders.data();
-        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
-            if (j < lo || j >= hi) return;
-            double self = 0.0;
-            for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
-            ev.add(slot_of[pr.delay_steps], w, j, -self);
-            if (pulse != 0) ev.add(slot_of[pr.delay_steps + pulse], w, j, self);
+        with_ring(pr.post, pr.receptor, [&](auto& ev) {
+            for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
+                if (j < lo || j >= hi) return;
+                double self = 0.0;
+                for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
+                ev.add(slot_of[pr.delay_steps], w, j, -self);
+                if (pulse != 0) ev.add(slot_of[pr.delay_steps + pulse], w, j, self);
+            });
         });
     }
 }
@@ -649,19 +857,29 @@ void spiking_engine::write_out_self(std::size_t w) {
         if (pop.self_weight.empty()) continue;
         const std::uint32_t lo = static_cast<std::uint32_t>(bounds_[p][w]);
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
-        auto& ev = pops_[p].ring[pop.self_receptor];
         const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
-        for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
-            if (i < lo || i >= hi) return;
-            ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
-            if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);
+        with_ring(p, pop.self_receptor, [&](auto& ev) {
+            for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
+                if (i < lo || i >= hi) return;
+                ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
+                if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);
+            });
         });
     }
 }
 
 void spiking_engine::deliver(std::size_t w) {
+    if (f32_) {
+        deliver_as<float>(w);
+    } else {
+        deliver_as<double>(w);
+    }
+}
+
+template <class T>
+void spiking_engine::deliver_as(std::size_t w) {
     // Only the entries that spikes wrote to are visited (events, not neurons); a target listed
-    // twice receives its sum the first time and 0 the second.
+    // twice receives its sum the first time and 0 the second. Rings and state in the real type T.
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         auto& st = pops_[p];
         const auto& pop = net_.populations[p];
@@ -669,29 +887,30 @@ void spiking_engine::deliver(std::size_t w) {
         // both are a stamp beyond the pass's step.
         const std::uint32_t* until = st.frozen_until.data();
         const std::uint64_t n = clock_[w].step;
+        T* V = as_real<T>(st.V, st.f32.V);
+        auto* rings = as_real<T>(st.ring, st.ring32);  // the rings of this precision (per receptor)
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
-                double* V = st.V.data();
-                st.ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x) {
+                rings[r].drain(clock_[w].now, w, [&](std::uint32_t i, T x) {
                     if (!frozen_at(until[i], n)) V[i] += x;
                 });
             } else {
-                double* x = st.channels[k].x.data();
-                const double scale = st.input_scale[r];
-                st.ring[r].drain_add(clock_[w].now, w, x, scale);
+                T* x = as_real<T>(st.channels[k].x, st.f32.x[k]);
+                const T scale = static_cast<T>(st.input_scale[r]);
+                rings[r].drain_add(clock_[w].now, w, x, scale);
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
-                    double* V = st.V.data();
                     st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {
-                        if (!frozen_at(until[i], n)) V[i] += x_v;
+                        if (!frozen_at(until[i], n)) V[i] += static_cast<T>(x_v);
                     });
                 }
             }
         }
     }
-    deliver_lowrank(w);
+    deliver_lowrank<T>(w);
 }
 
+template <class T>
 void spiking_engine::deliver_lowrank(std::size_t w) {
     // E·z of the current latent slot into the worker's own targets (after the event ring, so the
     // summation order is fixed); a delta receptor follows the event ring's closed rule.
@@ -705,13 +924,13 @@ void spiking_engine::deliver_lowrank(std::size_t w) {
         const double* E = pr.encoders.data();
         const std::size_t k = st.input_channel[pr.receptor];
         const std::uint32_t* until = st.frozen_until.data();
-        double* target = k == npos ? st.V.data() : st.channels[k].x.data();
+        T* target = k == npos ? as_real<T>(st.V, st.f32.V) : as_real<T>(st.channels[k].x, st.f32.x[k]);
         const double scale = k == npos ? 1.0 : st.input_scale[pr.receptor];
         for (std::size_t i = lo; i < hi; ++i) {
             double v = 0.0;
             for (std::size_t m = 0; m < r; ++m) v += E[i * r + m] * z[m];
             if (k == npos && frozen_at(until[i], clock_[w].step)) continue;  // closed, as in deliver()
-            target[i] += scale * v;
+            target[i] += static_cast<T>(scale * v);
         }
         std::fill(z, z + r, 0.0);
     }
@@ -737,7 +956,7 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, st.ring[r].values()});
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, f32_ ? st.ring32[r].values() : st.ring[r].values()});
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
             out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, st.v_ring[r].values()});
@@ -779,7 +998,7 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            st.ring[r].assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n));
+            with_ring(p, r, [&](auto& ring) { ring.assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n)); });
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
             st.v_ring[r].assign(find(pre + "v_ring/" + pop.receptors[r].name, ring_slots_ * pop.n));

@@ -15,11 +15,12 @@ using detail::window_step;
 
 void spiking_engine::add_to_ring(std::size_t w, std::size_t pop, std::size_t r, std::uint32_t target, double value) {
     // Delay 0 (the step's own slot); a pulse ends `pulse` steps later.
-    auto& ring = pops_[pop].ring[r];
     const auto& slot_of = clock_[w].slot_of;
-    ring.add(slot_of[0], w, target, value);
     const auto pulse = pops_[pop].pulse_steps[r];
-    if (pulse != 0) ring.add(slot_of[pulse], w, target, -value);
+    with_ring(pop, r, [&](auto& ring) {
+        ring.add(slot_of[0], w, target, value);
+        if (pulse != 0) ring.add(slot_of[pulse], w, target, -value);
+    });
 }
 
 void spiking_engine::set_step_currents(std::size_t p) {

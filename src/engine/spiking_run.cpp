@@ -41,6 +41,7 @@ void spiking_engine::partition(std::size_t workers) {
             bounds_[p].push_back(w == workers ? n : std::min(n, (w * n / workers + 8) / 16 * 16));
         }
         for (auto& ring : pops_[p].ring) ring.partition(bounds_[p]);
+        for (auto& ring : pops_[p].ring32) ring.partition(bounds_[p]);
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
     for (std::size_t par = 0; par < 2; ++par) {
@@ -79,6 +80,7 @@ bool spiking_engine::any_nonfinite(std::size_t parity) const {
 
 void spiking_engine::check_finite(std::size_t parity) {
     if (!any_nonfinite(parity)) return;
+    if (f32_) from_f32();
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
             if (!std::isfinite(pops_[p].V[i])) {
@@ -123,6 +125,18 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                                                         static_cast<std::size_t>(threads));
     if (workers != workers_) partition(workers);
     apply_currents();
+    // float32: the float state is authoritative inside the run, the doubles its mirror outside
+    // (spiking_engine.hpp); written back however the run ends.
+    struct mirror {
+        spiking_engine* e;
+        ~mirror() {
+            if (e) e->from_f32();
+        }
+    } written_back{f32_ ? this : nullptr};
+    if (f32_) {
+        for (std::size_t p = 0; p < pops_.size(); ++p) to_f32_coefficients(p);
+        to_f32_state();
+    }
     const std::size_t done = run_steps(steps, hook);
     if (done < steps) {  // the threads were crowded out: the rest on one thread (same results)
         partition(1);
@@ -138,6 +152,7 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
     constexpr std::size_t window = 256;
     const std::size_t workers = workers_, P = net_.populations.size();
     for (auto& c : clock_) c.set(step_, ring_now_, ring_slots_);
+    build_views();
     detail::spin_barrier barrier(workers);
     std::exception_ptr failure;
     std::size_t done = steps;
@@ -183,7 +198,8 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
                 if (meet() & failed_bit) return;
             }
             const bool currents = s + 1 < steps && currents_change(c.step + 1);
-            const bool serial = leave || currents || any_nonfinite(parity) || (hook && hook->reads_state(c.step + 1));
+            const bool reads = hook && hook->reads_state(c.step + 1);
+            const bool serial = leave || currents || any_nonfinite(parity) || reads;
             guarded([&] {
                 write_out(w);
                 deliver(w);
@@ -194,10 +210,20 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
                 step_ = c.step;
                 ring_now_ = c.now;
                 if (!policy_) merge_spikes(parity);
-                if (hook) hook->on_step(*this);
+                if (hook) {
+                    if (reads && f32_) from_f32();  // the hook reads (or writes) the doubles
+                    hook->on_step(*this);
+                    if (reads && f32_) to_f32_state();
+                }
                 if (!serial) return;
                 check_finite(parity);
-                if (currents) apply_currents();
+                if (currents) {
+                    apply_currents();
+                    if (f32_) {
+                        for (std::size_t p = 0; p < pops_.size(); ++p) to_f32_coefficients(p);  // V∞ changed
+                    }
+                    build_views();  // a population's parameters may have become (non-)uniform
+                }
             });
             if (serial && (meet() & failed_bit)) return;
             if (leave) {  // every worker has finished the step: the caller goes on with one

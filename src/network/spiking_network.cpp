@@ -20,6 +20,14 @@ integrator parse_integrator(const std::string& name, const std::string& key) {
 
 const char* integrator_name(integrator m) { return integrator_names[static_cast<int>(m)]; }
 
+precision parse_precision(const std::string& name, const std::string& key) {
+    if (name == "float64") return precision::float64;
+    if (name == "float32") return precision::float32;
+    throw config_error(key + ": expected one of float64, float32, got \"" + name + "\"");
+}
+
+const char* precision_name(precision p) { return p == precision::float32 ? "float32" : "float64"; }
+
 kinetics parse_kinetics(const std::string& name, const std::string& key) {
     for (int k = 0; k < 5; ++k) {
         if (name == kinetics_names[k]) return static_cast<kinetics>(k);
@@ -127,6 +135,10 @@ void spiking_network::check_lowrank(const lowrank_projection& pr, std::size_t k)
 
 void spiking_network::validate() const {
     if (!(dt > 0) || !std::isfinite(dt)) fail("run.dt", "expected a positive step");
+    if (real == precision::float32 && method == integrator::exact_interpolated) {
+        // Interpolated crossings and the sub-step reset read the step's start state in double.
+        fail("run.precision", "expected float64 with run.method = \"exact_interpolated\", got float32");
+    }
     for (const auto& p : populations) {
         const std::string where = "populations." + p.name;
         if (p.n == 0) fail(where + ".size", "expected at least one neuron, got an empty population");

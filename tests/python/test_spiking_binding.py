@@ -90,3 +90,22 @@ def test_record_v_false_still_works():
 def test_bad_input_names_the_key(populations, projections, kwargs, key):
     with pytest.raises(ValueError, match=key.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
         einet.run_spiking(populations, projections, steps=2, **kwargs)
+
+
+def test_float32_precision_follows_float64_to_float_rounding():
+    # run.precision = "float32" through the binding: the state is held in float (every recorded value
+    # is a float widened to double) and follows float64 to float rounding (~1e-6 relative here).
+    pop = unit(n=3, V_th=1e9, I_e=[50.0, 100.0, 150.0],
+               receptors=[dict(name="E", kind="exponential", tau=5.0)])
+    inputs = dict(spike_inputs=[dict(population="A", receptor="E", times=[1.0, 4.0], weight=30.0)])
+    out = {p: einet.run_spiking([pop], [], dt=DT, steps=200, threads=1, inputs=inputs, record=["V", "E"], precision=p)
+           for p in ("float64", "float32")}
+    for name in ("V", "E"):
+        a, b = out["float64"]["traces"][0][name], out["float32"]["traces"][0][name]
+        assert np.array_equal(b, b.astype(np.float32).astype(np.float64))
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5 * np.abs(a).max())
+        assert not np.array_equal(a, b)  # really computed in float
+    with pytest.raises(ValueError, match="precision"):
+        einet.run_spiking([pop], [], dt=DT, steps=10, precision="float16")
+    with pytest.raises(ValueError, match="precision"):
+        einet.run_spiking([pop], [], dt=DT, steps=10, method="exact_interpolated", precision="float32")

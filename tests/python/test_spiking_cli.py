@@ -57,6 +57,7 @@ def test_short_cuba_run_directory(run_einet, tmp_path):
     ("populations.E.synapse.kinetics=alpha", "populations.E.synapse.kinetics"),
     ("projections[3].post=X", "projections[3].post"),
     ("projections[9].p=0.1", "projections[9].p"),
+    ("run.precision=float16", "run.precision"),
 ])
 def test_bad_input_names_the_key_and_writes_nothing(run_einet, tmp_path, override, key):
     out = tmp_path / "bad"
@@ -214,11 +215,12 @@ def _recorded(out):
     return data
 
 
-def test_interrupted_run_resumes_bit_identically(tmp_path):
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_interrupted_run_resumes_bit_identically(tmp_path, precision):
     if not EINET_BIN.is_file():
         pytest.skip(f"einet CLI not built: {EINET_BIN}")
     experiment = tmp_path / "noisy.toml"
-    experiment.write_text(NOISY)
+    experiment.write_text(NOISY.replace("[run]\n", f'[run]\nprecision = "{precision}"\n', 1))
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     proc = _run(["run", experiment, "--out", whole, "--quiet", "--no-report"])
     assert proc.returncode == 0, proc.stderr

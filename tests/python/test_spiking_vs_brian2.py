@@ -63,8 +63,8 @@ def test_exponential_psp_matches_brian2():
     np.testing.assert_allclose(v_e, v_b, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("method,einet_method", [("exact", "exact"), ("euler", "euler_maruyama")])
-def test_small_recurrent_network_matches_brian2(method, einet_method):
+def small_network_both(method, einet_method, precision="float64"):
+    """The deterministic 30-neuron network in Brian2 and einet: (einet times, ids, V; Brian2's result)."""
     n, n_exc = 30, 24
     conn = brian2_models.small_network_connectivity(n=n, n_exc=n_exc, seed=3)
     src, tgt = np.asarray(conn["source"]), np.asarray(conn["target"])
@@ -87,13 +87,42 @@ def test_small_recurrent_network_matches_brian2(method, einet_method):
             projs.append(dict(pre=pre, post=post, receptor=pre, sources=(src[sel] - plo).tolist(),
                               targets=(tgt[sel] - qlo).tolist(), weights=np.abs(w[sel]).tolist(),
                               delays=d[sel].tolist()))
-    e = einet.run_spiking(pops, projs, dt=DT, method=einet_method, steps=int(round(t_stop / DT)), threads=2)
+    e = einet.run_spiking(pops, projs, dt=DT, method=einet_method, steps=int(round(t_stop / DT)), threads=2,
+                          precision=precision)
     t_e = np.concatenate([e["spikes"][0][0], e["spikes"][1][0]]) - DT
     i_e = np.concatenate([e["spikes"][0][1], e["spikes"][1][1] + n_exc])
     order_e = np.lexsort((i_e, t_e))
+    v_e = np.concatenate([e["V"][0], e["V"][1]], axis=1)[:-1]
+    return t_e[order_e], i_e[order_e], v_e, b
+
+
+@pytest.mark.parametrize("method,einet_method", [("exact", "exact"), ("euler", "euler_maruyama")])
+def test_small_recurrent_network_matches_brian2(method, einet_method):
+    t_e, i_e, v_e, b = small_network_both(method, einet_method)
     order_b = np.lexsort((b["spike_i"], b["spike_t_ms"]))
     assert b["n_spikes"] > 50
-    np.testing.assert_array_equal(i_e[order_e], b["spike_i"][order_b])
-    np.testing.assert_allclose(t_e[order_e], b["spike_t_ms"][order_b], atol=1e-9, rtol=0)
-    v_e = np.concatenate([e["V"][0], e["V"][1]], axis=1)[:-1]
+    np.testing.assert_array_equal(i_e, b["spike_i"][order_b])
+    np.testing.assert_allclose(t_e, b["spike_t_ms"][order_b], atol=1e-9, rtol=0)
     np.testing.assert_allclose(v_e, b["v_mV"][1:], rtol=1e-9, atol=1e-9)
+
+
+def test_small_recurrent_network_in_float32_matches_brian2_in_float32():
+    # Both hold the state in float32 (Brian2: prefs.core.default_float_dtype), but round different
+    # operation sequences (einet computes the step in float; Brian2's numpy code mixes float64
+    # coefficients in), so they differ by float rounding: ~1e-5 mV typically. A crossing within
+    # that of the threshold can land one step apart and then moves that neuron's later spikes and
+    # its targets' V by a synaptic kick, so the test asks: equal spike counts within 1 %, at least
+    # 95 % of the (neuron, time) spikes shared, and the median |ΔV| at float rounding (< 1e-4 mV).
+    brian2 = pytest.importorskip("brian2")
+    before = brian2.prefs.core.default_float_dtype
+    brian2.prefs.core.default_float_dtype = np.float32
+    try:
+        t_e, i_e, v_e, b = small_network_both("exact", "exact", precision="float32")
+    finally:
+        brian2.prefs.core.default_float_dtype = before
+    assert b["n_spikes"] > 50
+    assert abs(len(t_e) - b["n_spikes"]) <= 0.01 * b["n_spikes"]
+    ours = {(int(i), int(round(t / DT))) for i, t in zip(i_e, t_e)}
+    theirs = {(int(i), int(round(t / DT))) for i, t in zip(b["spike_i"], b["spike_t_ms"])}
+    assert len(ours & theirs) >= 0.95 * len(theirs)
+    assert np.median(np.abs(v_e - b["v_mV"][1:])) < 1e-4

@@ -26,7 +26,20 @@
 // Noise is drawn from Philox streams keyed by (seed, population, channel, neuron, step), so the
 // spikes are bit-identical for any thread count, and a run restored from a snapshot continues
 // bit-identically.
+//
+// Precision (network.real, run.precision): float64 (default) or float32. In float32 the state the
+// steps touch per neuron (V, receptor and adaptation states, their noise rows, the pass's
+// coefficients, the delay rings and the delay-0 direct input) is held and computed in float, and that float state is
+// authoritative while run() runs. The double arrays behind V(), receptor_current(),
+// receptor_state(), adaptation() and snapshot()/restore() are its mirror: written from it when
+// run() returns (also by an exception) and before every hook call that reads_state(), and read
+// back into it when run() starts and after such a hook call (a hook may write state). Between
+// runs callers therefore read and write doubles as in float64; what they write is rounded to
+// float when the next run starts. float → double → float is exact, so the mirror never perturbs
+// the run: a snapshot restored into a float32 engine continues bit-identically. The delay rings
+// sum in float too (`ring32`; snapshot() widens them to double, restore() rounds back exactly).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,6 +97,7 @@ public:
     // parameters drawn at lowering) is not redrawn.
     void reseed(std::uint64_t seed);
     double dt() const { return net_.dt; }
+    network::precision precision() const { return net_.real; }
     std::uint64_t step() const { return step_; }
     double time() const { return static_cast<double>(step_) * net_.dt; }  // ms
 
@@ -158,11 +172,18 @@ private:
         std::vector<std::size_t> current_channel;       // per receptor: channel holding the current
         std::vector<std::uint32_t> pulse_steps;         // per receptor: pulse length (0: not a pulse)
         std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
-        std::vector<detail::delay_ring> ring;           // per receptor
+        std::vector<detail::delay_ring> ring;           // per receptor (empty rings in float32)
+        std::vector<detail::delay_ring_t<float>> ring32;  // float32 precision: per receptor, float sums
         std::vector<detail::delay_ring> v_ring;         // exact_interpolated: per receptor, V's share of arrivals
         std::vector<double> receptor_tau;               // per receptor: decay time (0: none or not exponential)
         bool adaptive = false;
         bool uniform = false;  // every per-neuron parameter equal: the pass keeps them in registers
+        // float32 precision: the pass's state and coefficients as floats (empty in float64). The
+        // same shapes as their doubles above; th and reset are V_th and V_reset.
+        struct single {
+            aligned_vector<float> V, v_decay, v_drive, th, reset, v_noise_amp, adapt_jump, v_noise;
+            std::vector<aligned_vector<float>> x, to_v, noise, v_from_x;  // per channel
+        } f32;
     };
 
     // A worker's own step counter and ring position: threads run up to one step apart, so the
@@ -182,15 +203,28 @@ private:
         std::size_t parity() const { return static_cast<std::size_t>(step & 1); }
     };
 
+    // The neuron pass's views of every (population, worker), built once per run_steps() and after
+    // step currents change (spiking_engine.cpp); a call then sets only its step's fields.
+    struct view_cache;
+    void build_views();
     void update_uniform(std::size_t p);
     bool dense_ring(std::size_t p, std::size_t r) const;  // deliver receptor r of p densely
     void partition(std::size_t workers);
     std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
     void advance_neurons(std::size_t p, std::size_t worker);
+    template <class T>
+    void advance_neurons_as(std::size_t p, std::size_t worker);  // T: the precision's real type
+    // float32 precision: the pass's coefficients of population p as floats; the mirror (doubles)
+    // into the float state; the float state back into the mirror (the rule above).
+    void to_f32_coefficients(std::size_t p);
+    void to_f32_state();
+    void from_f32();
     void time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::uint64_t step,
                         std::vector<std::pair<double, double>>& out);
-    void fill_noise(std::size_t p, std::uint32_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t step);
+    template <class T>
+    void fill_noise(std::size_t p, std::uint32_t stream, T* buf, std::size_t i0, std::size_t i1, std::uint64_t step);
     void refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
+    void refresh_noise(std::size_t p, std::size_t stream, float* buf, std::size_t i0, std::size_t i1, std::uint64_t block);
     void refresh_block_noise(std::size_t p);
     void set_step_currents(std::size_t p);
     bool currents_change(std::uint64_t step) const;  // a step-current window or sampled value changes
@@ -207,9 +241,21 @@ private:
     void write_rows(std::size_t q, std::size_t worker, const row_task* begin, const row_task* end);
     void write_out_lowrank(std::size_t worker);
     void write_out_self(std::size_t worker);
+    template <class T>
     void deliver_lowrank(std::size_t worker);
     void add_to_ring(std::size_t worker, std::size_t pop, std::size_t r, std::uint32_t target, double value);
+    // f(ring of receptor r of population p): the double ring, or the float one in float32 precision.
+    template <class F>
+    void with_ring(std::size_t p, std::size_t r, F&& f) {
+        if (f32_) {
+            f(pops_[p].ring32[r]);
+        } else {
+            f(pops_[p].ring[r]);
+        }
+    }
     void deliver(std::size_t worker);
+    template <class T>
+    void deliver_as(std::size_t worker);
     void check_finite(std::size_t parity);
 
     network::spiking_network net_;
@@ -219,11 +265,13 @@ private:
     noise_source* source_ = nullptr;
     bool record_crossings_ = false;
     bool interpolate_ = false;                 // exact_interpolated
+    bool f32_ = false;                         // precision float32
     std::vector<population_state> pops_;
     std::vector<char> nonfinite_;              // [parity · workers + worker]: the pass saw a non-finite V
     aligned_vector<std::uint64_t> scratch_;    // the portable neuron pass's flags, one per neuron of every population
     std::vector<std::size_t> scratch_offset_;  // first entry of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
+    aligned_vector<float> zeros_f32_;
     std::size_t ring_slots_ = 1;
     std::vector<worker_clock> clock_;          // [worker]
     std::size_t workers_ = 0;                  // threads the neurons and rings are partitioned for
@@ -261,6 +309,7 @@ private:
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
     std::vector<padded<std::vector<std::size_t>>> spike_input_next_;  // [worker][input]: next entry (cursor)
     std::vector<std::vector<std::vector<double>>> latent_ring_;  // [lowrank projection][worker]: slots × rank
+    std::shared_ptr<view_cache> views_;  // rebuilt (a new object) by each run_steps(): copies of an engine never share one in use
     // Published by worker 0 every step (for hooks and callers): lines of their own, away from
     // the members every worker reads every step.
     alignas(128) std::uint64_t step_ = 0;
