@@ -153,81 +153,65 @@ TEST(spiking_engine, delta_synapse_jumps_V_at_the_arrival_time) {
     EXPECT_NEAR(log.v0[99], 1.5 * std::exp(-(10.0 - 0.3) / 20.0), 1e-12);
 }
 
-TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
-    auto build = [] {
-        network::spiking_network net;
-        net.dt = 0.1;
-        net.method = network::integrator::euler_maruyama;
-        auto e = network::spiking_population::uniform("E", 300, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 18.0);
-        auto i = network::spiking_population::uniform("I", 75, false, 10.0, 0.0, 20.0, 10.0, 1.0, 1.0, 18.0);
-        for (auto* p : {&e, &i}) {
-            p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
-        }
-        net.populations = {e, i};
-        einet_test::connect_e_and_i(net, 0.1, {{0.5, 0.5}, {2.0, 2.0}}, {10, 10}, 5);
-        return net;
-    };
+namespace {
+// 300 E / 75 I LIF neurons with exponential E and I receptors, p = 0.1 with delays of 1–10 steps.
+network::spiking_network small_ei(network::integrator method, double w_e) {
+    network::spiking_network net;
+    net.dt = 0.1;
+    net.method = method;
+    auto e = network::spiking_population::uniform("E", 300, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 18.0);
+    auto i = network::spiking_population::uniform("I", 75, false, 10.0, 0.0, 20.0, 10.0, 1.0, 1.0, 18.0);
+    for (auto* p : {&e, &i}) {
+        p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
+    }
+    net.populations = {e, i};
+    einet_test::connect_e_and_i(net, 0.1, {{w_e, w_e}, {2.0, 2.0}}, {10, 10}, 5);
+    return net;
+}
+
+// Spikes and the final V and E-receptor state of population 0 after 3000 steps on 1 and (three
+// times: a race would show as a difference) 2 threads must be equal.
+void expect_thread_invariant(const network::spiking_network& net, std::uint64_t seed) {
     auto record = [&](int threads) {
-        engine::spiking_engine e(build(), 42);
+        engine::spiking_engine e(net, seed);
         e.set_min_neurons_per_thread(16);  // split even this small network between the threads
         spike_log log;
         e.run(3000, &log, threads);
-        std::vector<double> V(e.V(0), e.V(0) + 300);
-        return std::make_pair(log.spikes, V);
-    };
-    const auto one = record(1);
-    ASSERT_GT(one.first.size(), 100u);  // the network is active
-    for (int repeat = 0; repeat < 3; ++repeat) {  // repeated: a race would show as a difference
-        const auto two = record(2);
-        EXPECT_EQ(one.first, two.first);
-        EXPECT_EQ(one.second, two.second);
-    }
-}
-
-// Projections whose synapses all have delay 0 add straight into the receptor state in the
-// write-out (no ring); a delayed projection onto the same receptor still goes through the ring.
-// Both kinds together must stay bit-identical for any thread count.
-TEST(spiking_engine, delay_zero_projections_are_bit_identical_for_any_thread_count) {
-    auto build = [] {
-        network::spiking_network net;
-        net.dt = 0.1;
-        net.method = network::integrator::exact;
-        auto e = network::spiking_population::uniform("E", 300, true, 20.0, 0.0, 20.0, 10.0, 2.0, 1.0, 18.0);
-        auto i = network::spiking_population::uniform("I", 75, false, 10.0, 0.0, 20.0, 10.0, 1.0, 1.0, 18.0);
-        for (auto* p : {&e, &i}) {
-            p->receptors = {{"E", kinetics::exponential, 5.0, 3.0}, {"I", kinetics::exponential, 10.0, 0.0}};
-        }
-        net.populations = {e, i};
-        einet_test::connect_e_and_i(net, 0.1, {{0.4, 0.4}, {2.0, 2.0}}, {10, 10}, 5);
-        for (auto& pr : net.projections) {
-            if (pr.pre == 0) std::fill(pr.synapses.delay_steps.begin(), pr.synapses.delay_steps.end(), std::uint16_t{0});
-        }
-        network::spiking_projection extra;  // delayed E→E input onto the same receptor
-        extra.pre = 0;
-        extra.post = 0;
-        extra.receptor = 0;
-        extra.synapses = network::fixed_probability(300, 300, 0.05, false, 7, 9);
-        network::initialise_weights(extra.synapses, network::weight_distribution::normal_cv(0.2, 0.2), 7, 9);
-        network::initialise_delays(extra.synapses, network::delay_distribution::uniform_steps(1, 5), 7, 9);
-        net.projections.push_back(std::move(extra));
-        return net;
-    };
-    auto record = [&](int threads) {
-        engine::spiking_engine e(build(), 43);
-        e.set_min_neurons_per_thread(16);
-        spike_log log;
-        e.run(3000, &log, threads);
-        std::vector<double> state(e.receptor_state(0, 0), e.receptor_state(0, 0) + 300);
-        state.insert(state.end(), e.V(0), e.V(0) + 300);
+        std::vector<double> state(e.V(0), e.V(0) + 300);
+        state.insert(state.end(), e.receptor_state(0, 0), e.receptor_state(0, 0) + 300);
         return std::make_pair(log.spikes, state);
     };
     const auto one = record(1);
-    ASSERT_GT(one.first.size(), 100u);
+    ASSERT_GT(one.first.size(), 100u);  // the network is active
     for (int repeat = 0; repeat < 3; ++repeat) {
         const auto two = record(2);
         EXPECT_EQ(one.first, two.first);
         EXPECT_EQ(one.second, two.second);
     }
+}
+}  // namespace
+
+TEST(spiking_engine, spikes_are_bit_identical_for_any_thread_count) {
+    expect_thread_invariant(small_ei(network::integrator::euler_maruyama, 0.5), 42);
+}
+
+// Projections whose synapses all have delay 0 add straight into the receptor state in the
+// write-out (no ring); a delayed projection onto the same receptor still goes through the ring
+// (E receptor of E: 30 + 15 synapses per target, a dense ring; the other rings are event lists).
+TEST(spiking_engine, delay_zero_projections_are_bit_identical_for_any_thread_count) {
+    auto net = small_ei(network::integrator::exact, 0.4);
+    for (auto& pr : net.projections) {
+        if (pr.pre == 0) std::fill(pr.synapses.delay_steps.begin(), pr.synapses.delay_steps.end(), std::uint16_t{0});
+    }
+    network::spiking_projection extra;  // delayed E→E input onto the same receptor
+    extra.pre = 0;
+    extra.post = 0;
+    extra.receptor = 0;
+    extra.synapses = network::fixed_probability(300, 300, 0.05, false, 7, 9);
+    network::initialise_weights(extra.synapses, network::weight_distribution::normal_cv(0.2, 0.2), 7, 9);
+    network::initialise_delays(extra.synapses, network::delay_distribution::uniform_steps(1, 5), 7, 9);
+    net.projections.push_back(std::move(extra));
+    expect_thread_invariant(net, 43);
 }
 
 TEST(spiking_engine, refractory_holds_V_reset_for_t_ref_over_dt_samples) {
