@@ -437,6 +437,7 @@ struct alignas(128) view_entry {
     T* v_xi0 = nullptr;                   // membrane noise rows (nullptr: none, the view reads zeros)
     T* xi0[detail::max_channels] = {};    // each channel's noise rows (nullptr: none)
     bool noisy = false;
+    detail::pass_fn<T> kernel = nullptr;  // neuron_pass's choice for this variant
     std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
 };
 
@@ -508,6 +509,7 @@ void fill_view(view_entry<T>& e, State& st, const network::spiking_population& p
     w.keep_v = pop.reset == network::spike_reset::none;
     w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
     w.descending = descending;
+    e.kernel = detail::neuron_pass_kernel(w);
 }
 }  // namespace
 
@@ -563,7 +565,7 @@ void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
             std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
         }
     }
-    const auto result = detail::neuron_pass(w, i0, i1);
+    const auto result = e.kernel(w, i0, i1);
     out.n = result.crossings;
     if (interpolate_ || record_crossings_) {
         found_timing_[parity][p][worker].v.clear();
