@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <span>
 #include <type_traits>
 
 #include "einet/core/error.hpp"
@@ -30,6 +31,12 @@ static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v
               "spiking_engine.hpp stores them as such");
 using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
+
+// Distance (doubles) between the four steps' rows of a noise buffer: the row rounded up to whole
+// lines plus a 4 KiB gap. Rows laid end to end put worker 1's part of row r right before worker
+// 0's part of row r + 1, and each worker's hardware prefetcher, streaming over its own part, ran
+// into the other's lines every step (as in the pass itself, pass_view::descending).
+std::size_t noise_row_stride(std::size_t n) { return (n + 7) / 8 * 8 + 512; }
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
 
@@ -165,7 +172,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 if (noisy) {  // exponential receptor: exact OU transition, or EM (spec 003 Eq. 2.2)
                     const double tau = -1.0 / m.A[0][0];
                     c.noise_amp = exact ? noise_sigma * std::sqrt(0.5 * tau * (1.0 - c.decay * c.decay)) : noise_sigma * std::sqrt(h);
-                    c.noise.assign(4 * n, 0.0);
+                    c.noise.assign(4 * noise_row_stride(n), 0.0);
                 }
                 st.channels.push_back(std::move(c));
             }
@@ -199,7 +206,7 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
                 const double sd = v_noise_sd[i];
                 st.v_noise_amp[i] = receptor_v_noise ? std::sqrt(sd * sd + v_noise_var[i]) : sd;
             }
-            st.v_noise.assign(4 * n, 0.0);
+            st.v_noise.assign(4 * noise_row_stride(n), 0.0);
         }
         if (interpolate_) {
             st.V_before.resize(n);
@@ -213,16 +220,19 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         update_uniform(p);
         if (f32_) {
             st.ring.assign(R, detail::delay_ring());  // empty: the float rings hold the input
-            st.ring32.assign(R, detail::delay_ring_t<float>(ring_slots_, n));
+            st.ring32.clear();
+            for (std::size_t r = 0; r < R; ++r) st.ring32.emplace_back(ring_slots_, n, dense_ring(p, r));
         } else {
-            st.ring.assign(R, detail::delay_ring(ring_slots_, n));
+            st.ring.clear();
+            for (std::size_t r = 0; r < R; ++r) st.ring.emplace_back(ring_slots_, n, dense_ring(p, r));
         }
         st.receptor_tau.assign(R, 0.0);
         for (std::size_t r = 0; r < R; ++r) {
             if (pop.receptors[r].kind == network::kinetics::exponential) st.receptor_tau[r] = pop.receptors[r].tau;
         }
         if (interpolate_) {  // arrivals inside the step also move V (write_out); one τ_m and R per population
-            st.v_ring.assign(R, detail::delay_ring(ring_slots_, n));
+            st.v_ring.clear();
+            for (std::size_t r = 0; r < R; ++r) st.v_ring.emplace_back(ring_slots_, n, dense_ring(p, r));
             if (!all_equal(pop.lif.tau_m) || !all_equal(pop.lif.R)) {
                 throw config_error("populations." + pop.name + ": the exact_interpolated integrator needs one tau_m and R per "
                                    "population (synaptic arrivals inside a step are integrated with them)");
@@ -302,6 +312,18 @@ const double* spiking_engine::adaptation(std::size_t pop) const {
     return pops_[pop].adaptive ? pops_[pop].channels.back().x.data() : nullptr;
 }
 
+bool spiking_engine::dense_ring(std::size_t p, std::size_t r) const {
+    // Dense delivery (delay_ring.hpp) from 32 incoming synapses per target on the receptor: at a
+    // few Hz per source and dt = 0.1 ms that is ≳ 0.01–0.1 events per target and step, where an
+    // event costs as much as walking ≈ 30 targets densely. A fixed property of the network, so the
+    // choice is the same for any thread count and after a restore.
+    std::uint64_t synapses = 0;
+    for (const auto& pr : net_.projections) {
+        if (pr.post == p && pr.receptor == r) synapses += pr.synapses.size();
+    }
+    return synapses >= 32 * static_cast<std::uint64_t>(net_.populations[p].n);
+}
+
 namespace {
 template <class A, class B>
 void convert(const A& from, B& to) {
@@ -342,26 +364,26 @@ void spiking_engine::from_f32() {
 
 void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, double* buf, std::size_t i0, std::size_t i1,
                                    std::uint64_t block) {
-    const std::size_t n = net_.populations[p].n;
+    const std::size_t row = noise_row_stride(net_.populations[p].n);
     // Counter {neuron, block = step / 4, neuron_noise | (population, stream) << 8}: four steps per call.
     rng::normals_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), block,
-                       static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + n + i0, buf + 2 * n + i0,
-                       buf + 3 * n + i0);
+                       static_cast<std::uint32_t>(p * 256 + stream), i1 - i0, buf + i0, buf + row + i0, buf + 2 * row + i0,
+                       buf + 3 * row + i0);
 }
 
 void spiking_engine::refresh_noise(std::size_t p, std::size_t stream, float* buf, std::size_t i0, std::size_t i1,
                                    std::uint64_t block) {
     // float32 precision: the same Philox words as the double normals (the same counters), through
     // the float32 Box–Muller (rng_units.hpp: each normal within ~1e-6·(1 + |z|) of the double one).
-    const std::size_t n = net_.populations[p].n, m = i1 - i0;
+    const std::size_t row = noise_row_stride(net_.populations[p].n), m = i1 - i0;
     static const rng::simd_lanes lanes = rng::compiled_lanes().back();
     thread_local std::vector<std::uint32_t> words;
     words.resize(4 * m);
     std::uint32_t *w0 = words.data(), *w1 = w0 + m, *w2 = w1 + m, *w3 = w2 + m;
     rng::philox_block(seed_, rng::purpose::neuron_noise, static_cast<std::uint32_t>(i0), block,
                       static_cast<std::uint32_t>(p * 256 + stream), m, w0, w1, w2, w3);
-    rng::box_muller_words_f32(lanes, w0, w1, m, buf + i0, buf + n + i0);
-    rng::box_muller_words_f32(lanes, w2, w3, m, buf + 2 * n + i0, buf + 3 * n + i0);
+    rng::box_muller_words_f32(lanes, w0, w1, m, buf + i0, buf + row + i0);
+    rng::box_muller_words_f32(lanes, w2, w3, m, buf + 2 * row + i0, buf + 3 * row + i0);
 }
 
 void spiking_engine::refresh_block_noise(std::size_t p) {
@@ -394,15 +416,15 @@ void spiking_engine::reseed(std::uint64_t seed) {
 template <class T>
 void spiking_engine::fill_noise(std::size_t p, std::uint32_t stream, T* buf, std::size_t i0, std::size_t i1, std::uint64_t step) {
     // The buffer holds four steps; Philox fills all four at a block's first step, a source one step at a time.
-    const std::size_t n = net_.populations[p].n, phase = step % 4;
+    const std::size_t row = noise_row_stride(net_.populations[p].n), phase = step % 4;
     if (source_) {
         if constexpr (std::is_same_v<T, double>) {
-            source_->normals(p, stream, step, i0, i1, buf + phase * n + i0);
+            source_->normals(p, stream, step, i0, i1, buf + phase * row + i0);
         } else {  // a source hands out doubles
             thread_local std::vector<double> z;
             z.resize(i1 - i0);
             source_->normals(p, stream, step, i0, i1, z.data());
-            std::transform(z.begin(), z.end(), buf + phase * n + i0, [](double v) { return static_cast<float>(v); });
+            std::transform(z.begin(), z.end(), buf + phase * row + i0, [](double v) { return static_cast<float>(v); });
         }
     } else if (phase == 0) {
         refresh_noise(p, stream, buf, i0, i1, step / 4);
@@ -551,11 +573,11 @@ void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
         for (std::size_t k = 0; k < w.channels; ++k) {
             if (!e.xi0[k]) continue;
             fill_noise(p, static_cast<std::uint32_t>(k), e.xi0[k], i0, i1, step);
-            w.xi[k] = e.xi0[k] + phase * n;
+            w.xi[k] = e.xi0[k] + phase * noise_row_stride(n);
         }
         if (e.v_xi0) {
             fill_noise(p, membrane_noise_stream, e.v_xi0, i0, i1, step);
-            w.v_xi = e.v_xi0 + phase * n;
+            w.v_xi = e.v_xi0 + phase * noise_row_stride(n);
         }
     }
     if (step % (std::uint64_t{1} << 28) == 0) detail::refresh_frozen_until(st.frozen_until.data(), i0, i1, step);
@@ -686,9 +708,13 @@ void spiking_engine::write_out(std::size_t w) {
     // Worker w writes only the synapses onto its own targets: rows are sorted by target, so its
     // share of a row is one contiguous stretch. Every target therefore receives its inputs in the
     // same order (projection, spike, row) for any number of workers.
-    const bool split = workers_ > 1;
+    // Rows of a step's spikes are short and scattered (mostly outside L2, and on two threads half
+    // of them were found by the other worker, so its pass did not prefetch them here): find and
+    // prefetch the rows of every projection first, so all their memory latencies overlap instead
+    // of adding up once per projection.
     // A population without a spike in this step (CUBA's I population in ~60 % of the steps) skips
-    // its projections: their set-up touches a dozen cache lines each, a fixed cost per step.
+    // its projections, and a projection without rows its write: their set-up touches a dozen cache
+    // lines each, a fixed cost per step.
     const std::size_t parity = clock_[w].parity();
     auto silent = [&](std::size_t p) {
         if (policy_) return spiked_[p].empty();
@@ -697,103 +723,126 @@ void spiking_engine::write_out(std::size_t w) {
         }
         return true;
     };
+    auto& scratch = row_scratch_[w].v;
+    scratch.rows.clear();
+    scratch.first.clear();
     for (std::size_t q = 0; q < net_.projections.size(); ++q) {
-        const auto& pr = net_.projections[q];
-        if (silent(pr.pre)) continue;
-        const auto& syn = pr.synapses;
-        const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
-        auto& st = pops_[pr.post];
-        const std::uint32_t* target = syn.target.data();
-        const float* weight = syn.weight.data();
-        const std::uint16_t* delay = syn.delay_steps.data();
-        auto& rows = row_scratch_[w].v;
-        rows.clear();
-        // Rows of a step's spikes are short and scattered (mostly outside L2): find and prefetch
-        // all of them first, so their memory latencies overlap instead of adding up.
-        // exact_interpolated: a spike `lag` before the step's end arrives inside the step, so by
-        // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
-        // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
-        // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
-        const bool sub_step = interpolate_ && !st.v_ring.empty();
-        const double tau_r = sub_step ? st.receptor_tau[pr.receptor] : 0.0;
-        const auto& lif = net_.populations[pr.post].lif;
-        const double tau_m = !sub_step || lif.tau_m.empty() ? 1.0 : lif.tau_m[0];
-        const double rate = !sub_step || lif.R.empty() ? 1.0 : lif.R[0] / tau_m;
-        // Where each worker's stretch of row j begins (from partition(): no searches per spike).
-        const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
-        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
-            const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
-            const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
-            if (k0 == k1) return;
-            // The whole row: its first line alone leaves the rest to the hardware prefetcher,
-            // which starts too late for rows of a few lines.
-            constexpr std::uint64_t line = 64;
-            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint32_t)) {
-                __builtin_prefetch(target + k);
-                __builtin_prefetch(weight + k);
-            }
-            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint16_t)) __builtin_prefetch(delay + k);
-            double to_x = 1.0, to_v = 0.0;
-            if (sub_step && lag > 0) {
-                if (tau_r > 0) {
-                    const double a = 1.0 / tau_m, b = 1.0 / tau_r;
-                    to_x = std::exp(-b * lag);
-                    to_v = rate * (std::abs(a - b) < 1e-12 * a ? lag * std::exp(-a * lag) : (to_x - std::exp(-a * lag)) / (a - b));
-                } else if (st.input_channel[pr.receptor] == npos) {  // delta: straight into V
-                    to_x = std::exp(-lag / tau_m);
-                }
-            }
-            rows.push_back({k0, k1, to_x, to_v});
-        });
-        const std::uint32_t pulse = st.pulse_steps[pr.receptor];
-        const std::size_t* slot_of = clock_[w].slot_of.data();
-        if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
-            const std::size_t into = st.input_channel[pr.receptor];
-            if (common_delay_[q] == 0 && into != npos) {
-                // Delay 0 arrives in this step's delivery: add straight into the receptor state
-                // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
-                // fixed order per target (projection, spike, row) for any number of workers.
-                auto add = [&](auto* x) {  // in the precision's real type
-                    using T = std::remove_pointer_t<decltype(x)>;
-                    const T factor = static_cast<T>(sign * st.input_scale[pr.receptor]);
-                    for (const auto& row : rows) {
-                        for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<T>(weight[k]);
-                    }
-                };
-                if (f32_) {
-                    add(st.f32.x[into].data());
-                } else {
-                    add(st.channels[into].x.data());
-                }
-                continue;
-            }
-            with_ring(pr.post, pr.receptor, [&](auto& ring) {
-                const auto out = ring.writer(w);
-                if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
-                    const std::size_t slot = slot_of[common_delay_[q]];
-                    for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
-                } else {
-                    for (const auto& row : rows) {
-                        for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
-                    }
-                }
-            });
-            continue;
-        }
-        with_ring(pr.post, pr.receptor, [&](auto& ring) {
-            for (const auto& row : rows) {
-                for (std::uint64_t k = row.k0; k < row.k1; ++k) {
-                    const double value = sign * static_cast<double>(weight[k]);
-                    ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
-                    if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
-                    // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
-                    if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
-                }
-            }
-        });
+        scratch.first.push_back(scratch.rows.size());
+        if (!silent(net_.projections[q].pre)) collect_rows(q, w, scratch.rows);
+    }
+    scratch.first.push_back(scratch.rows.size());
+    for (std::size_t q = 0; q < net_.projections.size(); ++q) {
+        if (scratch.first[q] == scratch.first[q + 1]) continue;
+        write_rows(q, w, scratch.rows.data() + scratch.first[q], scratch.rows.data() + scratch.first[q + 1]);
     }
     write_out_lowrank(w);
     write_out_self(w);
+}
+
+void spiking_engine::collect_rows(std::size_t q, std::size_t w, std::vector<row_task>& rows) const {
+    const auto& pr = net_.projections[q];
+    const auto& syn = pr.synapses;
+    const auto& st = pops_[pr.post];
+    const std::uint32_t* target = syn.target.data();
+    const float* weight = syn.weight.data();
+    const std::uint16_t* delay = syn.delay_steps.data();
+    // exact_interpolated: a spike `lag` before the step's end arrives inside the step, so by
+    // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
+    // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
+    // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
+    const bool sub_step = interpolate_ && !st.v_ring.empty();
+    const double tau_r = sub_step ? st.receptor_tau[pr.receptor] : 0.0;
+    const auto& lif = net_.populations[pr.post].lif;
+    const double tau_m = !sub_step || lif.tau_m.empty() ? 1.0 : lif.tau_m[0];
+    const double rate = !sub_step || lif.R.empty() ? 1.0 : lif.R[0] / tau_m;
+    // Where each worker's stretch of row j begins (from partition(): no searches per spike).
+    const bool split = workers_ > 1;
+    const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
+    const bool delays = common_delay_[q] < 0;
+    for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
+        const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
+        const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
+        if (k0 == k1) return;
+        // The whole stretch: its first line alone leaves the rest to the hardware prefetcher,
+        // which starts too late for rows of a few lines.
+        constexpr std::uint64_t line = 64;
+        for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint32_t)) {
+            __builtin_prefetch(target + k);
+            __builtin_prefetch(weight + k);
+        }
+        if (delays) {
+            for (std::uint64_t k = k0; k < k1; k += line / sizeof(std::uint16_t)) __builtin_prefetch(delay + k);
+        }
+        double to_x = 1.0, to_v = 0.0;
+        if (sub_step && lag > 0) {
+            if (tau_r > 0) {
+                const double a = 1.0 / tau_m, b = 1.0 / tau_r;
+                to_x = std::exp(-b * lag);
+                to_v = rate * (std::abs(a - b) < 1e-12 * a ? lag * std::exp(-a * lag) : (to_x - std::exp(-a * lag)) / (a - b));
+            } else if (st.input_channel[pr.receptor] == npos) {  // delta: straight into V
+                to_x = std::exp(-lag / tau_m);
+            }
+        }
+        rows.push_back({k0, k1, to_x, to_v});
+    });
+}
+
+void spiking_engine::write_rows(std::size_t q, std::size_t w, const row_task* begin, const row_task* end) {
+    const auto& pr = net_.projections[q];
+    const auto& syn = pr.synapses;
+    const double sign = net_.populations[pr.pre].excitatory ? 1.0 : -1.0;
+    auto& st = pops_[pr.post];
+    const std::uint32_t* target = syn.target.data();
+    const float* weight = syn.weight.data();
+    const std::uint16_t* delay = syn.delay_steps.data();
+    const std::uint32_t pulse = st.pulse_steps[pr.receptor];
+    const bool sub_step = interpolate_ && !st.v_ring.empty();
+    const std::size_t* slot_of = clock_[w].slot_of.data();
+    const std::span<const row_task> rows(begin, end);
+    if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
+        const std::size_t into = st.input_channel[pr.receptor];
+        if (common_delay_[q] == 0 && into != npos) {
+            // Delay 0 arrives in this step's delivery: add straight into the receptor state
+            // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
+            // fixed order per target (projection, spike, row) for any number of workers.
+            auto add = [&](auto* x) {  // in the precision's real type
+                using T = std::remove_pointer_t<decltype(x)>;
+                const T factor = static_cast<T>(sign * st.input_scale[pr.receptor]);
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) x[target[k]] += factor * static_cast<T>(weight[k]);
+                }
+            };
+            if (f32_) {
+                add(st.f32.x[into].data());
+            } else {
+                add(st.channels[into].x.data());
+            }
+            return;
+        }
+        with_ring(pr.post, pr.receptor, [&](auto& ring) {
+            const auto out = ring.writer(w);
+            if (common_delay_[q] >= 0) {  // one slot for the whole projection: no delay reads
+                const std::size_t slot = slot_of[common_delay_[q]];
+                for (const auto& row : rows) out.add_row(slot, target, weight, row.k0, row.k1, sign);
+            } else {
+                for (const auto& row : rows) {
+                    for (std::uint64_t k = row.k0; k < row.k1; ++k) out.add(slot_of[delay[k]], target[k], sign * static_cast<double>(weight[k]));
+                }
+            }
+        });
+        return;
+    }
+    with_ring(pr.post, pr.receptor, [&](auto& ring) {
+        for (const auto& row : rows) {
+            for (std::uint64_t k = row.k0; k < row.k1; ++k) {
+                const double value = sign * static_cast<double>(weight[k]);
+                ring.add(slot_of[delay[k]], w, target[k], value * row.to_x);
+                if (row.to_v != 0.0) st.v_ring[pr.receptor].add(slot_of[delay[k]], w, target[k], value * row.to_v);
+                // A pulse ends `pulse` steps after it began (slot_of covers delay + pulse).
+                if (pulse != 0) ring.add(slot_of[delay[k] + pulse], w, target[k], -value);
+            }
+        }
+    });
 }
 
 void spiking_engine::write_out_lowrank(std::size_t w) {
@@ -881,7 +930,7 @@ void spiking_engine::deliver_as(std::size_t w) {
             } else {
                 T* x = as_real<T>(st.channels[k].x, st.f32.x[k]);
                 const T scale = static_cast<T>(st.input_scale[r]);
-                rings[r].drain(clock_[w].now, w, [&](std::uint32_t i, T v) { x[i] += scale * v; });
+                rings[r].drain_add(clock_[w].now, w, x, scale);
                 if (!st.v_ring.empty()) {  // exact_interpolated: what the arrival added to V within the step
                     st.v_ring[r].drain(clock_[w].now, w, [&](std::uint32_t i, double x_v) {
                         if (!frozen_at(until[i], n)) V[i] += static_cast<T>(x_v);
@@ -939,12 +988,10 @@ std::vector<state_array> spiking_engine::snapshot() const {
             out.push_back({pre + "channel" + std::to_string(k), {st.channels[k].x.begin(), st.channels[k].x.end()}});
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            const auto& values = f32_ ? std::vector<double>(st.ring32[r].values().begin(), st.ring32[r].values().end())
-                                      : std::vector<double>(st.ring[r].values().begin(), st.ring[r].values().end());
-            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, values});
+            out.push_back({pre + "ring/" + net_.populations[p].receptors[r].name, f32_ ? st.ring32[r].values() : st.ring[r].values()});
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
-            out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, {st.v_ring[r].values().begin(), st.v_ring[r].values().end()}});
+            out.push_back({pre + "v_ring/" + net_.populations[p].receptors[r].name, st.v_ring[r].values()});
         }
     }
     for (std::size_t q = 0; q < latent_ring_.size(); ++q) out.push_back({"lowrank" + std::to_string(q) + "/latent_ring", latent_ring_[q].front()});

@@ -209,6 +209,7 @@ private:
     struct view_cache;
     void build_views();
     void update_uniform(std::size_t p);
+    bool dense_ring(std::size_t p, std::size_t r) const;  // deliver receptor r of p densely
     void partition(std::size_t workers);
     std::size_t run_steps(std::size_t steps, spike_hook* hook);  // steps done (fewer: crowded out)
     void advance_neurons(std::size_t p, std::size_t worker);
@@ -236,6 +237,9 @@ private:
     template <class F>
     void for_each_spike(std::size_t p, std::size_t parity, F&& f) const;  // f(id, lag): lag 0 unless interpolating
     void write_out(std::size_t worker);
+    struct row_task;
+    void collect_rows(std::size_t q, std::size_t worker, std::vector<row_task>& rows) const;  // and prefetch them
+    void write_rows(std::size_t q, std::size_t worker, const row_task* begin, const row_task* end);
     void write_out_lowrank(std::size_t worker);
     void write_out_self(std::size_t worker);
     template <class T>
@@ -291,7 +295,11 @@ private:
         std::uint64_t k0, k1;
         double to_x, to_v;
     };
-    std::vector<padded<std::vector<row_task>>> row_scratch_;  // [worker]: rows to write
+    struct write_scratch {
+        std::vector<row_task> rows;      // the step's rows, projection after projection
+        std::vector<std::size_t> first;  // [projection]: its first entry in rows (and the end)
+    };
+    std::vector<padded<write_scratch>> row_scratch_;  // [worker]
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
     // [projection][w·(n_pre + 1) + j]: the first synapse of row j onto worker w's targets (w = workers:
     // the row's end), so a worker finds its stretch of a row without searching; empty on one worker.
