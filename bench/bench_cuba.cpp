@@ -66,8 +66,8 @@ int main(int argc, char** argv) {
         counter c;
         const auto t = einet_bench::time_engine([&] { return cuba(1, neurons, real); }, 1, seconds, threads, c);
         std::printf("{\"model\": \"cuba\", \"precision\": \"%s\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, "
-                    "\"run_s\": %.4f, \"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu, \"threads_used\": %zu}\n",
-                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n),
+                    "\"run_s\": %.4f, \"run_cpu_s\": %.4f, \"n_spikes\": %llu, \"rate_hz\": %.3f, \"synapses\": %zu, \"threads_used\": %zu}\n",
+                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, t.run_cpu_s, static_cast<unsigned long long>(c.n),
                     static_cast<double>(c.n) / static_cast<double>(neurons) / seconds, t.synapses, t.threads_used);
     }
     return 0;

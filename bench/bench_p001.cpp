@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
         counter c;
         const auto t = einet_bench::time_engine([&] { return p001(1, real); }, static_cast<std::uint64_t>(r + 1), seconds, threads, c);
         const double after = seconds - 0.1;  // rates after the kick at 100 ms
-        std::printf("{\"model\": \"p001\", \"precision\": \"%s\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, "
+        std::printf("{\"model\": \"p001\", \"precision\": \"%s\", \"simulated_s\": %.3f, \"threads\": %d, \"build_s\": %.4f, \"run_s\": %.4f, \"run_cpu_s\": %.4f, "
                     "\"n_spikes\": %llu, \"rate_E_hz\": %.3f, \"rate_I_hz\": %.3f, \"synaptic_events\": %llu, \"synapses\": %zu, \"threads_used\": %zu}\n",
-                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, static_cast<unsigned long long>(c.n[0] + c.n[1]),
+                    einet::network::precision_name(real), seconds, threads, t.build_s, t.run_s, t.run_cpu_s, static_cast<unsigned long long>(c.n[0] + c.n[1]),
                     static_cast<double>(c.after_kick[0]) / 1600.0 / after, static_cast<double>(c.after_kick[1]) / 400.0 / after,
                     static_cast<unsigned long long>(c.events), t.synapses, t.threads_used);
     }

@@ -137,18 +137,20 @@ void refresh_frozen_until(step_stamp* until, std::size_t i0, std::size_t i1, std
 }
 
 template <class T>
-pass_result portable_pass(const pass_view_t<T>& w, std::size_t i0, std::size_t i1) {
+pass_fn<T> portable_kernel(const pass_view_t<T>& w) {
     if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
-    return pick_pass<portable>(w)(w, i0, i1);
+    return pick_pass<portable>(w);
 }
 
-pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
-pass_result neuron_pass_portable(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
+pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_kernel(w)(w, i0, i1); }
+pass_result neuron_pass_portable(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_kernel(w)(w, i0, i1); }
 
 #if !EINET_PASS_AVX512
 bool neuron_pass_has_avx512() { return false; }
-pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
-pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_pass(w, i0, i1); }
+pass_fn<double> neuron_pass_kernel(const pass_view& w) { return portable_kernel(w); }
+pass_fn<float> neuron_pass_kernel(const pass_view_f32& w) { return portable_kernel(w); }
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return portable_kernel(w)(w, i0, i1); }
+pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return portable_kernel(w)(w, i0, i1); }
 #endif
 
 }  // namespace einet::engine::detail

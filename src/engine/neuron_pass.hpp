@@ -107,6 +107,10 @@ struct pass_result {
 // Runs the pass over [i0, i1) with the build's best implementation.
 pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1);
 pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1);
+// The kernel neuron_pass runs for a view's variant (channels, features, real type), for callers
+// that run the same variant every step; throws internal_error beyond max_channels.
+pass_result (*neuron_pass_kernel(const pass_view& w))(const pass_view&, std::size_t, std::size_t);
+pass_result (*neuron_pass_kernel(const pass_view_f32& w))(const pass_view_f32&, std::size_t, std::size_t);
 // The portable implementation, and whether the AVX-512 one exists (tests compare them).
 pass_result neuron_pass_portable(const pass_view& w, std::size_t i0, std::size_t i1);
 pass_result neuron_pass_portable(const pass_view_f32& w, std::size_t i0, std::size_t i1);

@@ -208,13 +208,15 @@ struct avx512 {
 bool neuron_pass_has_avx512() { return true; }
 
 template <class T>
-pass_result avx512_pass(const pass_view_t<T>& w, std::size_t i0, std::size_t i1) {
+pass_fn<T> avx512_kernel(const pass_view_t<T>& w) {
     if (w.channels > max_channels) throw internal_error("neuron_pass: too many channels");
-    return pick_pass<avx512>(w)(w, i0, i1);
+    return pick_pass<avx512>(w);
 }
 
-pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return avx512_pass(w, i0, i1); }
-pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return avx512_pass(w, i0, i1); }
+pass_fn<double> neuron_pass_kernel(const pass_view& w) { return avx512_kernel(w); }
+pass_fn<float> neuron_pass_kernel(const pass_view_f32& w) { return avx512_kernel(w); }
+pass_result neuron_pass(const pass_view& w, std::size_t i0, std::size_t i1) { return avx512_kernel(w)(w, i0, i1); }
+pass_result neuron_pass(const pass_view_f32& w, std::size_t i0, std::size_t i1) { return avx512_kernel(w)(w, i0, i1); }
 
 }  // namespace einet::engine::detail
 #endif

@@ -263,6 +263,22 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         lags_.emplace_back();
         speeds_.emplace_back();
     }
+    // Which receptors' rings anything writes to: every writer but a delay-0 projection onto a
+    // receptor with kinetics (write_out adds those straight into the state). The delivery skips
+    // the others.
+    for (auto& st : pops_) st.ring_fed.assign(st.ring.size(), 0);
+    for (std::size_t q = 0; q < net_.projections.size(); ++q) {
+        const auto& pr = net_.projections[q];
+        const auto& st = pops_[pr.post];
+        const bool direct = !interpolate_ && st.pulse_steps[pr.receptor] == 0 && common_delay_[q] == 0 && st.input_channel[pr.receptor] != npos;
+        if (!direct) pops_[pr.post].ring_fed[pr.receptor] = 1;
+    }
+    for (const auto& in : net_.inputs.poisson) pops_[in.population].ring_fed[in.receptor] = 1;
+    for (const auto& in : net_.inputs.spikes) pops_[in.population].ring_fed[in.receptor] = 1;
+    for (const auto& pr : net_.lowrank) pops_[pr.post].ring_fed[pr.receptor] = 1;  // exclude_self's diagonal
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        if (!net_.populations[p].self_weight.empty()) pops_[p].ring_fed[net_.populations[p].self_receptor] = 1;
+    }
     for (const auto& in : net_.inputs.spikes) {
         std::vector<std::uint64_t> steps;
         for (double t : in.times) steps.push_back(window_step(t, h));
@@ -443,6 +459,7 @@ struct alignas(128) view_entry {
     T* v_xi0 = nullptr;                   // membrane noise rows (nullptr: none, the view reads zeros)
     T* xi0[detail::max_channels] = {};    // each channel's noise rows (nullptr: none)
     bool noisy = false;
+    detail::pass_fn<T> kernel = nullptr;  // neuron_pass's choice for this variant
     std::array<detail::row_prefetch, detail::max_prefetch_tables> tables{};
 };
 
@@ -514,6 +531,7 @@ void fill_view(view_entry<T>& e, State& st, const network::spiking_population& p
     w.keep_v = pop.reset == network::spike_reset::none;
     w.clamp_to_th = pop.reset == network::spike_reset::to_threshold;
     w.descending = descending;
+    e.kernel = detail::neuron_pass_kernel(w);
 }
 }  // namespace
 
@@ -569,7 +587,7 @@ void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
             std::copy(st.channels[k].x.begin() + i0, st.channels[k].x.begin() + i1, st.x_before[k].begin() + i0);
         }
     }
-    const auto result = detail::neuron_pass(w, i0, i1);
+    const auto result = e.kernel(w, i0, i1);
     out.n = result.crossings;
     if (interpolate_ || record_crossings_) {
         found_timing_[parity][p][worker].v.clear();
@@ -694,15 +712,27 @@ void spiking_engine::write_out(std::size_t w) {
     // of them were found by the other worker, so its pass did not prefetch them here): find and
     // prefetch the rows of every projection first, so all their memory latencies overlap instead
     // of adding up once per projection.
+    // A population without a spike in this step (CUBA's I population in ~60 % of the steps) skips
+    // its projections, and a projection without rows its write: their set-up touches a dozen cache
+    // lines each, a fixed cost per step.
+    const std::size_t parity = clock_[w].parity();
+    auto silent = [&](std::size_t p) {
+        if (policy_) return spiked_[p].empty();
+        for (const auto& part : found_[parity][p]) {
+            if (part.v.size() != 0) return false;
+        }
+        return true;
+    };
     auto& scratch = row_scratch_[w].v;
     scratch.rows.clear();
     scratch.first.clear();
     for (std::size_t q = 0; q < net_.projections.size(); ++q) {
         scratch.first.push_back(scratch.rows.size());
-        collect_rows(q, w, scratch.rows);
+        if (!silent(net_.projections[q].pre)) collect_rows(q, w, scratch.rows);
     }
     scratch.first.push_back(scratch.rows.size());
     for (std::size_t q = 0; q < net_.projections.size(); ++q) {
+        if (scratch.first[q] == scratch.first[q + 1]) continue;
         write_rows(q, w, scratch.rows.data() + scratch.first[q], scratch.rows.data() + scratch.first[q + 1]);
     }
     write_out_lowrank(w);
@@ -720,10 +750,11 @@ void spiking_engine::collect_rows(std::size_t q, std::size_t w, std::vector<row_
     // the delivery the receptor state has decayed for lag, s += w e^{−lag/τ}, and V has
     // integrated it, V += w (R/τ_m) G(lag), G(u) = (e^{−u/τ} − e^{−u/τ_m})/(1/τ_m − 1/τ)
     // (delta: V += w e^{−lag/τ_m}); spec 003 §4.4 step 3.
-    const double tau_r = st.receptor_tau[pr.receptor];
     const bool sub_step = interpolate_ && !st.v_ring.empty();
-    const double tau_m = net_.populations[pr.post].lif.tau_m.empty() ? 1.0 : net_.populations[pr.post].lif.tau_m[0];
-    const double rate = net_.populations[pr.post].lif.R.empty() ? 1.0 : net_.populations[pr.post].lif.R[0] / tau_m;
+    const double tau_r = sub_step ? st.receptor_tau[pr.receptor] : 0.0;
+    const auto& lif = net_.populations[pr.post].lif;
+    const double tau_m = !sub_step || lif.tau_m.empty() ? 1.0 : lif.tau_m[0];
+    const double rate = !sub_step || lif.R.empty() ? 1.0 : lif.R[0] / tau_m;
     // Where each worker's stretch of row j begins (from partition(): no searches per spike).
     const bool split = workers_ > 1;
     const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
@@ -890,6 +921,7 @@ void spiking_engine::deliver_as(std::size_t w) {
         T* V = as_real<T>(st.V, st.f32.V);
         auto* rings = as_real<T>(st.ring, st.ring32);  // the rings of this precision (per receptor)
         for (std::size_t r = 0; r < pop.receptors.size(); ++r) {
+            if (!st.ring_fed[r]) continue;  // nothing ever writes this ring (delay-0 projections only)
             const std::size_t k = st.input_channel[r];
             if (k == npos) {  // delta: into V, dropped while closed (refractory; Brian2 semantics)
                 rings[r].drain(clock_[w].now, w, [&](std::uint32_t i, T x) {
@@ -998,7 +1030,9 @@ void spiking_engine::restore(const std::vector<state_array>& state) {
             std::copy(x.begin(), x.end(), st.channels[k].x.begin());
         }
         for (std::size_t r = 0; r < st.ring.size(); ++r) {
-            with_ring(p, r, [&](auto& ring) { ring.assign(find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n)); });
+            const auto& values = find(pre + "ring/" + pop.receptors[r].name, ring_slots_ * pop.n);
+            with_ring(p, r, [&](auto& ring) { ring.assign(values); });
+            if (std::any_of(values.begin(), values.end(), [](double v) { return v != 0.0; })) st.ring_fed[r] = 1;  // pending input
         }
         for (std::size_t r = 0; r < st.v_ring.size(); ++r) {
             st.v_ring[r].assign(find(pre + "v_ring/" + pop.receptors[r].name, ring_slots_ * pop.n));

@@ -174,6 +174,7 @@ private:
         std::vector<double> input_scale;                // per receptor: what one unit of weight adds (κ/τ_r)
         std::vector<detail::delay_ring> ring;           // per receptor (empty rings in float32)
         std::vector<detail::delay_ring_t<float>> ring32;  // float32 precision: per receptor, float sums
+        std::vector<char> ring_fed;                     // per receptor: something may write its ring (else delivery skips it)
         std::vector<detail::delay_ring> v_ring;         // exact_interpolated: per receptor, V's share of arrivals
         std::vector<double> receptor_tau;               // per receptor: decay time (0: none or not exponential)
         bool adaptive = false;
