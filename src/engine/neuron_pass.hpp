@@ -44,7 +44,12 @@ void refresh_frozen_until(step_stamp* until, std::size_t i0, std::size_t i1, std
 // the neurons that fire are prefetched as the pass finds them, so their memory latency overlaps
 // the rest of the pass instead of stalling the write-out (rows mostly sit outside L2).
 struct row_prefetch {
-    const std::uint64_t* row_ptr;
+    // Row j's stretch to prefetch is [first[j], last[j]): the whole row on one thread (row_ptr,
+    // row_ptr + 1); on several, only the finding worker's own targets (the engine's row splits).
+    // The other workers' stretches are theirs to fetch after the meeting: pulled into this core's
+    // L2 instead, they would come to them as cross-core transfers rather than from L3.
+    const std::uint64_t* first;
+    const std::uint64_t* last;
     const std::uint32_t* target;
     const float* weight;
     const std::uint16_t* delay;  // nullptr when the projection's synapses share one delay
@@ -53,7 +58,7 @@ constexpr std::size_t max_prefetch_tables = 8;
 inline void prefetch_rows(const row_prefetch* tables, std::size_t count, std::size_t j) {
     for (std::size_t t = 0; t < count; ++t) {
         const auto& r = tables[t];
-        const std::uint64_t k0 = r.row_ptr[j], k1 = r.row_ptr[j + 1];
+        const std::uint64_t k0 = r.first[j], k1 = r.last[j];
         for (std::uint64_t k = k0; k < k1; k += 16) {  // 64-byte lines of 4-byte entries
             __builtin_prefetch(r.target + k);
             __builtin_prefetch(r.weight + k);

@@ -481,6 +481,7 @@ namespace {
 template <class T, class State>
 void fill_view(view_entry<T>& e, State& st, const network::spiking_population& pop, const T* zeros,
                const std::vector<network::spiking_projection>& projections, const std::vector<int>& common_delay, std::size_t p,
+               const std::vector<std::vector<std::uint64_t>>& row_split, std::size_t worker, std::size_t workers,
                std::uint64_t* scratch, bool defer, bool descending) {
     auto& f = st.f32;
     const std::size_t K = st.channels.size();
@@ -503,7 +504,10 @@ void fill_view(view_entry<T>& e, State& st, const network::spiking_population& p
         const auto& pr = projections[q];
         if (pr.pre != p || pr.synapses.size() == 0) continue;
         const auto& syn = pr.synapses;
-        e.tables[w.n_tables++] = {syn.row_ptr.data(), syn.target.data(), syn.weight.data(),
+        const std::size_t rows = syn.row_ptr.size();
+        const std::uint64_t* first = workers > 1 ? row_split[q].data() + worker * rows : syn.row_ptr.data();
+        const std::uint64_t* last = workers > 1 ? row_split[q].data() + (worker + 1) * rows : syn.row_ptr.data() + 1;
+        e.tables[w.n_tables++] = {first, last, syn.target.data(), syn.weight.data(),
                                   common_delay[q] >= 0 ? nullptr : syn.delay_steps.data()};
     }
     w.tables = e.tables.data();
@@ -544,7 +548,7 @@ void spiking_engine::build_views() {
         for (std::size_t p = 0; p < pops_.size(); ++p) {
             for (std::size_t w = 0; w < workers_; ++w) {
                 fill_view(entries[p * workers_ + w], pops_[p], net_.populations[p], zeros, net_.projections, common_delay_, p,
-                          scratch_.data() + scratch_offset_[p], policy_ != nullptr || interpolate_,
+                          row_split_, w, workers_, scratch_.data() + scratch_offset_[p], policy_ != nullptr || interpolate_,
                           w % 2 == 0 && w + 1 < workers_);  // a neighbour's range lies just above: walk down
             }
         }
