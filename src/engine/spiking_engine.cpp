@@ -32,11 +32,10 @@ static_assert(std::is_same_v<detail::step_count, std::int64_t> && std::is_same_v
 using detail::max_channels;
 constexpr std::uint32_t membrane_noise_stream = 255;  // noise stream of V (channels use their index)
 
-// Distance (doubles) between the four steps' rows of a noise buffer: the row rounded up to whole
-// lines plus a 4 KiB gap. Rows laid end to end put worker 1's part of row r right before worker
-// 0's part of row r + 1, and each worker's hardware prefetcher, streaming over its own part, ran
-// into the other's lines every step (as in the pass itself, pass_view::descending).
-std::size_t noise_row_stride(std::size_t n) { return (n + 7) / 8 * 8 + 512; }
+// Distance between the four steps' rows of a noise buffer: rows laid end to end put worker 1's
+// part of row r right before worker 0's part of row r + 1, and each worker's hardware prefetcher,
+// streaming over its own part, ran into the other's lines every step (detail::gapped_row).
+std::size_t noise_row_stride(std::size_t n) { return detail::gapped_row(n); }
 
 std::int32_t steps_of(double t, double h) { return static_cast<std::int32_t>(std::llround(t / h)); }
 
@@ -263,15 +262,17 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
         lags_.emplace_back();
         speeds_.emplace_back();
     }
-    // Which receptors' rings anything writes to: every writer but a delay-0 projection onto a
-    // receptor with kinetics (write_out adds those straight into the state). The delivery skips
-    // the others.
+    // A projection whose synapses all have delay 0, onto a receptor with kinetics (not a pulse, not
+    // interpolating), adds straight into the receptor state in write_out: its input would be
+    // delivered in this same step. Every other writer feeds its receptor's ring; the delivery
+    // skips the rings nothing feeds.
     for (auto& st : pops_) st.ring_fed.assign(st.ring.size(), 0);
+    direct_.assign(net_.projections.size(), 0);
     for (std::size_t q = 0; q < net_.projections.size(); ++q) {
         const auto& pr = net_.projections[q];
-        const auto& st = pops_[pr.post];
-        const bool direct = !interpolate_ && st.pulse_steps[pr.receptor] == 0 && common_delay_[q] == 0 && st.input_channel[pr.receptor] != npos;
-        if (!direct) pops_[pr.post].ring_fed[pr.receptor] = 1;
+        auto& st = pops_[pr.post];
+        direct_[q] = !interpolate_ && st.pulse_steps[pr.receptor] == 0 && common_delay_[q] == 0 && st.input_channel[pr.receptor] != npos;
+        if (!direct_[q]) st.ring_fed[pr.receptor] = 1;
     }
     for (const auto& in : net_.inputs.poisson) pops_[in.population].ring_fed[in.receptor] = 1;
     for (const auto& in : net_.inputs.spikes) pops_[in.population].ring_fed[in.receptor] = 1;
@@ -804,11 +805,11 @@ void spiking_engine::write_rows(std::size_t q, std::size_t w, const row_task* be
     const std::size_t* slot_of = clock_[w].slot_of.data();
     const std::span<const row_task> rows(begin, end);
     if (pulse == 0 && !sub_step) {  // the common case, without the per-event tests below
-        const std::size_t into = st.input_channel[pr.receptor];
-        if (common_delay_[q] == 0 && into != npos) {
+        if (direct_[q]) {
             // Delay 0 arrives in this step's delivery: add straight into the receptor state
             // (as Brian2's on_pre does), skipping the ring's list, count and drain. Same
             // fixed order per target (projection, spike, row) for any number of workers.
+            const std::size_t into = st.input_channel[pr.receptor];
             auto add = [&](auto* x) {  // in the precision's real type
                 using T = std::remove_pointer_t<decltype(x)>;
                 const T factor = static_cast<T>(sign * st.input_scale[pr.receptor]);

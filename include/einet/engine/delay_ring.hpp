@@ -24,12 +24,18 @@
 
 namespace einet::engine::detail {
 
+// Entries from one row of n per-neuron values to the next, in arrays of several rows that threads
+// split by neuron range: n rounded up to whole lines plus a 4 KiB gap, so that a thread streaming
+// up its part of one row runs its hardware prefetcher into the gap, not into the next row's first
+// part (another thread's lines).
+inline std::size_t gapped_row(std::size_t n) { return (n + 7) / 8 * 8 + 512; }
+
 template <class V>
 class delay_ring_t {
 public:
     delay_ring_t() = default;
     delay_ring_t(std::size_t slots, std::size_t n, bool dense = false)
-        : slots_(slots), n_(n), row_((n + 7) / 8 * 8 + 512), dense_(dense), value_(slots * row_, V(0)), list_(dense ? 0 : slots * n) {
+        : slots_(slots), n_(n), row_(gapped_row(n)), dense_(dense), value_(slots * row_, V(0)), list_(dense ? 0 : slots * n) {
         partition({0, n});
     }
     bool dense() const { return dense_; }
@@ -188,10 +194,7 @@ private:
         }
     }
 
-    // Slots lie row_ = n rounded up to whole lines plus a 4 KiB gap apart: end to end, the part of
-    // the last thread in slot s would sit right before the first thread's part in slot s + 1, and
-    // its hardware prefetcher, walking its part upwards, would pull the other's lines over.
-    std::size_t slots_ = 0, n_ = 0, row_ = 0;
+    std::size_t slots_ = 0, n_ = 0, row_ = 0;  // row_: gapped_row(n), the distance between slots
     bool dense_ = false;
     aligned_vector<V> value_;
     aligned_vector<std::uint32_t> list_;

@@ -301,6 +301,7 @@ private:
     };
     std::vector<padded<write_scratch>> row_scratch_;  // [worker]
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
+    std::vector<char> direct_;       // [projection]: adds straight into the receptor state (delay 0; constructor)
     // [projection][w·(n_pre + 1) + j]: the first synapse of row j onto worker w's targets (w = workers:
     // the row's end), so a worker finds its stretch of a row without searching; empty on one worker.
     std::vector<std::vector<std::uint64_t>> row_split_;
