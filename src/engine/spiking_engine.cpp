@@ -87,13 +87,18 @@ spiking_engine::spiking_engine(network::spiking_network net, std::uint64_t seed)
     interpolate_ = net_.method == network::integrator::exact_interpolated;
     f32_ = net_.real == network::precision::float32;
     std::size_t max_delay = 0, max_pulse = 0;
+    min_delay_ = max_exchange_interval;  // (a network without synapses: the cap)
     for (const auto& pr : net_.projections) {
         max_delay = std::max<std::size_t>(max_delay, pr.synapses.largest_delay_steps());
         const auto& d = pr.synapses.delay_steps;  // delays are fixed for the engine's life
         const bool common = !d.empty() && std::all_of(d.begin(), d.end(), [&](std::uint16_t x) { return x == d.front(); });
         common_delay_.push_back(common ? static_cast<int>(d.front()) : -1);
+        if (!d.empty()) min_delay_ = std::min<std::size_t>(min_delay_, *std::min_element(d.begin(), d.end()));
     }
-    for (const auto& pr : net_.lowrank) max_delay = std::max<std::size_t>(max_delay, pr.delay_steps);
+    for (const auto& pr : net_.lowrank) {
+        max_delay = std::max<std::size_t>(max_delay, pr.delay_steps);
+        min_delay_ = std::min<std::size_t>(min_delay_, pr.delay_steps);
+    }
     for (const auto& pop : net_.populations) {
         for (const auto& r : pop.receptors) {
             if (r.kind == network::kinetics::pulse) max_pulse = std::max<std::size_t>(max_pulse, std::max(1, steps_of(r.duration, h)));
@@ -566,12 +571,12 @@ template <class T>
 void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
     const std::size_t i0 = bounds_[p][worker], i1 = bounds_[p][worker + 1];
     const std::uint64_t step = clock_[worker].step;
-    const std::size_t parity = clock_[worker].parity();
-    auto& out = found_[parity][p][worker].v;
+    const std::size_t list = found_list(step);
+    auto& out = found_[list][p][worker].v;
     auto& e = views_->of<T>()[p * workers_ + worker];
     auto& w = e.view;
     w.step = step;
-    w.ids = out.buf.data();
+    w.ids = out.ids();
     auto& st = pops_[p];
     if (e.noisy) {  // this step's rows of the 4-step noise buffers (filled at a block's first step)
         const std::size_t n = net_.populations[p].n, phase = step % 4;
@@ -593,12 +598,12 @@ void spiking_engine::advance_neurons_as(std::size_t p, std::size_t worker) {
         }
     }
     const auto result = e.kernel(w, i0, i1);
-    out.n = result.crossings;
+    out.set_size(result.crossings);
     if (interpolate_ || record_crossings_) {
-        found_timing_[parity][p][worker].v.clear();
-        time_crossings(p, out.buf.data(), out.n, step, found_timing_[parity][p][worker].v);
+        found_timing_[list][p][worker].v.clear();
+        time_crossings(p, out.begin(), out.size(), step, found_timing_[list][p][worker].v);
     }
-    if (!result.finite) nonfinite_[parity * workers_ + worker] = 1;  // read by all after the step's meeting
+    if (!result.finite) nonfinite_[list * workers_ + worker] = 1;  // read by all after the step's meeting
 }
 
 void spiking_engine::time_crossings(std::size_t p, const std::uint32_t* ids, std::size_t count, std::uint64_t step,
@@ -693,15 +698,15 @@ void spiking_engine::apply_policy() {
 }
 
 template <class F>
-void spiking_engine::for_each_spike(std::size_t p, std::size_t parity, F&& f) const {
+void spiking_engine::for_each_spike(std::size_t p, std::size_t list, F&& f) const {
     // Without a policy the step's spikes are the workers' lists in worker order (ascending ids);
     // with one, the policy's selection in spiked_.
     if (policy_) {
         for (auto j : spiked_[p]) f(j, 0.0);
         return;
     }
-    const auto& found = found_[parity][p];
-    const auto& timing = found_timing_[parity][p];
+    const auto& found = found_[list][p];
+    const auto& timing = found_timing_[list][p];
     for (std::size_t w = 0; w < found.size(); ++w) {
         const auto& part = found[w].v;
         const bool timed = interpolate_ && timing[w].v.size() == part.size();
@@ -720,10 +725,10 @@ void spiking_engine::write_out(std::size_t w) {
     // A population without a spike in this step (CUBA's I population in ~60 % of the steps) skips
     // its projections, and a projection without rows its write: their set-up touches a dozen cache
     // lines each, a fixed cost per step.
-    const std::size_t parity = clock_[w].parity();
+    const std::size_t list = found_list(clock_[w].step);
     auto silent = [&](std::size_t p) {
         if (policy_) return spiked_[p].empty();
-        for (const auto& part : found_[parity][p]) {
+        for (const auto& part : found_[list][p]) {
             if (part.v.size() != 0) return false;
         }
         return true;
@@ -764,7 +769,7 @@ void spiking_engine::collect_rows(std::size_t q, std::size_t w, std::vector<row_
     const bool split = workers_ > 1;
     const std::uint64_t* cut = split ? row_split_[q].data() + static_cast<std::size_t>(syn.row_ptr.size()) * w : nullptr;
     const bool delays = common_delay_[q] < 0;
-    for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double lag) {
+    for_each_spike(pr.pre, found_list(clock_[w].step), [&](std::uint32_t j, double lag) {
         const std::uint64_t k0 = split ? cut[j] : syn.row_begin(j);
         const std::uint64_t k1 = split ? cut[syn.row_ptr.size() + j] : syn.row_end(j);
         if (k0 == k1) return;
@@ -863,7 +868,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t pulse = pops_[pr.post].pulse_steps[pr.receptor];
         double* z_end = pulse != 0 ? ring + slot_of[pr.delay_steps + pulse] * r : nullptr;
         const double* D = pr.decoders.data();
-        for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
+        for_each_spike(pr.pre, found_list(clock_[w].step), [&](std::uint32_t j, double) {
             for (std::size_t k = 0; k < r; ++k) {
                 z[k] += D[j * r + k];
                 if (z_end) z_end[k] -= D[j * r + k];  // a pulse ends `pulse` steps after it began
@@ -875,7 +880,7 @@ void spiking_engine::write_out_lowrank(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[pr.post][w + 1]);
         const double* E = pr.encoders.data();
         with_ring(pr.post, pr.receptor, [&](auto& ev) {
-            for_each_spike(pr.pre, clock_[w].parity(), [&](std::uint32_t j, double) {
+            for_each_spike(pr.pre, found_list(clock_[w].step), [&](std::uint32_t j, double) {
                 if (j < lo || j >= hi) return;
                 double self = 0.0;
                 for (std::size_t k = 0; k < r; ++k) self += E[j * r + k] * D[j * r + k];
@@ -895,7 +900,7 @@ void spiking_engine::write_out_self(std::size_t w) {
         const std::uint32_t hi = static_cast<std::uint32_t>(bounds_[p][w + 1]);
         const std::uint32_t pulse = pops_[p].pulse_steps[pop.self_receptor];
         with_ring(p, pop.self_receptor, [&](auto& ev) {
-            for_each_spike(p, clock_[w].parity(), [&](std::uint32_t i, double) {
+            for_each_spike(p, found_list(clock_[w].step), [&](std::uint32_t i, double) {
                 if (i < lo || i >= hi) return;
                 ev.add(clock_[w].slot_of[0], w, i, pop.self_weight[i]);
                 if (pulse != 0) ev.add(clock_[w].slot_of[pulse], w, i, -pop.self_weight[i]);

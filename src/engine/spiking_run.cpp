@@ -1,15 +1,21 @@
 // The spiking engine's threaded step loop (the step order of spiking_engine.hpp).
 //
-// Threads own contiguous neuron ranges. Per step they meet once: after every thread has found
-// its crossings (step 2), each writes the spikes of all threads out to its own targets (4),
-// delivers them (5) and goes on to the next step without waiting, since nothing it touches until
-// the next meeting belongs to another thread. What makes that safe: the crossings of two steps
-// are kept (by step parity), so a thread can find step n + 1's while another still reads step n's;
-// each thread keeps its own step counter and ring position; Poisson and generator inputs are drawn
-// per target. Worker 0 publishes the step, merges the spike lists (in worker order = ascending
-// ids, the order of a one-thread run) and calls hooks that read only spikes. The threads meet
-// three times instead only on the steps that need a serial point: a hook that reads state, a
-// spike policy (before the write-out), a non-finite V (the guard), or a change of step currents.
+// Threads own contiguous neuron ranges. They meet once per exchange interval of k steps
+// (exchange_interval(): 1 + the smallest delay in steps, the min-delay rule of NEST and Arbor):
+// each thread runs the interval's k passes on its own neurons (step 2), delivering after each but
+// the last (5: no spike of another thread can reach its targets before the interval's last
+// delivery); then, after every thread has found its crossings, each writes the interval's spikes
+// of all threads out to its own targets (4), step by step in step order, so every target sums its
+// inputs in the order of a one-thread run, delivers (5) and goes on without waiting, since nothing
+// it touches until the next meeting belongs to another thread. What makes that safe: the
+// crossings of two intervals are kept (found_lists_), so a thread can find the next interval's
+// while another still reads this one's; each thread keeps its own step counter and ring position;
+// Poisson and generator inputs are drawn per target. Worker 0 publishes the step, merges the
+// spike lists (in worker order = ascending ids, the order of a one-thread run) and calls hooks
+// that read only spikes, one step after the other. An interval ends early at a step that needs a
+// serial point (a hook that reads state, a change of step currents), where the threads meet three
+// times instead, as they do after a non-finite V (the guard); a spike policy meets once more
+// before the write-out, every step.
 #include <omp.h>
 
 #include <algorithm>
@@ -27,13 +33,24 @@ void spiking_engine::worker_clock::set(std::uint64_t s, std::size_t ring_now, st
     step = s;
     now = ring_now;
     slot_of.resize((slots + 15) / 16 * 16);  // whole line pairs: no other thread's data beside it
-    for (std::size_t d = 0; d < slots; ++d) slot_of[d] = (ring_now + d) % slots;
+    for (std::size_t d = 0; d < slots; ++d) slot_of[d] = ring_now + d < slots ? ring_now + d : ring_now + d - slots;  // (ring_now < slots)
+}
+
+std::size_t spiking_engine::exchange_interval() const {
+    // A spike of the pass of step n with delay d ≥ 1 lands in the ring slot of step n + d: the
+    // threads' deliveries of steps n … n + d − 1 cannot need it. Delay 0 (direct projections,
+    // self terms) is delivered in the same step, and a policy chooses among all threads' crossings.
+    bool self_terms = false;
+    for (const auto& pop : net_.populations) self_terms = self_terms || !pop.self_weight.empty();
+    if (policy_ || self_terms) return 1;
+    return std::min(min_delay_ + 1, max_exchange_interval);
 }
 
 void spiking_engine::partition(std::size_t workers) {
     // Each population is split into `workers` contiguous ranges starting at multiples of 16 (whole
     // cache lines of flags and counters); rings are partitioned the same way.
     workers_ = workers;
+    found_lists_ = 2 * (workers > 1 ? exchange_interval() : 1);
     bounds_.assign(pops_.size(), {});
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         const std::size_t n = net_.populations[p].n;
@@ -44,12 +61,14 @@ void spiking_engine::partition(std::size_t workers) {
         for (auto& ring : pops_[p].ring32) ring.partition(bounds_[p]);
         for (auto& ring : pops_[p].v_ring) ring.partition(bounds_[p]);
     }
-    for (std::size_t par = 0; par < 2; ++par) {
-        found_[par].assign(pops_.size(), std::vector<padded<spike_list>>(workers));
+    found_.assign(found_lists_, {});
+    found_timing_.assign(found_lists_, {});
+    for (std::size_t list = 0; list < found_lists_; ++list) {
+        found_[list].assign(pops_.size(), std::vector<padded<spike_list>>(workers));
         for (std::size_t p = 0; p < pops_.size(); ++p) {
-            for (std::size_t w = 0; w < workers; ++w) found_[par][p][w].v.buf.resize(bounds_[p][w + 1] - bounds_[p][w]);
+            for (std::size_t w = 0; w < workers; ++w) found_[list][p][w].v.reserve(bounds_[p][w + 1] - bounds_[p][w]);
         }
-        found_timing_[par].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
+        found_timing_[list].assign(pops_.size(), std::vector<padded<std::vector<std::pair<double, double>>>>(workers));
     }
     row_split_.assign(net_.projections.size(), {});
     for (std::size_t q = 0; workers > 1 && q < net_.projections.size(); ++q) {
@@ -70,38 +89,44 @@ void spiking_engine::partition(std::size_t workers) {
     row_scratch_.assign(workers, {});
     clock_.assign(workers, {});
     spike_input_next_.assign(workers, {std::vector<std::size_t>(spike_input_steps_.size(), 0)});
-    nonfinite_.assign(2 * workers, 0);
+    nonfinite_.assign(found_lists_ * workers, 0);
 }
 
-bool spiking_engine::any_nonfinite(std::size_t parity) const {
-    return std::any_of(nonfinite_.begin() + static_cast<std::ptrdiff_t>(parity * workers_),
-                       nonfinite_.begin() + static_cast<std::ptrdiff_t>((parity + 1) * workers_), [](char c) { return c != 0; });
+std::size_t spiking_engine::first_nonfinite(std::uint64_t first, std::size_t steps) const {
+    for (std::size_t b = 0; b < steps; ++b) {
+        const auto flags = nonfinite_.begin() + static_cast<std::ptrdiff_t>(found_list(first + b) * workers_);
+        if (std::any_of(flags, flags + static_cast<std::ptrdiff_t>(workers_), [](char c) { return c != 0; })) return b;
+    }
+    return steps;
 }
 
-void spiking_engine::check_finite(std::size_t parity) {
-    if (!any_nonfinite(parity)) return;
+void spiking_engine::check_finite(std::uint64_t first, std::size_t steps) {
+    // The guard of the interval's steps first … first + steps − 1: the error names the step whose
+    // pass first saw a non-finite V (and the engine stops there), as with one step per meeting.
+    const std::size_t b = first_nonfinite(first, steps);
+    if (b == steps) return;
     if (f32_) from_f32();
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         for (std::size_t i = 0; i < net_.populations[p].n; ++i) {
             if (!std::isfinite(pops_[p].V[i])) {
+                step_ = first + b + 1;
                 throw numerical_error("non-finite membrane potential in population " + net_.populations[p].name +
                                       " (neuron " + std::to_string(i) + ") at t = " + std::to_string(time()) + " ms");
             }
         }
     }
-    std::fill(nonfinite_.begin() + static_cast<std::ptrdiff_t>(parity * workers_),
-              nonfinite_.begin() + static_cast<std::ptrdiff_t>((parity + 1) * workers_), 0);
+    std::fill(nonfinite_.begin(), nonfinite_.end(), 0);  // (a non-finite V that is gone)
 }
 
-void spiking_engine::merge_spikes(std::size_t parity) {
+void spiking_engine::merge_spikes(std::size_t list) {
     const bool timed = interpolate_ || record_crossings_;
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         spiked_[p].clear();
-        for (const auto& part : found_[parity][p]) spiked_[p].insert(spiked_[p].end(), part.v.begin(), part.v.end());
+        for (const auto& part : found_[list][p]) spiked_[p].insert(spiked_[p].end(), part.v.begin(), part.v.end());
         lags_[p].clear();
         speeds_[p].clear();
         if (!timed) continue;
-        for (const auto& part : found_timing_[parity][p]) {
+        for (const auto& part : found_timing_[list][p]) {
             for (const auto& [lag, speed] : part.v) {
                 lags_[p].push_back(lag);
                 speeds_[p].push_back(speed);
@@ -123,7 +148,7 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
     for (const auto& pop : net_.populations) total += pop.n;
     const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
                                                         static_cast<std::size_t>(threads));
-    if (workers != workers_) partition(workers);
+    if (workers != workers_ || found_lists_ != 2 * (workers > 1 ? exchange_interval() : 1)) partition(workers);
     apply_currents();
     // float32: the float state is authoritative inside the run, the doubles its mirror outside
     // (spiking_engine.hpp); written back however the run ends.
@@ -156,6 +181,16 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
     detail::spin_barrier barrier(workers);
     std::exception_ptr failure;
     std::size_t done = steps;
+    // The steps from `first` to the next meeting: the exchange interval, cut short before a step
+    // after which a hook reads state or the step currents change (both need a serial point).
+    const std::size_t interval = found_lists_ / 2;
+    auto batch_length = [&](std::uint64_t first, std::size_t left) {
+        std::size_t len = 1;
+        for (; len < std::min(interval, left); ++len) {
+            if (currents_change(first + len) || (hook && hook->reads_state(first + len))) break;
+        }
+        return len;
+    };
     // Every thread meets the barrier the same number of times: the serial points of a step are
     // decided from what all threads see alike (the step, the hook's answer, flags written before
     // the last meeting, the barrier's flags). A thread that fails skips its work up to the next
@@ -164,6 +199,7 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
         auto& c = clock_[w];
         bool failed = false;
         std::uint64_t sleeps_before = 0;
+        std::size_t meetings = 0;
         auto guarded = [&](auto&& phase) {
             if (failed) return;
             try {
@@ -175,48 +211,63 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
             }
         };
         auto meet = [&](unsigned flags = 0) { return barrier.wait(w, flags | (failed ? failed_bit : 0u)); };
-        for (std::size_t s = 0; s < steps; ++s) {
-            const std::size_t parity = c.parity();
-            guarded([&] {
-                apply_spike_inputs(w);
-                for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
-            });
+        auto next_step = [&] { c.set(c.step + 1, (c.now + 1) % ring_slots_, ring_slots_); };
+        for (std::size_t s = 0; s < steps;) {
+            const std::uint64_t first = c.step;
+            const std::size_t first_now = c.now, len = batch_length(first, steps - s);
+            for (std::size_t b = 0; b < len; ++b) {
+                guarded([&] {
+                    apply_spike_inputs(w);
+                    for (std::size_t p = 0; p < P; ++p) advance_neurons(p, w);
+                    if (b + 1 < len) deliver(w);  // no other thread's spike of this interval arrives yet
+                });
+                if (b + 1 < len) next_step();
+            }
+            s += len;
             unsigned crowded = 0;
-            if (s % window == window - 1) {
+            if (++meetings % window == 0) {
                 crowded = barrier.sleeps(w) - sleeps_before > window / 16 ? crowded_bit : 0;
                 sleeps_before = barrier.sleeps(w);
             }
             const unsigned met = meet(crowded);
             if (met & failed_bit) return;
-            const bool leave = (met & crowded_bit) && s + 1 < steps;
-            if (policy_) {
+            const bool leave = (met & crowded_bit) && s < steps;
+            if (policy_) {  // (an interval of one step)
                 if (w == 0) guarded([&] {
                     step_ = c.step + 1;  // the policy sees the crossings at their time stamp
-                    merge_spikes(parity);
+                    merge_spikes(found_list(c.step));
                     apply_policy();
                 });
                 if (meet() & failed_bit) return;
             }
-            const bool currents = s + 1 < steps && currents_change(c.step + 1);
+            const bool currents = s < steps && currents_change(c.step + 1);
             const bool reads = hook && hook->reads_state(c.step + 1);
-            const bool serial = leave || currents || any_nonfinite(parity) || reads;
+            const std::size_t bad = first_nonfinite(first, len);  // the first step whose pass saw a non-finite V
+            const bool serial = leave || currents || bad < len || reads;
             guarded([&] {
-                write_out(w);
+                for (std::size_t b = 0; b < len; ++b) {  // step by step: the summation order of one step per meeting
+                    if (len > 1) c.set(first + b, (first_now + b) % ring_slots_, ring_slots_);
+                    write_out(w);
+                }
                 deliver(w);
             });
-            c.set(c.step + 1, (c.now + 1) % ring_slots_, ring_slots_);
+            next_step();
             if (serial && (meet() & failed_bit)) return;
             if (w == 0) guarded([&] {
+                // The hooks of the interval's steps in order, up to the step of a non-finite V.
+                for (std::size_t b = 0; b < len && b <= bad; ++b) {
+                    step_ = first + b + 1;
+                    if (!policy_) merge_spikes(found_list(first + b));
+                    if (!hook) continue;
+                    const bool read = reads && b + 1 == len;
+                    if (read && f32_) from_f32();  // the hook reads (or writes) the doubles
+                    hook->on_step(*this);
+                    if (read && f32_) to_f32_state();
+                }
                 step_ = c.step;
                 ring_now_ = c.now;
-                if (!policy_) merge_spikes(parity);
-                if (hook) {
-                    if (reads && f32_) from_f32();  // the hook reads (or writes) the doubles
-                    hook->on_step(*this);
-                    if (reads && f32_) to_f32_state();
-                }
                 if (!serial) return;
-                check_finite(parity);
+                check_finite(first, len);
                 if (currents) {
                     apply_currents();
                     if (f32_) {
@@ -227,7 +278,7 @@ std::size_t spiking_engine::run_steps(std::size_t steps, spike_hook* hook) {
             });
             if (serial && (meet() & failed_bit)) return;
             if (leave) {  // every worker has finished the step: the caller goes on with one
-                if (w == 0) done = s + 1;
+                if (w == 0) done = s;
                 return;
             }
         }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -152,4 +153,75 @@ TEST(spiking_threads, a_run_whose_threads_keep_missing_each_other_goes_on_with_o
     EXPECT_EQ(one, two);
     ASSERT_EQ(one_state.size(), two_state.size());
     for (std::size_t k = 0; k < one_state.size(); ++k) EXPECT_EQ(one_state[k].values, two_state[k].values) << one_state[k].name;
+}
+
+namespace {
+
+// Spikes of every step, and V of population 0 on the steps where it declares a state read.
+struct spikes_and_sampled_v final : engine::spike_hook {
+    std::uint64_t every = 7;
+    std::vector<std::array<std::uint64_t, 3>> spikes;
+    std::vector<double> v;
+    void on_step(engine::spiking_engine& e) override {
+        for (std::size_t p = 0; p < 2; ++p) {
+            for (auto i : e.spikes(p)) spikes.push_back({e.step(), p, i});
+        }
+        if (reads_state(e.step())) v.insert(v.end(), e.V(0), e.V(0) + n_e);
+    }
+    bool reads_state(std::uint64_t step) const override { return step % every == 0; }
+};
+
+engine::spiking_engine engine_with_delays(std::uint32_t min_delay, network::precision real) {
+    auto net = einet_test::noisy_ei_network(n_e, n_i);
+    net.real = real;
+    for (std::uint32_t id = 0; id < net.projections.size(); ++id) {
+        network::initialise_delays(net.projections[id].synapses, network::delay_distribution::uniform_steps(min_delay, 10), 5, id);
+    }
+    // A kick into part of E whose window starts and ends inside exchange intervals.
+    net.inputs.steps.push_back({0, {0, 1, 2, 3, 4, 5, 6, 7, 200, 201, 299}, 30.3, 70.6, 40.0});
+    engine::spiking_engine e(std::move(net), 11);
+    e.set_min_neurons_per_thread(1);
+    return e;
+}
+
+}  // namespace
+
+TEST(spiking_threads, the_exchange_interval_is_one_plus_the_smallest_delay_and_one_for_delay_zero_or_a_policy) {
+    EXPECT_EQ(make_engine().exchange_interval(), 2u);  // delays of 1–10 steps
+    EXPECT_EQ(engine_with_delays(3, network::precision::float64).exchange_interval(), 4u);
+    EXPECT_EQ(engine_with_delays(9, network::precision::float64).exchange_interval(), engine::spiking_engine::max_exchange_interval);
+    auto with_zero = einet_test::noisy_ei_network(n_e, n_i);
+    with_zero.projections[3].synapses.delay_steps[0] = 0;  // one synapse of delay 0 (through the ring)
+    EXPECT_EQ(engine::spiking_engine(with_zero, 1).exchange_interval(), 1u);
+    auto e = make_engine();
+    lowest_only policy;
+    e.set_spike_policy(&policy);
+    EXPECT_EQ(e.exchange_interval(), 1u);
+}
+
+// Several steps between meetings (delays of 3–10 steps: 4 steps), cut short by a hook that reads
+// V every 7 steps, by a step-current window starting and ending inside intervals and by runs
+// whose lengths are not multiples of 4: spikes, V samples and the whole final state equal one
+// thread's, bit for bit, in both precisions.
+TEST(spiking_threads, several_steps_between_meetings_give_one_threads_results_bit_for_bit) {
+    for (auto real : {network::precision::float64, network::precision::float32}) {
+        SCOPED_TRACE(network::precision_name(real));
+        auto record = [&](int threads) {
+            auto e = engine_with_delays(3, real);
+            spikes_and_sampled_v log;
+            for (std::size_t steps : {1003u, 2u, 1u, 994u}) e.run(steps, &log, threads);
+            return std::make_tuple(log.spikes, log.v, e.snapshot(), e.threads_used());
+        };
+        const auto [one, one_v, one_state, one_used] = record(1);
+        ASSERT_GT(one.size(), 300u);
+        ASSERT_EQ(one_v.size(), 2000 / 7 * n_e);
+        for (int threads : {2, 3}) {
+            const auto [many, many_v, many_state, used] = record(threads);
+            if (used != static_cast<std::size_t>(threads)) std::printf("(a crowded machine: %d threads went on with %zu)\n", threads, used);
+            EXPECT_EQ(one, many) << threads << " threads";
+            EXPECT_EQ(one_v, many_v) << threads << " threads";
+            ASSERT_EQ(one_state.size(), many_state.size());
+            for (std::size_t k = 0; k < one_state.size(); ++k) EXPECT_EQ(one_state[k].values, many_state[k].values) << one_state[k].name;
+        }
+    }
 }

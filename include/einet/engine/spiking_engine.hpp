@@ -110,6 +110,12 @@ public:
     // machine had more runnable threads than cores (threads kept missing each other at the
     // per-step meeting in 1/16 of 256 steps), where the run goes on with one thread.
     std::size_t threads_used() const { return workers_; }
+    // Steps a multi-threaded run computes between two spike exchanges (meetings of its threads):
+    // 1 + the smallest synaptic delay in steps, since a spike found in the pass of step n first
+    // acts in the delivery of step n + d (the min-delay rule of NEST and Arbor); 1 with delay-0
+    // projections, self terms or a spike policy; at most max_exchange_interval.
+    std::size_t exchange_interval() const;
+    static constexpr std::size_t max_exchange_interval = 8;
     // nullptr: every crossing spikes (the default).
     void set_spike_policy(spike_policy* policy) { policy_ = policy; }
     // The noise_source stream of receptor r's current noise in `pop` (its channel's index).
@@ -201,7 +207,6 @@ private:
         std::size_t now = 0;                 // ring slot of delay 0
         aligned_vector<std::size_t> slot_of;  // ring slot of each delay, padded to whole line pairs
         void set(std::uint64_t s, std::size_t ring_now, std::size_t slots);
-        std::size_t parity() const { return static_cast<std::size_t>(step & 1); }
     };
 
     // The neuron pass's views of every (population, worker), built once per run_steps() and after
@@ -231,11 +236,12 @@ private:
     bool currents_change(std::uint64_t step) const;  // a step-current window or sampled value changes
     void apply_currents();                           // the step currents of step_, where they change
     void apply_spike_inputs(std::size_t worker);     // Poisson and generator spikes onto the worker's targets
-    void merge_spikes(std::size_t parity);
+    std::size_t found_list(std::uint64_t step) const { return static_cast<std::size_t>(step % found_lists_); }
+    void merge_spikes(std::size_t list);
     void apply_policy();
-    bool any_nonfinite(std::size_t parity) const;
+    std::size_t first_nonfinite(std::uint64_t first, std::size_t steps) const;  // the batch's step index, or `steps`
     template <class F>
-    void for_each_spike(std::size_t p, std::size_t parity, F&& f) const;  // f(id, lag): lag 0 unless interpolating
+    void for_each_spike(std::size_t p, std::size_t list, F&& f) const;  // f(id, lag): lag 0 unless interpolating
     void write_out(std::size_t worker);
     struct row_task;
     void collect_rows(std::size_t q, std::size_t worker, std::vector<row_task>& rows) const;  // and prefetch them
@@ -257,7 +263,7 @@ private:
     void deliver(std::size_t worker);
     template <class T>
     void deliver_as(std::size_t worker);
-    void check_finite(std::size_t parity);
+    void check_finite(std::uint64_t first, std::size_t steps);
 
     network::spiking_network net_;
     std::uint64_t seed_;
@@ -268,7 +274,7 @@ private:
     bool interpolate_ = false;                 // exact_interpolated
     bool f32_ = false;                         // precision float32
     std::vector<population_state> pops_;
-    std::vector<char> nonfinite_;              // [parity · workers + worker]: the pass saw a non-finite V
+    std::vector<char> nonfinite_;              // [found list · workers + worker]: the pass saw a non-finite V
     aligned_vector<std::uint64_t> scratch_;    // the portable neuron pass's flags, one per neuron of every population
     std::vector<std::size_t> scratch_offset_;  // first entry of each population
     aligned_vector<double> zeros_;             // noise stand-in for noiseless channels
@@ -277,18 +283,25 @@ private:
     std::vector<worker_clock> clock_;          // [worker]
     std::size_t workers_ = 0;                  // threads the neurons and rings are partitioned for
     std::vector<std::vector<std::size_t>> bounds_;                   // [pop][worker + 1]: owned ranges
-    // [step parity][pop][worker]: crossings of the step. Two steps' lists, so a worker can find
-    // step n + 1's crossings while another still writes step n's spikes out.
-    // A worker's crossings of one step: ids (ascending) in a buffer sized for its whole range.
+    // [step % found_lists_][pop][worker]: crossings of the step. Two exchange intervals' lists
+    // (found_lists_ = 2 · interval), so a worker can find the next interval's crossings while
+    // another still writes this interval's spikes out.
+    // A worker's crossings of one step: the count, then the ids (ascending), in one buffer sized
+    // for its whole range. The count shares a cache line with the first 15 ids, so another worker
+    // reading the list (every step) fetches one line from this worker's core, not two in a row
+    // (a count beside the buffer's pointer, then the ids behind it).
     struct spike_list {
-        std::vector<std::uint32_t> buf;
-        std::size_t n = 0;
-        const std::uint32_t* begin() const { return buf.data(); }
-        const std::uint32_t* end() const { return buf.data() + n; }
-        std::size_t size() const { return n; }
-        std::uint32_t operator[](std::size_t k) const { return buf[k]; }
+        aligned_vector<std::uint32_t> buf;  // [0]: the count; [1, 1 + count): the ids
+        void reserve(std::size_t range) { buf.assign(range + 1, 0); }
+        std::uint32_t* ids() { return buf.data() + 1; }
+        void set_size(std::size_t n) { buf[0] = static_cast<std::uint32_t>(n); }
+        const std::uint32_t* begin() const { return buf.data() + 1; }
+        const std::uint32_t* end() const { return buf.data() + 1 + buf[0]; }
+        std::size_t size() const { return buf[0]; }
+        std::uint32_t operator[](std::size_t k) const { return buf[k + 1]; }
     };
-    std::vector<std::vector<padded<spike_list>>> found_[2];
+    std::size_t found_lists_ = 2;
+    std::vector<std::vector<std::vector<padded<spike_list>>>> found_;
     // A presynaptic row to write: synapses [k0, k1), and what one unit of weight adds to the
     // receptor state and (exact_interpolated: arrival inside the step) directly to V.
     struct row_task {
@@ -301,11 +314,12 @@ private:
     };
     std::vector<padded<write_scratch>> row_scratch_;  // [worker]
     std::vector<int> common_delay_;  // [projection]: the delay (steps) all its synapses share, or −1
+    std::size_t min_delay_ = 0;      // the smallest delay (steps) of any synapse or low-rank projection
     std::vector<char> direct_;       // [projection]: adds straight into the receptor state (delay 0; constructor)
     // [projection][w·(n_pre + 1) + j]: the first synapse of row j onto worker w's targets (w = workers:
     // the row's end), so a worker finds its stretch of a row without searching; empty on one worker.
     std::vector<std::vector<std::uint64_t>> row_split_;
-    std::vector<std::vector<padded<std::vector<std::pair<double, double>>>>> found_timing_[2];  // [parity][pop][worker]: (lag, A) per crossing
+    std::vector<std::vector<std::vector<padded<std::vector<std::pair<double, double>>>>>> found_timing_;  // [list][pop][worker]: (lag, A) per crossing
     std::vector<std::vector<std::uint32_t>> spiked_;
     std::vector<std::vector<double>> lags_, speeds_;
     std::vector<std::vector<std::uint64_t>> spike_input_steps_;  // per spike input: sorted step indices
