@@ -54,6 +54,7 @@ study_output run_spiking_study(const resolved_config& cfg, network::spiking_netw
     rec.write_arrays(dir, eng.network());
     out.summary = spiking_summary(cfg, eng.network(), rec, eng.time());
     out.summary["run_wall_s"] = run_wall_s;
+    out.summary["threads_used"] = eng.threads_used();  // fewer than --threads on small networks or a crowded machine
     // A complete run needs no checkpoint; a failed one keeps it (the state before the failure).
     if (out.failure.empty()) std::filesystem::remove_all(checkpoint_dir(dir.path()));
     return out;

@@ -142,12 +142,20 @@ void spiking_engine::run(std::size_t steps, spike_hook* hook, int threads) {
                            "interpolated spike times or recorded crossing speeds");
     }
     if (threads <= 0) threads = omp_get_max_threads();
-    // Below ~min_neurons_per_thread_ neurons per thread the meeting per step costs more than the
-    // thread saves, so small networks use fewer threads (results never depend on it).
+    // Below ~min_neurons_per_thread_ neurons per thread the meetings cost more than the thread
+    // saves, so small networks use fewer threads (results never depend on it). A hook that reads
+    // state on most steps makes each of them a serial point (three meetings and a serial call):
+    // then the threshold is four times higher.
     std::size_t total = 0;
     for (const auto& pop : net_.populations) total += pop.n;
-    const std::size_t workers = std::clamp<std::size_t>(total / std::max<std::size_t>(min_neurons_per_thread_, 1), 1,
-                                                        static_cast<std::size_t>(threads));
+    std::size_t per_thread = std::max<std::size_t>(min_neurons_per_thread_, 1);
+    if (hook && threads > 1) {
+        constexpr std::size_t probe = 64;
+        std::size_t reads = 0;
+        for (std::size_t k = 1; k <= std::min(probe, steps); ++k) reads += hook->reads_state(step_ + k) ? 1 : 0;
+        if (4 * reads > std::min(probe, steps)) per_thread *= 4;
+    }
+    const std::size_t workers = std::clamp<std::size_t>(total / per_thread, 1, static_cast<std::size_t>(threads));
     if (workers != workers_ || found_lists_ != 2 * (workers > 1 ? exchange_interval() : 1)) partition(workers);
     apply_currents();
     // float32: the float state is authoritative inside the run, the doubles its mirror outside

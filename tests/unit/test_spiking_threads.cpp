@@ -225,3 +225,24 @@ TEST(spiking_threads, several_steps_between_meetings_give_one_threads_results_bi
         }
     }
 }
+
+// Threads per network size (default: ≥ 1000 neurons per thread, 4000 when the hook reads state
+// on most steps); 10 steps are too few for the crowded-machine fallback (256 meetings).
+TEST(spiking_threads, small_networks_and_state_reading_hooks_use_fewer_threads) {
+    struct reads_every_step final : engine::spike_hook {
+        void on_step(engine::spiking_engine&) override {}
+    };
+    auto used = [](std::size_t n, bool reading, std::size_t per_thread = 0) {
+        engine::spiking_engine e(einet_test::noisy_ei_network(n * 4 / 5, n / 5), 3);
+        if (per_thread) e.set_min_neurons_per_thread(per_thread);
+        spikes_only quiet;
+        reads_every_step loud;
+        e.run(10, reading ? static_cast<engine::spike_hook*>(&loud) : &quiet, 2);
+        return e.threads_used();
+    };
+    EXPECT_EQ(used(1500, false), 1u);
+    EXPECT_EQ(used(2000, false), 2u);
+    EXPECT_EQ(used(2000, true), 1u);
+    EXPECT_EQ(used(2000, true, 250), 2u);  // 4 · 250 per thread
+    EXPECT_EQ(used(1500, true, 250), 1u);
+}

@@ -103,8 +103,9 @@ public:
 
     // Advance `steps` steps on `threads` threads (0: all cores).
     void run(std::size_t steps, spike_hook* hook, int threads);
-    // Fewer threads are used when a step has fewer than this many neurons per thread (the
-    // per-step synchronisation then costs more than it saves). Results never depend on it.
+    // Fewer threads are used when a step has fewer than this many neurons per thread (default
+    // 1000; the synchronisation then costs more than it saves; four times as many when the hook
+    // reads state on most steps). Results never depend on it.
     void set_min_neurons_per_thread(std::size_t n) { min_neurons_per_thread_ = n; }
     // Threads the last run ended on: fewer than asked for on small networks, and 1 when the
     // machine had more runnable threads than cores (threads kept missing each other at the
@@ -267,7 +268,7 @@ private:
 
     network::spiking_network net_;
     std::uint64_t seed_;
-    std::size_t min_neurons_per_thread_ = 8192;
+    std::size_t min_neurons_per_thread_ = 1000;  // paper 001 (2000 neurons) on two threads: 1.6× (docs/performance.md)
     spike_policy* policy_ = nullptr;
     noise_source* source_ = nullptr;
     bool record_crossings_ = false;
