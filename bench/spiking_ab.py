@@ -5,7 +5,9 @@
 
 Runs `BUILD/bench/bench_cuba 10 T 1` and `BUILD/bench/bench_p001 T 1` alternately from the two
 build directories (so both see the same load), `--repeats` times each, and prints the medians of
-the engine's run time (`run_s`, wall), with the base/new ratio and the `threads_used` values (1 on two threads: the run fell back to one).
+the engine's run time (`run_s`, wall) over the repeats that kept the asked-for threads (a two-thread
+run that fell back to one thread is counted, not timed), their lower quartile and minimum, and the
+base/new ratio of the medians.
 EINET_MIN_NEURONS_PER_THREAD=1, as in spiking_bench.py.
 """
 from __future__ import annotations
@@ -37,10 +39,14 @@ def main() -> None:
         for _ in range(a.repeats):
             for tag in runs:
                 runs[tag].append(timed(os.path.join(getattr(a, tag), "bench", name), args, env))
-        wall = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
-        used = {k: sorted({r[1] for r in v}) for k, v in runs.items()}
-        print(f"{name} {' '.join(args)}: run_s base {wall['base']:.4f} new {wall['new']:.4f} ({wall['base'] / wall['new']:.2f}x); threads_used {used}; "
-              f"load {os.getloadavg()[0]:.1f}")
+        kept = {k: sorted(r[0] for r in v if r[1] == a.threads) for k, v in runs.items()}
+        if not all(kept.values()):
+            print(f"{name} {' '.join(args)}: every repeat of one build fell back to fewer threads; kept {kept}")
+            continue
+        wall = {k: statistics.median(v) for k, v in kept.items()}
+        spread = " ".join(f"{k} n={len(v)} q1 {v[len(v) // 4]:.4f} min {v[0]:.4f};" for k, v in kept.items())
+        print(f"{name} {' '.join(args)}: run_s median base {wall['base']:.4f} new {wall['new']:.4f} "
+              f"({wall['base'] / wall['new']:.2f}x); {spread} load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
