@@ -240,7 +240,25 @@ TEST(LowrankEngine, MatchesTheDenseSynapseTable) {
         eng.run(2000, &l, threads);
         return l;
     };
+    // Reading only spikes, two threads meet every 2 steps (delay 1): the latent increments of both
+    // steps are written at the meeting, each into its own step's slot.
+    struct spikes_only final : engine::spike_hook {
+        std::vector<std::vector<std::uint32_t>> spikes;
+        void on_step(engine::spiking_engine& e) override {
+            for (std::size_t p = 0; p < 2; ++p) spikes.push_back(e.spikes(p));
+        }
+        bool reads_state(std::uint64_t) const override { return false; }
+    };
+    auto run_quiet = [](network::spiking_network net, int threads) {
+        engine::spiking_engine eng(std::move(net), 9);
+        eng.set_min_neurons_per_thread(8);
+        EXPECT_EQ(eng.exchange_interval(), 2u);
+        spikes_only l;
+        eng.run(2000, &l, threads);
+        return std::make_pair(l.spikes, std::vector<double>(eng.V(0), eng.V(0) + eng.network().populations[0].n));
+    };
     const auto a = run(lr, 1), b = run(dense, 1), c = run(lr, 2);
+    const auto d = run_quiet(lr, 2);
     std::size_t total = 0;
     for (const auto& s : a.spikes) total += s.size();
     EXPECT_GT(total, 200u);  // a network that actually fires
@@ -248,6 +266,8 @@ TEST(LowrankEngine, MatchesTheDenseSynapseTable) {
     EXPECT_EQ(a.V, b.V);
     EXPECT_EQ(a.spikes, c.spikes);  // and for any thread count
     EXPECT_EQ(a.V, c.V);
+    EXPECT_EQ(a.spikes, d.first);  // and with several steps between meetings
+    EXPECT_TRUE(std::equal(d.second.begin(), d.second.end(), a.V.end() - static_cast<std::ptrdiff_t>(d.second.size())));
 }
 
 TEST(LowrankEngine, SnapshotRestoreContinuesBitIdentically) {
