@@ -246,3 +246,42 @@ TEST(spiking_threads, small_networks_and_state_reading_hooks_use_fewer_threads) 
     EXPECT_EQ(used(2000, true, 250), 2u);  // 4 · 250 per thread
     EXPECT_EQ(used(1500, true, 250), 1u);
 }
+
+// exact_interpolated (spec 003 §4.4): crossing times inside the step and arrivals integrated
+// within it, with the threads meeting every 2 steps (delays of 1–10 steps): spikes, their lags
+// and crossing speeds and the final state equal one thread's bit for bit.
+TEST(spiking_threads, interpolated_spike_times_are_bit_identical_with_several_steps_between_meetings) {
+    struct timed_spikes final : engine::spike_hook {
+        std::vector<std::array<std::uint64_t, 3>> spikes;
+        std::vector<double> lags, speeds;
+        void on_step(engine::spiking_engine& e) override {
+            for (std::size_t p = 0; p < 2; ++p) {
+                for (auto i : e.spikes(p)) spikes.push_back({e.step(), p, i});
+                lags.insert(lags.end(), e.spike_lags(p).begin(), e.spike_lags(p).end());
+                speeds.insert(speeds.end(), e.crossing_speeds(p).begin(), e.crossing_speeds(p).end());
+            }
+        }
+        bool reads_state(std::uint64_t) const override { return false; }
+    };
+    auto record = [](int threads) {
+        auto net = einet_test::noisy_ei_network(n_e, n_i);
+        net.method = network::integrator::exact_interpolated;
+        engine::spiking_engine e(std::move(net), 21);
+        e.set_min_neurons_per_thread(1);
+        timed_spikes log;
+        e.run(1501, &log, threads);
+        return std::make_tuple(log.spikes, log.lags, log.speeds, e.snapshot(), e.exchange_interval());
+    };
+    const auto [one, one_lags, one_speeds, one_state, interval] = record(1);
+    EXPECT_EQ(interval, 2u);
+    ASSERT_GT(one.size(), 200u);
+    ASSERT_EQ(one_lags.size(), one.size());
+    for (int threads : {2, 3}) {
+        const auto [many, lags, speeds, state, ignored] = record(threads);
+        EXPECT_EQ(one, many) << threads << " threads";
+        EXPECT_EQ(one_lags, lags) << threads << " threads";
+        EXPECT_EQ(one_speeds, speeds) << threads << " threads";
+        ASSERT_EQ(one_state.size(), state.size());
+        for (std::size_t k = 0; k < state.size(); ++k) EXPECT_EQ(one_state[k].values, state[k].values) << state[k].name;
+    }
+}
