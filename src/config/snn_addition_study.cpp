@@ -168,6 +168,7 @@ study_output run_snn_addition(const resolved_config& cfg, io::run_directory& dir
                         j["beta"] = f.beta, j["primal"] = f.primal, j["dual"] = f.dual, j["max_rel_gap"] = f.max_rel_gap;
                         j["distinct_columns"] = static_cast<std::int64_t>(f.distinct_columns);
                         j["uncertified_betas"] = static_cast<std::int64_t>(f.uncertified_betas);
+                        if (!f.uncertified.empty()) j["uncertified"] = snn_setup::uncertified_json(f, {"sum", "carry"});
                         uncertified += f.uncertified_betas;
                         max_rel_gap = std::max(max_rel_gap, f.max_rel_gap);
                         return j;

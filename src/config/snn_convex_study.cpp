@@ -118,6 +118,7 @@ private:
         r.j[prefix + "distinct_columns"] = static_cast<std::int64_t>(f.distinct_columns);
         r.j[prefix + "solver"] = s.method;
         r.j[prefix + "uncertified_betas"] = static_cast<std::int64_t>(f.uncertified_betas);
+        if (!f.uncertified.empty()) r.j[prefix + "uncertified"] = snn_setup::uncertified_json(f, {"readout"});
         // The reconstructed network (witness + convex readout) classifies the test set (spec §5.9).
         r.j[prefix.empty() ? "test_acc_cvx" : prefix + "test_acc"] = accuracy(f.net, dict_opt_, cvx_obj_);
         return f;

@@ -60,6 +60,17 @@ namespace {
 const std::vector<std::string> known{"cvx", "sg", "sg_cvx", "sg_sg", "cvx_sg"};
 }
 
+io::json uncertified_json(const train::convex_fit& f, const std::vector<std::string>& head_names) {
+    io::json out = io::json::array();
+    for (const auto& u : f.uncertified) {
+        io::json j = io::json::object();
+        j["head"] = u.head < head_names.size() ? head_names[u.head] : std::to_string(u.head);
+        j["beta"] = u.beta, j["rho"] = u.rho, j["reason"] = u.reason;
+        out.push_back(j);
+    }
+    return out;
+}
+
 bool runs(const resolved_config& cfg, const std::string& method) {
     const auto m = cfg.string_list("methods.run");
     return std::find(m.begin(), m.end(), method) != m.end();

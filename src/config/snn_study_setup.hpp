@@ -4,8 +4,10 @@
 // the SG grid and the convex grid.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "einet/config/config.hpp"
+#include "einet/io/json.hpp"
 #include "einet/train/snn_methods.hpp"
 
 namespace einet::config::snn_setup {
@@ -19,6 +21,9 @@ train::snn_options dictionary_options(const resolved_config& cfg);
 // The SG grid of [sg]; `finetune` uses sg.finetune_epochs; `per_step_task` picks the auto selection.
 train::sg_grid sg_grid(const resolved_config& cfg, std::uint64_t seed, bool finetune, bool per_step_task);
 train::convex_grid convex_grid(const resolved_config& cfg, train::rho_rule rule);
+// The solves a convex fit left out (head named by `head_names`, β, ρ, the solver's reason), for
+// summary.json: which head failed and why, not only how many β.
+io::json uncertified_json(const train::convex_fit& f, const std::vector<std::string>& head_names);
 // Methods of [methods].run; config_error naming the key for an unknown one.
 bool runs(const resolved_config& cfg, const std::string& method);
 void check_methods(const resolved_config& cfg);

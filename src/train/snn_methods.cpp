@@ -97,11 +97,16 @@ std::vector<convex_fit> convex_readout(const snn_params& witness, const snn_opti
         double max_gap = 0.0;
         std::size_t failed = 0;
         std::string failure;
+        std::vector<uncertified_solve> uncertified;
         for (double b : grid.betas) {
             bool certified = true;
             for (std::size_t h = 0; h < hs.size(); ++h) {
-                const auto& s = solved[h].at(rho_of(grid, b, hs[h].weight, P));
-                if (!s.certified) certified = false, failure = s.method;
+                const double rho = rho_of(grid, b, hs[h].weight, P);
+                const auto& s = solved[h].at(rho);
+                if (!s.certified) {
+                    certified = false, failure = s.method;
+                    uncertified.push_back({h, b, rho, s.method});
+                }
             }
             if (!certified) {
                 ++failed;
@@ -130,6 +135,7 @@ std::vector<convex_fit> convex_readout(const snn_params& witness, const snn_opti
             throw numerical_error("convex readout: no β of the grid gave certified solves (last: " + failure + ")");
         best.max_rel_gap = max_gap;
         best.uncertified_betas = failed;
+        best.uncertified = std::move(uncertified);
         best.columns = P;
         best.distinct_columns = dict.distinct_columns;
         out.push_back(std::move(best));

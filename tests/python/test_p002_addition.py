@@ -32,6 +32,18 @@ def test_addition_fast_reports_every_method_id_and_ood(tmp_path):
     assert pts[0]["primal"] != pts[1]["primal"]
 
 
+def test_hinge_carry_head_certifies_where_the_ipm_used_to_stop_early(tmp_path):
+    # Seed 0, λ_carry = 0.5, β = 0.1 (ρ_carry = 0.2) on a 1536-sample, 512-column dictionary: the
+    # interior point's error measure rises for a few iterations far from the optimum, and the old
+    # stall rule stopped there at a gap of ~2, so no β certified and the run failed (Table 3's
+    # 17 uncertified β in sessions 7-11 were such solves).
+    s = run_quick("p002_addition", tmp_path / "c", 'methods.run=["cvx"]', "snn.seeds=[0]",
+                  "addition.lambda_carry=[0.5]", "task.n_train=1536", "task.n_val=128", "task.n_test=128",
+                  "addition.ood_digits=[10]", "snn.p_rec=256", "snn.p_last=512", "convex.beta=[0.1]")
+    assert s["status"] == "complete" and s["uncertified_betas"] == 0
+    assert s["max_rel_gap"] <= 1e-6
+
+
 def _interrupted_then_resumed(tmp_path, experiment, sets, kill_after):
     """Runs `experiment` whole, then again killed (SIGKILL) right after its `kill_after`-th
     journalled point and resumed; returns (whole summary, resumed summary, resumed manifest)."""

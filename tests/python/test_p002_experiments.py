@@ -43,6 +43,19 @@ def test_hinge_lp_certifies_where_the_woodbury_normal_equations_break_down(tmp_p
     assert s["acc_cvx"]["K2_L3"] > 0.6  # paper Table 2: best CVX-variant 0.689 at (L = 3, T = 14)
 
 
+def test_a_solve_that_misses_its_certificate_is_named_in_the_summary(tmp_path):
+    # gap_tol = 1e-300 lets only the exact w = 0 of a ρ above ρ_max certify: β = 0.1 is left out,
+    # and the point says which head, β and ρ failed and what the solver reported.
+    s = run_quick("p002_table1", tmp_path / "u", "snn.branches=[2]", "task.n_train=128", "task.n_test=64",
+                  "snn.p_rec=16", "snn.p_last=32", "convex.beta=[0.1, 1000000]", "convex.gap_tol=1e-300")
+    (p,) = s["points"]
+    assert p["beta"] == 1000000 and p["nonzeros"] == 0 and p["uncertified_betas"] == 1
+    (u,) = p["uncertified"]
+    assert u["head"] == "readout" and u["beta"] == 0.1
+    assert u["rho"] == pytest.approx(0.1 / 32 ** 0.5, rel=1e-12)  # spec §5.5: ρ = β/√P
+    assert "did not converge" in u["reason"] and "hinge" in u["reason"]
+
+
 def test_widths_not_divisible_by_k_are_refused_before_any_output(tmp_path):
     out = tmp_path / "bad"
     proc = run_cli(["run", EXPERIMENTS / "p002_table1.toml", "--out", out, "--quiet", "--no-report",

@@ -7,6 +7,7 @@
 //   SG-SG   sg_grid_search starting from the selected SG model (all weights);
 //   CVX-SG  sg_grid_search starting from the CVX network (Gaussian hidden + convex readout).
 // Grids and selection rules are those of spec §3 (lr × β_SG) and §5.5 (β → ρ).
+#include <string>
 #include <vector>
 
 #include "einet/train/snn_dictionary.hpp"
@@ -46,6 +47,13 @@ struct convex_grid {
     bool dedup = false;
 };
 
+// A (head, β) whose solve missed its certificate warm and cold, and what the solver said.
+struct uncertified_solve {
+    std::size_t head = 0;
+    double beta = 0.0, rho = 0.0;
+    std::string reason;
+};
+
 struct convex_fit {
     snn_params net;                       // witness hidden weights + convex readout (spec §5.9)
     double beta = 0.0, val_score = 0.0;   // selected β and its validation data term
@@ -54,6 +62,7 @@ struct convex_fit {
     std::vector<convex_solution> heads;   // the selected β's solve of each head
     std::size_t columns = 0, distinct_columns = 0;
     std::size_t uncertified_betas = 0;    // β values left out: a head's solve missed its certificate
+    std::vector<uncertified_solve> uncertified;  // each such solve (a β may have several heads)
 };
 
 // For every objective (they share the supervision and differ in head weights, e.g. the λ_carry
