@@ -106,6 +106,9 @@ def test_seqimage_fast_fashion_mnist(tmp_path):
                   "snn.p_rec=128", "snn.p_last=256", "sg.epochs=20")
     assert s["classes"] == 10 and s["max_rel_gap"] <= 1e-6
     assert s["acc_cvx"]["K2_L3"] > 0.4 and s["acc_sg"]["K2_L3"] > 0.3  # chance is 0.1
+    # SG-CVX: the convex readout over the SG model's hidden layers, certified like CVX
+    (p,) = s["points"]
+    assert s["acc_sg_cvx"]["K2_L3"] > 0.3 and p["sg_cvx_uncertified_betas"] == 0
 
 
 def test_sg_precision_key_selects_the_float32_pass(tmp_path):
