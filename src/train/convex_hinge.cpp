@@ -49,7 +49,9 @@ public:
         vec best_x = x, best_lam = lam;
         double best_err = 1e300;
         int stalled = 0;
-        constexpr double stall_zone = 1e-4;  // residuals below which a lack of progress is accuracy loss
+        // Residuals, or a complementarity μ (from 1 at the start), below which a lack of progress is
+        // accuracy loss rather than the path's detour.
+        constexpr double stall_zone = 1e-4, stall_mu = 1e-8;
         for (out.iterations = 0; out.iterations < 200; ++out.iterations) {
             const vec rp = b - A(x), rd = c - At(lam) - z;
             const double mu = x.dot(z) / static_cast<double>(N);
@@ -58,7 +60,7 @@ public:
                                          std::abs(pobj - dobj) / (1.0 + std::abs(pobj))});
             if (!std::isfinite(err)) break;
             if (!(err < best_err)) {
-                if (best_err < stall_zone && ++stalled >= 3) break;
+                if ((best_err < stall_zone || mu < stall_mu) && ++stalled >= 3) break;
             } else {
                 best_err = err, best_x = x, best_lam = lam, stalled = 0;
             }
