@@ -6,9 +6,15 @@
 // B E Bᵀ + Δ (n × n) are solved through the working-set system E⁻¹ + BᵀΔ⁻¹B when that is smaller,
 // formed by a symmetric rank-k update. Every iterate is certified against the whole dictionary,
 // so the solve ends at the first certified point; early rounds reprice from rough iterates.
+// Identical (row, target) pairs are merged first (weights summed), and near the optimum the rows
+// with a tiny Δ can be eliminated apart from the rest (the split form) when the plain Woodbury
+// solve loses accuracy.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
+#include <vector>
 
 #include "convex_internal.hpp"
 
@@ -116,6 +122,10 @@ private:
         // Symmetric rank-k updates fill only the lower triangle that LLT reads: half the flops of
         // a full product, and this product is the cost of every iteration.
         colmat S;
+        if (woodbury_ && split_) {
+            factor_split();
+            return;
+        }
         if (woodbury_) {
             const colmat Bs = Delta_.cwiseInverse().cwiseSqrt().asDiagonal() * B_;
             S.setZero(m_, m_);
@@ -129,9 +139,59 @@ private:
         }
         llt_.compute(S);
     }
+    // The Woodbury form with the rows of smallest Δ (near the optimum, the rows on the margin) taken
+    // out of Δ⁻¹: with R the other rows and u = E Bᵀ dl,
+    //   H u = B_Sᵀ dl_S + B_Rᵀ Δ_R⁻¹ r_R,   H = E⁻¹ + B_Rᵀ Δ_R⁻¹ B_R        (m × m)
+    //   (Δ_S + B_S H⁻¹ B_Sᵀ) dl_S = r_S − B_S H⁻¹ B_Rᵀ Δ_R⁻¹ r_R            (s × s)
+    //   dl_R = Δ_R⁻¹ (r_R − B_R u)
+    // Both matrices are SPD and neither multiplies by a huge Δ_i⁻¹, which is what cancels in the
+    // plain form. S: the rows below the geometric mean of the smallest and largest Δ, at most
+    // split_cap of them (the smallest).
+    static constexpr Eigen::Index split_cap = 3000;
+    void factor_split() {
+        std::vector<std::pair<double, Eigen::Index>> order;
+        const double tau = std::sqrt(Delta_.minCoeff() * Delta_.maxCoeff());
+        for (Eigen::Index i = 0; i < n_; ++i)
+            if (Delta_[i] < tau) order.emplace_back(Delta_[i], i);
+        if (static_cast<Eigen::Index>(order.size()) > split_cap) {
+            std::nth_element(order.begin(), order.begin() + split_cap, order.end());
+            order.resize(static_cast<std::size_t>(split_cap));
+        }
+        std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        const auto s = static_cast<Eigen::Index>(order.size());
+        rows_s_.resize(s);
+        w_r_ = Delta_.cwiseInverse();
+        BS_.resize(s, m_);
+        vec delta_s(s);
+        for (Eigen::Index q = 0; q < s; ++q) {
+            const Eigen::Index i = order[static_cast<std::size_t>(q)].second;
+            rows_s_[q] = i, w_r_[i] = 0.0, BS_.row(q) = B_.row(i), delta_s[q] = Delta_[i];
+        }
+        const colmat Bs = w_r_.cwiseSqrt().asDiagonal() * B_;
+        colmat H = colmat::Zero(m_, m_);
+        H.selfadjointView<Eigen::Lower>().rankUpdate(Bs.transpose());
+        H.diagonal() += E_.cwiseInverse();
+        llt_.compute(H);
+        const colmat W = llt_.matrixL().solve(BS_.transpose());  // L⁻¹ B_Sᵀ, m × s
+        colmat F = colmat::Zero(s, s);
+        F.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose());
+        F.diagonal() += delta_s;
+        llt_s_.compute(F);
+    }
+    vec solve_split(const vec& r) const {
+        const vec t = B_.transpose() * r.cwiseProduct(w_r_);
+        vec r_s(rows_s_.size());
+        for (Eigen::Index q = 0; q < r_s.size(); ++q) r_s[q] = r[rows_s_[q]];
+        const vec dl_s = llt_s_.solve(r_s - BS_ * llt_.solve(t));
+        const vec u = llt_.solve(BS_.transpose() * dl_s + t);
+        vec dl = (r - B_ * u).cwiseProduct(w_r_);
+        for (Eigen::Index q = 0; q < dl_s.size(); ++q) dl[rows_s_[q]] = dl_s[q];
+        return dl;
+    }
     vec apply_m(const vec& v) const { return B_ * E_.cwiseProduct(B_.transpose() * v) + Delta_.cwiseProduct(v); }
     vec solve_once(const vec& r) const {
         if (!woodbury_) return llt_.solve(r);
+        if (split_) return solve_split(r);
         const vec v = r.cwiseQuotient(Delta_);
         return v - (B_ * llt_.solve(B_.transpose() * v)).cwiseQuotient(Delta_);
     }
@@ -148,14 +208,48 @@ private:
         residual = (r - apply_m(out)).norm() / std::max(r.norm(), 1e-300);
         return out;
     }
+    // Conjugate gradients on M v = r from `out`, preconditioned by the (inaccurate) Woodbury solve:
+    // they converge where the refinement above, which needs that solve's error below 1 in every
+    // direction, stalls. Stops at a relative residual of 1e-12 or when progress ends.
+    vec krylov_refined(const vec& r, vec out, double& residual) const {
+        const double r0 = std::max(r.norm(), 1e-300);
+        vec res = r - apply_m(out), z = solve_once(res), p = z;
+        double rz = res.dot(z);
+        vec best = out;
+        double best_rn = res.norm();
+        for (int k = 0; k < 100 && best_rn > 1e-12 * r0 && rz > 0.0 && std::isfinite(rz); ++k) {
+            const vec Mp = apply_m(p);
+            const double curvature = p.dot(Mp);
+            if (!(curvature > 0.0)) break;
+            const double alpha = rz / curvature;
+            out += alpha * p;
+            res -= alpha * Mp;
+            const double rn = (r - apply_m(out)).norm();  // the true residual: the recurrence drifts
+            if (rn < best_rn) best_rn = rn, best = out;
+            else if (rn > 10.0 * best_rn) break;
+            z = solve_once(res);
+            const double rz_next = res.dot(z);
+            p = z + (rz_next / rz) * p;
+            rz = rz_next;
+        }
+        residual = best_rn / r0;
+        return best;
+    }
     // The Woodbury form subtracts two large terms once Δ spans many decades near the optimum;
     // when refinement cannot repair it, the n × n normal equations are factored directly from
     // then on (the IPM stalled at a relative gap ~1e-6 without this, e.g. first-last-XOR T = 14),
     // as long as that matrix stays within 2 GiB (n ≤ 16384); beyond, the Woodbury solve stands.
-    static constexpr Eigen::Index direct_limit = 16384;
+    static constexpr Eigen::Index direct_limit = 16384, split_from = 4096;
     vec solve_m(const vec& r) {
         double residual = 0.0;
         vec out = refined(r, residual);
+        if (woodbury_ && !(residual <= 1e-6)) out = krylov_refined(r, std::move(out), residual);
+        if (woodbury_ && !split_ && n_ > split_from && !(residual <= 1e-6)) {
+            split_ = true;
+            factor_current(true);
+            out = refined(r, residual);
+            if (!(residual <= 1e-6)) out = krylov_refined(r, std::move(out), residual);
+        }
         if (woodbury_ && n_ <= direct_limit && !(residual <= 1e-6)) {
             direct_only_ = true;
             factor_current(false);
@@ -178,7 +272,11 @@ private:
     vec E_, Delta_;
     bool woodbury_ = true;
     bool direct_only_ = false;
-    Eigen::LLT<colmat> llt_;
+    bool split_ = false;  // the Woodbury form with the smallest-Δ rows apart (factor_split)
+    Eigen::LLT<colmat> llt_, llt_s_;
+    colmat BS_;                                             // the rows S of B
+    Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> rows_s_;  // their indices
+    vec w_r_;                                               // Δ⁻¹ on the rows R, 0 on S
 };
 
 // One binary hinge problem (targets y = ±1, weights a) over all columns of D by column generation.
@@ -248,6 +346,76 @@ void solve_binary(const dictionary& D, const vec& y, const vec& a, double rho, d
     }
 }
 
+// Rows with the same dictionary row and the same targets enter the hinge LP only through the sum
+// of their weights: Σ_i a_i max(0, 1 − y_i d_iᵀw) over the copies is one term with weight Σ a_i.
+// Spike dictionaries repeat rows a lot (4096 × 9-step addition sequences: 36 864 rows, 12 926
+// distinct), and each solve's cost grows with the rows.
+struct merged_rows {
+    dictionary D;
+    matrix Y;
+    vec a;
+    std::vector<Eigen::Index> group;  // the merged row of each original row
+};
+
+merged_rows merge_identical_rows(const dictionary& D, const matrix& Y, const vec& a) {
+    const Eigen::Index n = D.rows();
+    std::vector<std::uint64_t> hash(static_cast<std::size_t>(n), 0x9e3779b97f4a7c15ull);
+    auto mix = [&](const auto& col) {
+        for (Eigen::Index i = 0; i < n; ++i) {
+            std::uint64_t bits;
+            const double v = col[i] == 0.0 ? 0.0 : col[i];  // −0 and +0 are the same entry
+            std::memcpy(&bits, &v, sizeof bits);
+            auto& h = hash[static_cast<std::size_t>(i)];
+            h = (h ^ bits) * 0x100000001b3ull + (h >> 29);
+        }
+    };
+    for (Eigen::Index j = 0; j < D.cols(); ++j) mix(D.col(j));
+    for (Eigen::Index c = 0; c < Y.cols(); ++c) mix(Y.col(c));
+    std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    std::sort(order.begin(), order.end(), [&](Eigen::Index x, Eigen::Index y) {
+        const auto hx = hash[static_cast<std::size_t>(x)], hy = hash[static_cast<std::size_t>(y)];
+        return hx != hy ? hx < hy : x < y;
+    });
+    // Within a run of equal hashes, rows are compared in full (a collision makes its own group);
+    // the representative of a group is its first row in the original order.
+    std::vector<Eigen::Index> rep(static_cast<std::size_t>(n));
+    for (std::size_t k = 0; k < order.size();) {
+        std::size_t end = k;
+        while (end < order.size() && hash[static_cast<std::size_t>(order[end])] == hash[static_cast<std::size_t>(order[k])]) ++end;
+        std::vector<Eigen::Index> reps;
+        for (std::size_t q = k; q < end; ++q) {
+            const Eigen::Index i = order[q];
+            Eigen::Index found = -1;
+            for (Eigen::Index r : reps)
+                if (D.row(r) == D.row(i) && Y.row(r) == Y.row(i)) found = r;
+            if (found < 0) reps.push_back(i), found = i;
+            rep[static_cast<std::size_t>(i)] = found;
+        }
+        k = end;
+    }
+    merged_rows m;
+    m.group.assign(static_cast<std::size_t>(n), -1);
+    std::vector<Eigen::Index> first;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        if (rep[static_cast<std::size_t>(i)] == i) {
+            m.group[static_cast<std::size_t>(i)] = static_cast<Eigen::Index>(first.size());
+            first.push_back(i);
+        }
+    }
+    const auto rows = static_cast<Eigen::Index>(first.size());
+    m.D.resize(rows, D.cols());
+    m.Y.resize(rows, Y.cols());
+    m.a = vec::Zero(rows);
+    for (Eigen::Index g = 0; g < rows; ++g) m.D.row(g) = D.row(first[static_cast<std::size_t>(g)]), m.Y.row(g) = Y.row(first[static_cast<std::size_t>(g)]);
+    for (Eigen::Index i = 0; i < n; ++i) {
+        auto& g = m.group[static_cast<std::size_t>(i)];
+        g = m.group[static_cast<std::size_t>(rep[static_cast<std::size_t>(i)])];
+        m.a[g] += a[i];
+    }
+    return m;
+}
+
 }  // namespace
 
 convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt, const matrix* warm) {
@@ -258,18 +426,24 @@ convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt,
     s.W = matrix::Zero(P, C);
     matrix U(D.rows(), C);
     // One-vs-rest separates into C binary problems, each with row weights a/C (snn_loss.hpp).
-    const vec a = pr.a / static_cast<double>(C);
+    const merged_rows m = merge_identical_rows(D, pr.Y, pr.a / static_cast<double>(C));
     // Per-class gaps within (gap_tol/2)·max(1/C, p_c) add up to at most gap_tol·max(1, p).
     const double class_floor = 1.0 / static_cast<double>(C);
     for (Eigen::Index c = 0; c < C; ++c) {
         vec w, u;
-        const vec y = pr.Y.col(c);
+        const vec y = m.Y.col(c);
         vec warm_c;
         if (warm && warm->rows() == P && warm->cols() == C) warm_c = warm->col(c);
-        solve_binary(D, y, a, pr.rho, 0.5 * opt.gap_tol, class_floor, warm_c.size() ? &warm_c : nullptr, w, u,
+        solve_binary(m.D, y, m.a, pr.rho, 0.5 * opt.gap_tol, class_floor, warm_c.size() ? &warm_c : nullptr, w, u,
                      s.iterations);
         s.W.col(c) = w;
-        U.col(c) = u;
+        // A merged row's dual value is shared among its copies in proportion to their weights, which
+        // keeps 0 ≤ y_i u_i ≤ a_i and leaves Dᵀu unchanged.
+        const vec a = pr.a / static_cast<double>(C);
+        for (Eigen::Index i = 0; i < D.rows(); ++i) {
+            const Eigen::Index g = m.group[static_cast<std::size_t>(i)];
+            U(i, c) = m.a[g] > 0.0 ? u[g] * (a[i] / m.a[g]) : 0.0;
+        }
     }
     s.primal = primal_value(pr, s.W);
     const matrix DtU = D.transpose() * U;

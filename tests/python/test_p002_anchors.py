@@ -160,6 +160,26 @@ def _cvxopt_squared(D, y, rho):
     return sol["primal objective"] + y @ y / n
 
 
+def test_hinge_with_repeated_rows_matches_cvxopt():
+    # 300 rows over 6 binary columns: 63 distinct (row, label) pairs, some rows with both labels. The
+    # hinge LP merges identical rows (weights summed) and shares each merged dual value among the
+    # copies; cvxopt solves the unmerged LP. The dual returned must be feasible for the full problem.
+    rng = np.random.default_rng(5)
+    D = (rng.random((300, 6)) < 0.5).astype(float)
+    y = np.where(D[:, 0] + D[:, 1] - D[:, 2] + 0.8 * (rng.random(300) - 0.5) > 0.5, 1.0, -1.0)
+    a = rng.random(300)
+    a /= a.sum()
+    assert len(np.unique(np.c_[D, y], axis=0)) < 100
+    for rho in (0.05, 0.005):
+        ours = einet.convex_solve(D, y[:, None], a, loss="hinge", rho=rho)
+        assert ours["certified"] and abs(ours["gap"]) <= 1e-6 * max(1, abs(ours["primal"]))
+        assert ours["primal"] == pytest.approx(_cvxopt_hinge(D, y, a, rho), abs=1e-6)
+        u = ours["U"][:, 0]
+        assert np.all(y * u >= -1e-12) and np.all(y * u <= a + 1e-12)  # 0 <= y_i u_i <= a_i, row by row
+        assert np.max(np.abs(D.T @ u)) <= rho * (1 + 1e-8)
+        assert ours["dual"] == pytest.approx(np.sum(y * u), abs=1e-12)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_convex_optima_match_cvxopt(seed):
     D, y = _problem(60, 40, seed)
