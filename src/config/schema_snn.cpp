@@ -58,6 +58,10 @@ std::vector<section> snn_sections() {
                     numbers("beta", "0.01", 0.0, inf,
                             "regularisation β or a grid of β selected by the validation data term; the solver uses "
                             "ρ = β/√P, and ρ = β/λ_head for the two addition heads (spec §5.5)"),
+                    choice("rho_rule", {"auto", "sqrt_columns", "head_weight"}, "auto",
+                           "β → ρ: ρ = β/√P (sqrt_columns) or ρ = β/λ_head (head_weight); auto takes "
+                           "head_weight for the addition task and sqrt_columns otherwise (spec §5.5; Table 6 "
+                           "uses β/√P)"),
                     choice("readout", {"spike", "membrane_threshold"}, "membrane_threshold",
                            "dictionary entries: final spikes, or 1[v_T − b ≥ 0] on the post-reset membrane (spec §4.3, A8)"),
                     num("bias", "0", -inf, inf, "b of the membrane-threshold readout"),

@@ -50,7 +50,8 @@ tr::sg_grid sg_grid(const resolved_config& cfg, std::uint64_t seed, bool finetun
 tr::convex_grid convex_grid(const resolved_config& cfg, tr::rho_rule rule) {
     tr::convex_grid g;
     g.betas = cfg.number_list("convex.beta");
-    g.rule = rule;
+    const std::string chosen = cfg.string("convex.rho_rule");
+    g.rule = chosen == "sqrt_columns" ? tr::rho_rule::sqrt_columns : chosen == "head_weight" ? tr::rho_rule::head_weight : rule;
     g.solver.gap_tol = cfg.number("convex.gap_tol");
     g.dedup = cfg.boolean("convex.dedup");
     return g;

@@ -20,6 +20,8 @@ train::snn_options sg_options(const resolved_config& cfg);
 train::snn_options dictionary_options(const resolved_config& cfg);
 // The SG grid of [sg]; `finetune` uses sg.finetune_epochs; `per_step_task` picks the auto selection.
 train::sg_grid sg_grid(const resolved_config& cfg, std::uint64_t seed, bool finetune, bool per_step_task);
+// The β grid and solver options of [convex]; `rule` is the task's β → ρ rule, used unless
+// convex.rho_rule names one.
 train::convex_grid convex_grid(const resolved_config& cfg, train::rho_rule rule);
 // The solves a convex fit left out (head named by `head_names`, β, ρ, the solver's reason), for
 // summary.json: which head failed and why, not only how many β.

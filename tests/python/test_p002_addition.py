@@ -44,6 +44,23 @@ def test_hinge_carry_head_certifies_where_the_ipm_used_to_stop_early(tmp_path):
     assert s["max_rel_gap"] <= 1e-6
 
 
+def test_rho_rule_key_maps_beta_to_rho(tmp_path):
+    # convex.rho_rule = "sqrt_columns" solves each head at ρ = β/√P (spec §5.5, Table 6) instead of
+    # the addition default ρ = β/λ_head: with P_last = 64 and λ = 1, β = 0.8 under the first rule is the
+    # same program as β = 0.1 under the second, and a different one under the default.
+    tiny = ('methods.run=["cvx"]', "snn.seeds=[0]", "addition.lambda_carry=[1]", "task.n_train=128",
+            "task.n_val=32", "task.n_test=32", "addition.ood_digits=[10]", "snn.p_rec=32", "snn.p_last=64")
+    head = run_quick("p002_addition", tmp_path / "h", *tiny, "convex.beta=[0.1]")
+    cols = run_quick("p002_addition", tmp_path / "c", *tiny, "convex.beta=[0.8]", 'convex.rho_rule="sqrt_columns"')
+    other = run_quick("p002_addition", tmp_path / "o", *tiny, "convex.beta=[0.8]")
+    (ph,), (pc,), (po,) = head["points"], cols["points"], other["points"]
+    assert pc["primal"] == pytest.approx(ph["primal"], rel=1e-6)
+    assert abs(po["primal"] - ph["primal"]) > 1e-3
+    proc = run_cli(["run", EXPERIMENTS / "p002_addition.toml", "--out", tmp_path / "bad", "--quiet", "--no-report",
+                    "--set", 'convex.rho_rule="beta"'], tmp_path)
+    assert proc.returncode == 2 and "convex.rho_rule" in proc.stderr
+
+
 def test_hinge_lp_certifies_the_table6_dictionary_at_small_rho():
     # Table 6's direct variant at n_train = 4096: 36 864 dictionary rows (9 steps), 12 926 distinct.
     # Near the optimum ~100 margin rows have a tiny Δ and the Woodbury normal equations lose all
