@@ -435,7 +435,8 @@ convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt,
     s.W = matrix::Zero(P, C);
     matrix U(D.rows(), C);
     // One-vs-rest separates into C binary problems, each with row weights a/C (snn_loss.hpp).
-    const merged_rows m = merge_identical_rows(D, pr.Y, pr.a / static_cast<double>(C));
+    const vec a = pr.a / static_cast<double>(C);
+    const merged_rows m = merge_identical_rows(D, pr.Y, a);
     // Per-class gaps within (gap_tol/2)·max(1/C, p_c) add up to at most gap_tol·max(1, p).
     const double class_floor = 1.0 / static_cast<double>(C);
     const dictionary& Dm = m.merged ? m.D : D;
@@ -450,7 +451,6 @@ convex_solution solve_hinge(const convex_problem& pr, const convex_options& opt,
         s.W.col(c) = w;
         // A merged row's dual value is shared among its copies in proportion to their weights, which
         // keeps 0 ≤ y_i u_i ≤ a_i and leaves Dᵀu unchanged.
-        const vec a = pr.a / static_cast<double>(C);
         for (Eigen::Index i = 0; i < D.rows(); ++i) {
             const Eigen::Index g = m.group[static_cast<std::size_t>(i)];
             U(i, c) = m.a[g] > 0.0 ? u[g] * (a[i] / m.a[g]) : 0.0;
